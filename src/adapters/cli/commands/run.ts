@@ -1,0 +1,75 @@
+// `sluice run <pipeline>|--all`: collect once, print what the database reported, write a report.
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../../../domain/errors.ts';
+import type { RunReport } from '../../../engine/ports.ts';
+import type { Command } from '../command.ts';
+import { stringOption } from '../command.ts';
+import { ExitCode, exitCodeForRun } from '../exit-codes.ts';
+import { duration, json, percent } from '../format.ts';
+import { withSluice } from '../open.ts';
+
+export function describeRun(report: RunReport): string {
+  const c = report.counts;
+  const head = `${report.dryRun ? '[dry run] ' : ''}${report.pipeline} → ${report.dataset}: ${report.status} in ${duration(report.timings.durationMs)}`;
+  const lines = [
+    head,
+    `  fetched ${c.fetched}, valid ${c.valid}, rejected ${c.rejected} (error rate ${percent(report.quality.errorRate)})` +
+      (report.filtered > 0 ? `, ${report.filtered} skipped by the transform` : ''),
+    `  ${report.dryRun ? 'would insert' : 'inserted'} ${c.inserted}, ${report.dryRun ? 'would update' : 'updated'} ${c.updated}, unchanged ${c.unchanged}` +
+      (report.duplicatesInBatch > 0 ? `, ${report.duplicatesInBatch} duplicate keys collapsed` : ''),
+  ];
+  if (!report.dryRun && c.inserted === 0 && c.updated === 0 && c.valid > 0) {
+    lines.push('  nothing new: every valid record was already stored with the same values');
+  }
+  for (const issue of report.quality.issues.slice(0, 5)) {
+    lines.push(`  rejected ×${issue.count}: ${issue.code}${issue.path ? ` at ${issue.path}` : ''}`);
+  }
+  for (const error of report.errors) lines.push(`  error [${error.code}]: ${error.message}`);
+  lines.push(`  run id ${report.runId}${report.provider ? `, served by ${report.provider}` : ''}`);
+  return lines.join('\n');
+}
+
+/** The worst exit code of several runs: failure beats partial beats success. */
+export function exitCodeForRuns(reports: readonly RunReport[]): number {
+  const codes = reports.map((report) => exitCodeForRun(report.status));
+  if (codes.includes(ExitCode.failure)) return ExitCode.failure;
+  if (codes.includes(ExitCode.partial)) return ExitCode.partial;
+  return ExitCode.ok;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary:
+    'Run a pipeline once now: fetch, transform, validate and write. Exit 0 succeeded, 1 failed, 3 partial (some records rejected).',
+  usage: 'run <pipeline> | --all [--dry-run] [--report file.json]',
+  options: {
+    all: { type: 'boolean', description: 'run every pipeline of the config, one after the other' },
+    'dry-run': { type: 'boolean', description: 'fetch, transform and validate; write nothing, report what would be written' },
+    report: { type: 'string', description: 'write the run report (counts, quality, errors, timings) as JSON to this file' },
+  },
+  async run(args, io) {
+    const all = args.values.all === true;
+    const name = args.positionals[0];
+    if (!all && !name) throw new UsageError('name the pipeline to run (sluice run <pipeline>) or pass --all');
+    if (all && name) throw new UsageError('pass either a pipeline name or --all, not both');
+    const reportPath = stringOption(args, 'report');
+    const dryRun = args.values['dry-run'] === true;
+    const reports = await withSluice(args, io, async (sluice) => {
+      const names = all ? [...sluice.config.pipelines.keys()] : [sluice.pipeline(name as string).name];
+      const done: RunReport[] = [];
+      for (const pipeline of names) {
+        const report = await sluice.run(pipeline, { dryRun });
+        done.push(report);
+        if (!args.json) io.stdout(`${describeRun(report)}\n`);
+      }
+      return done;
+    });
+    if (reportPath) {
+      const body = all ? { runs: reports } : reports[0];
+      await writeFile(resolve(io.cwd, reportPath), json(body));
+    }
+    if (args.json) io.stdout(json(all ? { runs: reports } : reports[0]));
+    return exitCodeForRuns(reports);
+  },
+};

@@ -1,0 +1,54 @@
+// `sluice runs`: the persisted run history, newest first.
+import { UsageError } from '../../../domain/errors.ts';
+import { isRunStatus, RunStatus } from '../../../domain/run-status.ts';
+import { listRuns } from '../../postgres/run-store.ts';
+import { type Command, intOption, stringOption } from '../command.ts';
+import { duration, json, table } from '../format.ts';
+import { withSluice } from '../open.ts';
+
+export const runsCommand: Command = {
+  name: 'runs',
+  summary: 'List recent runs with their status and the counts the database reported.',
+  usage: 'runs [--pipeline name] [--status status] [--limit N]',
+  options: {
+    pipeline: { type: 'string', description: 'only runs of this pipeline' },
+    status: { type: 'string', description: `only runs with this status (${Object.values(RunStatus).join(', ')})` },
+    limit: { type: 'string', description: 'how many runs (default 20, at most 1000)' },
+  },
+  async run(args, io) {
+    const status = stringOption(args, 'status');
+    if (status !== undefined && !isRunStatus(status)) {
+      throw new UsageError(`--status must be one of ${Object.values(RunStatus).join(', ')}, got "${status}"`);
+    }
+    const limit = intOption(args, 'limit', 20, 1000);
+    const pipeline = stringOption(args, 'pipeline');
+    const runs = await withSluice(args, io, async (sluice) => {
+      if (pipeline !== undefined) sluice.pipeline(pipeline);
+      return listRuns(sluice.db, { pipeline, status, limit });
+    });
+    if (args.json) {
+      io.stdout(json({ runs }));
+      return 0;
+    }
+    if (runs.length === 0) {
+      io.stdout('no runs yet: start one with `sluice run <pipeline>`\n');
+      return 0;
+    }
+    const rows = runs.map((run) => [
+      run.startedAt ?? run.queuedAt,
+      run.pipeline,
+      run.status,
+      run.fetched,
+      run.rejected,
+      run.inserted,
+      run.updated,
+      run.unchanged,
+      duration(run.durationMs),
+      run.id,
+    ]);
+    io.stdout(
+      `${table(['started', 'pipeline', 'status', 'fetched', 'rejected', 'inserted', 'updated', 'unchanged', 'duration', 'run id'], rows)}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,48 @@
+// `sluice start`: the main job — run every pipeline once and show what is stored and where.
+import type { Command } from '../command.ts';
+import { json, percent, table } from '../format.ts';
+import { withSluice } from '../open.ts';
+import { describeRun, exitCodeForRuns } from './run.ts';
+import { describeStatus, statusSummary } from './status.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Run every pipeline of the config once, then show what is stored, its quality and where it lives.',
+  usage: 'start',
+  options: {},
+  async run(args, io) {
+    const result = await withSluice(args, io, async (sluice) => {
+      const runs = [];
+      for (const name of sluice.config.pipelines.keys()) {
+        const report = await sluice.run(name);
+        runs.push(report);
+        if (!args.json) io.stdout(`${describeRun(report)}\n\n`);
+      }
+      return { runs, status: await statusSummary(sluice) };
+    });
+    if (args.json) {
+      io.stdout(json({ runs: result.runs, status: result.status }));
+      return exitCodeForRuns(result.runs);
+    }
+    const inserted = result.runs.reduce((sum, run) => sum + run.counts.inserted, 0);
+    const updated = result.runs.reduce((sum, run) => sum + run.counts.updated, 0);
+    const fetched = result.runs.reduce((sum, run) => sum + run.counts.fetched, 0);
+    const rejected = result.runs.reduce((sum, run) => sum + run.counts.rejected, 0);
+    const quality = table(
+      ['pipeline', 'fetched', 'valid', 'rejected', 'error rate'],
+      result.runs.map((run) => [run.pipeline, run.counts.fetched, run.counts.valid, run.counts.rejected, percent(run.quality.errorRate)]),
+    );
+    io.stdout(`Quality of this run\n${quality}\n\nStored\n${describeStatus(result.status)}\n`);
+    io.stdout(
+      inserted === 0 && updated === 0
+        ? 'This run stored nothing new: every record was already in the database with the same values.\n'
+        : `This run inserted ${inserted} and updated ${updated} rows.\n`,
+    );
+    if (rejected > 0) {
+      io.stdout(
+        `${rejected} of ${fetched} records were rejected and kept in the quarantine table sluice.quarantine with their reasons.\n`,
+      );
+    }
+    return exitCodeForRuns(result.runs);
+  },
+};

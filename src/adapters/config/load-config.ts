@@ -1,0 +1,68 @@
+// Loads a project's sluice.config.ts; its `import ... from 'sluice'` always means this very copy.
+import { access } from 'node:fs/promises';
+import { registerHooks } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, isSluiceError } from '../../domain/errors.ts';
+import { type ConfigOptions, defineConfig, type SluiceConfig } from '../../domain/pipeline-definition.ts';
+
+export const DEFAULT_CONFIG_FILE = 'sluice.config.ts';
+const PUBLIC_API = new URL('../../index.ts', import.meta.url).href;
+
+let hooksRegistered = false;
+
+/**
+ * One module instance for the engine and the user's definitions: a config in any directory
+ * (with or without node_modules) resolves `sluice` to the running CLI's own public API.
+ */
+function registerSluiceResolution(): void {
+  if (hooksRegistered) return;
+  hooksRegistered = true;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if (specifier === 'sluice') return { url: PUBLIC_API, shortCircuit: true, format: 'module-typescript' };
+      return nextResolve(specifier, context);
+    },
+  });
+}
+
+export interface LoadedConfig {
+  config: SluiceConfig;
+  path: string;
+  /** The config's directory: relative paths in definitions and the embedded database live here. */
+  baseDir: string;
+}
+
+export async function loadConfig(configPath: string | undefined, cwd = process.cwd()): Promise<LoadedConfig> {
+  const path = resolve(cwd, configPath ?? DEFAULT_CONFIG_FILE);
+  try {
+    await access(path);
+  } catch {
+    throw new ConfigError(
+      `no config file at ${path}: create one with \`sluice init\`, or pass --config <path to sluice.config.ts>`,
+    );
+  }
+  registerSluiceResolution();
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    if (isSluiceError(error)) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
+    throw new ConfigError(`cannot load ${path}: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+  const exported = loaded.default;
+  if (!exported || typeof exported !== 'object') {
+    throw new ConfigError(`${path} has no default export: end it with \`export default defineConfig({ ... })\``);
+  }
+  let config: SluiceConfig;
+  try {
+    config =
+      (exported as { kind?: unknown }).kind === 'config'
+        ? (exported as SluiceConfig)
+        : defineConfig(exported as ConfigOptions);
+  } catch (error) {
+    if (isSluiceError(error)) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return { config, path, baseDir: dirname(path) };
+}

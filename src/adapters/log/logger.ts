@@ -1,0 +1,34 @@
+// Structured logs with pino: JSON off a TTY (or LOG_FORMAT=json), readable on one; secrets scrubbed.
+import pino from 'pino';
+import pretty from 'pino-pretty';
+import type { Logger } from '../../engine/ports.ts';
+import { secretRedactor } from './secret-redactor.ts';
+
+export interface LoggerOptions {
+  /** @defaultValue process.env.LOG_LEVEL ?? 'info' */
+  level?: string;
+  /** @defaultValue 'json' when stderr is not a TTY or LOG_FORMAT=json */
+  format?: 'json' | 'pretty';
+}
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const wanted = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const level = LEVELS.has(wanted) ? wanted : 'info';
+  const format =
+    options.format ?? (process.env.LOG_FORMAT === 'json' || !process.stderr.isTTY ? 'json' : 'pretty');
+  const settings: pino.LoggerOptions = {
+    level,
+    base: { pid: process.pid },
+    // Every line passes through the redactor, whatever field a secret hides in.
+    hooks: { streamWrite: (line: string) => secretRedactor.redact(line) },
+  };
+  const destination =
+    format === 'pretty'
+      ? pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' })
+      : pino.destination({ dest: 2, sync: true });
+  const logger = pino(settings, destination);
+  if (!LEVELS.has(wanted)) logger.warn({ wanted }, 'LOG_LEVEL is not a pino level; using info');
+  return logger as unknown as Logger;
+}

@@ -1,0 +1,120 @@
+// Read-side summaries: rows per dataset (all time and recent), runs by status, quarantine sizes.
+import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
+import { SystemColumn } from '../../domain/dataset-definition.ts';
+import { quoteIdent } from '../../domain/identifier.ts';
+import type { Queryable } from './database.ts';
+import { qualifiedTable } from './dataset-tables.ts';
+
+export interface DatasetStats {
+  dataset: string;
+  table: string;
+  rows: number;
+  /** Rows whose time column falls in the last `days` days. */
+  rowsInRange: number;
+  /** Rows first stored in the last `days` days. */
+  insertedInRange: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  lastChangedAt: string | null;
+  quarantined: number;
+}
+
+function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+export async function datasetStats(
+  db: Queryable,
+  schema: string,
+  datasets: Iterable<DatasetDefinition>,
+  days: number,
+): Promise<DatasetStats[]> {
+  const out: DatasetStats[] = [];
+  for (const dataset of datasets) {
+    const time = quoteIdent(dataset.time);
+    const firstSeen = quoteIdent(SystemColumn.firstSeenAt);
+    const lastChanged = quoteIdent(SystemColumn.lastChangedAt);
+    const { rows } = await db.query<{
+      rows: number;
+      in_range: number;
+      inserted: number;
+      first_time: unknown;
+      last_time: unknown;
+      last_changed: unknown;
+    }>(
+      `SELECT count(*)::bigint AS rows,
+              (count(*) FILTER (WHERE ${time} >= now() - make_interval(days => $1)))::bigint AS in_range,
+              (count(*) FILTER (WHERE ${firstSeen} >= now() - make_interval(days => $1)))::bigint AS inserted,
+              min(${time}) AS first_time, max(${time}) AS last_time, max(${lastChanged}) AS last_changed
+         FROM ${qualifiedTable(schema, dataset)}`,
+      [days],
+    );
+    const { rows: quarantine } = await db.query<{ count: number }>(
+      'SELECT count(*)::bigint AS count FROM sluice.quarantine WHERE dataset = $1',
+      [dataset.name],
+    );
+    const row = rows[0];
+    out.push({
+      dataset: dataset.name,
+      table: `${schema}.${dataset.table}`,
+      rows: Number(row?.rows ?? 0),
+      rowsInRange: Number(row?.in_range ?? 0),
+      insertedInRange: Number(row?.inserted ?? 0),
+      firstTime: iso(row?.first_time),
+      lastTime: iso(row?.last_time),
+      lastChangedAt: iso(row?.last_changed),
+      quarantined: Number(quarantine[0]?.count ?? 0),
+    });
+  }
+  return out;
+}
+
+export type RunsByStatus = Record<string, number>;
+
+export async function runsByStatus(db: Queryable, days: number | undefined): Promise<RunsByStatus> {
+  const { rows } = await db.query<{ status: string; count: number }>(
+    `SELECT status, count(*)::bigint AS count FROM sluice.runs
+      WHERE $1::int IS NULL OR queued_at >= now() - make_interval(days => $1::int)
+      GROUP BY status ORDER BY status`,
+    [days ?? null],
+  );
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+export interface PipelineLastRun {
+  pipeline: string;
+  id: string;
+  status: string;
+  finishedAt: string | null;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+export async function lastRunPerPipeline(db: Queryable): Promise<PipelineLastRun[]> {
+  const { rows } = await db.query<{
+    pipeline: string;
+    id: string;
+    status: string;
+    finished_at: Date | null;
+    inserted: number;
+    updated: number;
+    unchanged: number;
+    rejected: number;
+  }>(
+    `SELECT DISTINCT ON (pipeline) pipeline, id, status, finished_at, inserted, updated, unchanged, rejected
+       FROM sluice.runs ORDER BY pipeline, queued_at DESC`,
+  );
+  return rows.map((row) => ({
+    pipeline: row.pipeline,
+    id: row.id,
+    status: row.status,
+    finishedAt: iso(row.finished_at),
+    inserted: Number(row.inserted),
+    updated: Number(row.updated),
+    unchanged: Number(row.unchanged),
+    rejected: Number(row.rejected),
+  }));
+}

@@ -1,0 +1,123 @@
+// What a dataset is: a named zod object schema with a natural key, a time column and a write mode.
+import { z } from 'zod';
+import { type ColumnSpec, deriveColumnType, isTimeType, PgType } from './column-type.ts';
+import { ConfigError } from './errors.ts';
+import { assertIdentifier } from './identifier.ts';
+
+export const WriteMode = {
+  /** New keys only: ON CONFLICT DO NOTHING. */
+  insert: 'insert',
+  /** Insert new keys; update an existing row only when one of its values changed. */
+  merge: 'merge',
+} as const;
+export type WriteMode = (typeof WriteMode)[keyof typeof WriteMode];
+
+/** Columns sluice adds to every dataset table. Users cannot declare fields with these names. */
+export const SystemColumn = {
+  runId: '_run_id',
+  provider: '_provider',
+  firstSeenAt: '_first_seen_at',
+  lastChangedAt: '_last_changed_at',
+} as const;
+const SYSTEM_COLUMNS = new Set<string>(Object.values(SystemColumn));
+
+export type RecordSchema = z.ZodObject<z.ZodRawShape>;
+
+export interface DatasetOptions<S extends RecordSchema> {
+  schema: S;
+  key: ReadonlyArray<keyof z.output<S> & string>;
+  time: keyof z.output<S> & string;
+  /** @defaultValue 'merge' */
+  write?: WriteMode;
+  description?: string;
+}
+
+export interface DatasetDefinition<S extends RecordSchema = RecordSchema> {
+  readonly kind: 'dataset';
+  readonly name: string;
+  /** The table that stores it: the dataset name, in the configured schema. */
+  readonly table: string;
+  readonly schema: S;
+  readonly key: readonly string[];
+  readonly time: string;
+  readonly write: WriteMode;
+  readonly description: string | undefined;
+  readonly columns: readonly ColumnSpec[];
+}
+
+/** Declares a dataset; throws a ConfigError naming the dataset and field when it cannot be stored. */
+export function dataset<S extends RecordSchema>(name: string, options: DatasetOptions<S>): DatasetDefinition<S> {
+  assertIdentifier(name, 'dataset name');
+  const where = `dataset "${name}"`;
+  if (!(options.schema instanceof z.ZodObject)) {
+    throw new ConfigError(`${where}: schema must be a zod object, e.g. z.object({ station: z.string(), ... })`);
+  }
+  const columns = deriveColumns(where, options.schema);
+  const byName = new Map(columns.map((column) => [column.name, column]));
+  const write = options.write ?? WriteMode.merge;
+  if (!Object.values(WriteMode).includes(write)) {
+    throw new ConfigError(`${where}: write must be "insert" or "merge", got "${String(write)}"`);
+  }
+  if (!Array.isArray(options.key) || options.key.length === 0) {
+    throw new ConfigError(`${where}: key must list at least one column of the schema`);
+  }
+  for (const key of options.key) {
+    const column = byName.get(key);
+    if (!column) throw new ConfigError(`${where}: key column "${key}" is not a field of the schema`);
+    if (column.nullable) {
+      throw new ConfigError(`${where}: key column "${key}" is optional or nullable; key columns must be required`);
+    }
+    if (column.type === PgType.jsonb) {
+      throw new ConfigError(`${where}: key column "${key}" is an object or array; keys must be scalar`);
+    }
+  }
+  if (new Set(options.key).size !== options.key.length) {
+    throw new ConfigError(`${where}: key lists a column twice`);
+  }
+  const time = byName.get(options.time);
+  if (!time) throw new ConfigError(`${where}: time column "${options.time}" is not a field of the schema`);
+  if (!isTimeType(time.type)) {
+    throw new ConfigError(
+      `${where}: time column "${options.time}" must be a date or timestamp (z.date(), z.coerce.date(), ` +
+        `z.iso.date() or z.iso.datetime()), not ${time.type}`,
+    );
+  }
+  return {
+    kind: 'dataset',
+    name,
+    table: name,
+    schema: options.schema,
+    key: [...options.key],
+    time: options.time,
+    write,
+    description: options.description,
+    columns,
+  };
+}
+
+function deriveColumns(where: string, schema: RecordSchema): ColumnSpec[] {
+  const columns: ColumnSpec[] = [];
+  for (const [field, fieldSchema] of Object.entries(schema.shape)) {
+    assertIdentifier(field, `${where}: field`);
+    if (SYSTEM_COLUMNS.has(field)) {
+      throw new ConfigError(`${where}: field "${field}" is reserved for sluice's system columns; rename it`);
+    }
+    try {
+      const derived = deriveColumnType(fieldSchema as z.ZodType, z.globalRegistry);
+      columns.push({ name: field, ...derived });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`${where}: field "${field}" is not supported: ${reason}`);
+    }
+  }
+  if (columns.length === 0) throw new ConfigError(`${where}: schema has no fields`);
+  return columns;
+}
+
+/** Columns the table has beyond the user's fields, in table order. */
+export const systemColumns: readonly ColumnSpec[] = [
+  { name: SystemColumn.runId, type: PgType.text, nullable: true },
+  { name: SystemColumn.provider, type: PgType.text, nullable: true },
+  { name: SystemColumn.firstSeenAt, type: PgType.timestamptz, nullable: false },
+  { name: SystemColumn.lastChangedAt, type: PgType.timestamptz, nullable: false },
+];

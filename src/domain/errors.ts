@@ -1,0 +1,84 @@
+// The error vocabulary: one base class with a stable code, subclasses only where callers differ.
+
+export const ErrorCode = {
+  config: 'config_error',
+  usage: 'usage_error',
+  notFound: 'not_found',
+  conflict: 'conflict',
+  schemaChange: 'schema_change_required',
+  dataDirLocked: 'data_dir_locked',
+  database: 'database_error',
+  source: 'source_error',
+  sourceFormat: 'source_format_error',
+  upstreamHttp: 'upstream_http_error',
+  timeout: 'timeout',
+  cancelled: 'cancelled',
+  internal: 'internal_error',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SluiceError';
+    this.code = code;
+  }
+}
+
+/** A definition or configuration that cannot work; raised at load time, exit code 2. */
+export class ConfigError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.config, message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+export class UsageError extends SluiceError {
+  constructor(message: string) {
+    super(ErrorCode.usage, message);
+    this.name = 'UsageError';
+  }
+}
+
+export class NotFoundError extends SluiceError {
+  constructor(message: string) {
+    super(ErrorCode.notFound, message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * A source failed to deliver. `retryable` tells a retry policy whether trying again can help
+ * (a timeout or a 503 can; a 404 or a malformed file cannot).
+ */
+export class SourceError extends SluiceError {
+  readonly retryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable: boolean; cause?: unknown } = { retryable: false },
+  ) {
+    super(code, message, { cause: options.cause });
+    this.name = 'SourceError';
+    this.retryable = options.retryable;
+  }
+}
+
+export function isSluiceError(error: unknown): error is SluiceError {
+  return error instanceof SluiceError;
+}
+
+/** The message of anything thrown, for places that must not throw themselves. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function errorCode(error: unknown): string {
+  if (error instanceof SluiceError) return error.code;
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  return ErrorCode.internal;
+}

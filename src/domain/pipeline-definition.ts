@@ -1,0 +1,120 @@
+// What a pipeline is (source → transform → validate → dataset) and the config that groups them.
+import type { z } from 'zod';
+import type { DatasetDefinition, RecordSchema } from './dataset-definition.ts';
+import { ConfigError } from './errors.ts';
+import { assertIdentifier } from './identifier.ts';
+import type { RecordOrigin } from './source-item.ts';
+import { type SourceDefinition, sourceTemplates } from './source-definition.ts';
+import { assertTemplateVariables } from './template.ts';
+
+export interface TransformContext {
+  readonly origin: RecordOrigin;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** Maps one source record to zero, one or several dataset records. */
+export type Transform<In, Out> = (record: In, context: TransformContext) => Out | readonly Out[] | null | undefined;
+
+export interface PipelineOptions<S extends RecordSchema> {
+  source: SourceDefinition;
+  /** The dataset the records go into: its definition or its name. */
+  into: DatasetDefinition<S> | string;
+  transform?: Transform<unknown, z.input<S>>;
+  /** Static parameters available to source templates as `{{name}}`. */
+  params?: Record<string, string>;
+  description?: string;
+}
+
+export interface PipelineDefinition {
+  readonly kind: 'pipeline';
+  readonly name: string;
+  readonly source: SourceDefinition;
+  readonly into: DatasetDefinition | string;
+  readonly transform: Transform<unknown, unknown> | undefined;
+  readonly params: Readonly<Record<string, string>>;
+  readonly description: string | undefined;
+}
+
+export function pipeline<S extends RecordSchema>(name: string, options: PipelineOptions<S>): PipelineDefinition {
+  assertIdentifier(name, 'pipeline name');
+  const where = `pipeline "${name}"`;
+  if (!options?.source || typeof options.source !== 'object' || !('kind' in options.source)) {
+    throw new ConfigError(`${where}: source is required (files({...}) or http({...}))`);
+  }
+  if (options.transform !== undefined && typeof options.transform !== 'function') {
+    throw new ConfigError(`${where}: transform must be a function (record, context) => record | record[] | null`);
+  }
+  const params = options.params ?? {};
+  for (const { where: field, parts } of sourceTemplates(options.source)) {
+    assertTemplateVariables(`${where}: source ${field}`, parts, Object.keys(params));
+  }
+  return {
+    kind: 'pipeline',
+    name,
+    source: options.source,
+    into: options.into as DatasetDefinition | string,
+    transform: options.transform as Transform<unknown, unknown> | undefined,
+    params,
+    description: options.description,
+  };
+}
+
+export interface ConfigOptions {
+  datasets?: DatasetDefinition[];
+  pipelines?: PipelineDefinition[];
+}
+
+export interface ResolvedPipeline extends Omit<PipelineDefinition, 'into'> {
+  readonly into: DatasetDefinition;
+}
+
+export interface SluiceConfig {
+  readonly kind: 'config';
+  readonly datasets: ReadonlyMap<string, DatasetDefinition>;
+  readonly pipelines: ReadonlyMap<string, ResolvedPipeline>;
+}
+
+/** Checks names and references across the whole config; every problem names what and where. */
+export function defineConfig(options: ConfigOptions): SluiceConfig {
+  const datasets = new Map<string, DatasetDefinition>();
+  const addDataset = (definition: DatasetDefinition, where: string) => {
+    if (definition?.kind !== 'dataset') throw new ConfigError(`${where}: expected a dataset(...) definition`);
+    const existing = datasets.get(definition.name);
+    if (existing && existing !== definition) {
+      throw new ConfigError(`${where}: two different datasets are named "${definition.name}"; names must be unique`);
+    }
+    datasets.set(definition.name, definition);
+  };
+  for (const [index, definition] of (options.datasets ?? []).entries()) addDataset(definition, `datasets[${index}]`);
+
+  const pipelines = new Map<string, ResolvedPipeline>();
+  for (const [index, definition] of (options.pipelines ?? []).entries()) {
+    if (definition?.kind !== 'pipeline') {
+      throw new ConfigError(`pipelines[${index}]: expected a pipeline(...) definition`);
+    }
+    const where = `pipeline "${definition.name}"`;
+    if (pipelines.has(definition.name)) {
+      throw new ConfigError(`${where}: defined twice; pipeline names must be unique`);
+    }
+    let into: DatasetDefinition;
+    if (typeof definition.into === 'string') {
+      const found = datasets.get(definition.into);
+      if (!found) {
+        const known = [...datasets.keys()];
+        throw new ConfigError(
+          `${where}: into references dataset "${definition.into}", which is not defined ` +
+            `(${known.length > 0 ? `defined: ${known.join(', ')}` : 'no datasets are defined'}); ` +
+            'add it to defineConfig({ datasets: [...] })',
+        );
+      }
+      into = found;
+    } else if (definition.into?.kind === 'dataset') {
+      addDataset(definition.into, `${where}: into`);
+      into = definition.into;
+    } else {
+      throw new ConfigError(`${where}: into must be a dataset(...) or the name of one`);
+    }
+    pipelines.set(definition.name, { ...definition, into });
+  }
+  return { kind: 'config', datasets, pipelines };
+}

@@ -1,0 +1,30 @@
+// What sources hand to the engine: records with their origin, or items rejected while reading.
+
+/** Where a record came from, kept with quarantined records so a person can find it. */
+export interface RecordOrigin {
+  readonly provider: string;
+  readonly file?: string;
+  readonly url?: string;
+  /** 1-based line (CSV, NDJSON) or row (xlsx). */
+  readonly line?: number;
+  readonly sheet?: string;
+}
+
+export interface RecordIssue {
+  /** Field path inside the record; empty for the whole record. */
+  readonly path: ReadonlyArray<string | number>;
+  readonly code: string;
+  readonly message: string;
+}
+
+export type SourceItem =
+  | { readonly kind: 'record'; readonly value: unknown; readonly origin: RecordOrigin }
+  | {
+      readonly kind: 'rejected';
+      readonly raw: unknown;
+      readonly issues: readonly RecordIssue[];
+      readonly origin: RecordOrigin;
+    };
+
+/** Sources yield chunks so per-record async overhead stays out of the hot path. */
+export type SourceChunk = readonly SourceItem[];

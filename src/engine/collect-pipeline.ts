@@ -1,0 +1,191 @@
+// Runs one pipeline once: read the source, transform, validate, write in batches, persist the run.
+import { errorCode, errorMessage } from '../domain/errors.ts';
+import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
+import { type EncodedRow, validateRecord } from '../domain/record-validation.ts';
+import { emptyCounts, errorRate, finalStatus, type RunErrorEntry } from '../domain/run-status.ts';
+import type { RecordOrigin, SourceItem } from '../domain/source-item.ts';
+import type { CollectPorts, RejectedRecord, RunReport, WriteCounts } from './ports.ts';
+import { QualityTally } from './quality-tally.ts';
+
+export interface CollectOptions {
+  trigger: string;
+  dryRun?: boolean;
+  baseDir: string;
+  signal?: AbortSignal;
+  /** Rows per INSERT statement. @defaultValue 5000 */
+  batchSize?: number;
+  runId?: string;
+}
+
+const REJECT_BATCH = 1000;
+const PROGRESS_EVERY_MS = 1000;
+
+export async function collectPipeline(
+  ports: CollectPorts,
+  pipeline: ResolvedPipeline,
+  options: CollectOptions,
+): Promise<RunReport> {
+  const { clock } = ports;
+  const dataset = pipeline.into;
+  const runId = options.runId ?? ports.newRunId();
+  const signal = options.signal ?? new AbortController().signal;
+  const batchSize = options.batchSize ?? 5000;
+  const logger = ports.logger.child({ runId, pipeline: pipeline.name, dataset: dataset.name });
+  const startedAt = clock.now();
+  const run = { runId, pipeline: pipeline.name, dataset: dataset.name };
+  const writer = ports.writerFor(dataset);
+  const counts = emptyCounts();
+  const tally = new QualityTally();
+  const errors: RunErrorEntry[] = [];
+  let provider: string | undefined;
+  let filtered = 0;
+  let duplicatesInBatch = 0;
+  let writeMs = 0;
+  let sourceFailed = false;
+  let writeFailed = false;
+  let lastProgress = startedAt.getTime();
+
+  await ports.runs.start({ id: runId, pipeline: pipeline.name, dataset: dataset.name, trigger: options.trigger, startedAt });
+  logger.info({ stage: 'start', trigger: options.trigger, dryRun: options.dryRun ?? false }, 'run started');
+
+  const recordError = (error: unknown, stage: string) => {
+    const entry: RunErrorEntry = { message: errorMessage(error), code: errorCode(error), at: clock.now().toISOString() };
+    if (error instanceof Error && error.stack) entry.stack = error.stack;
+    errors.push(entry);
+    logger.error({ stage, code: entry.code, err: error }, entry.message);
+  };
+
+  let rows: EncodedRow[] = [];
+  let rejects: RejectedRecord[] = [];
+  // One write in flight while the next batch is parsed: the database and the parser overlap.
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const flushRows = async (batchProvider: string) => {
+    if (rows.length === 0) return;
+    const batch = rows;
+    rows = [];
+    await inFlight;
+    if (writeFailed) return;
+    const started = performance.now();
+    inFlight = writer.write(batch, { runId, provider: batchProvider }).then(
+      (written: WriteCounts) => {
+        writeMs += performance.now() - started;
+        counts.inserted += written.inserted;
+        counts.updated += written.updated;
+        counts.unchanged += written.unchanged;
+        duplicatesInBatch += written.duplicatesInBatch;
+      },
+      (error: unknown) => {
+        writeFailed = true;
+        recordError(error, 'write');
+      },
+    );
+  };
+
+  const flushRejects = async () => {
+    if (rejects.length === 0) return;
+    const batch = rejects;
+    rejects = [];
+    await ports.quarantine.add(run, batch);
+  };
+
+  const reject = (record: RejectedRecord) => {
+    counts.rejected++;
+    tally.add(record);
+    rejects.push(record);
+  };
+
+  const handleRecord = (item: Extract<SourceItem, { kind: 'record' }>) => {
+    let outputs: unknown;
+    try {
+      outputs = pipeline.transform ? pipeline.transform(item.value, { origin: item.origin, params: pipeline.params }) : item.value;
+    } catch (error) {
+      reject({
+        raw: item.value,
+        issues: [{ path: [], code: 'transform_error', message: errorMessage(error) }],
+        origin: item.origin,
+      });
+      return;
+    }
+    if (outputs === null || outputs === undefined) {
+      filtered++;
+      return;
+    }
+    const list = Array.isArray(outputs) ? outputs : [outputs];
+    if (list.length === 0) filtered++;
+    for (const output of list) {
+      const result = validateRecord(dataset, output);
+      if (result.ok) {
+        counts.valid++;
+        rows.push(result.row);
+      } else {
+        reject({ raw: output, issues: result.issues, origin: item.origin });
+      }
+    }
+  };
+
+  try {
+    for await (const chunk of ports.readSource(pipeline.source, {
+      baseDir: options.baseDir,
+      params: pipeline.params,
+      signal,
+      logger: logger.child({ stage: 'fetch' }),
+    })) {
+      let origin: RecordOrigin | undefined;
+      for (const item of chunk) {
+        counts.fetched++;
+        origin = item.origin;
+        if (item.kind === 'rejected') reject({ raw: item.raw, issues: item.issues, origin: item.origin });
+        else handleRecord(item);
+      }
+      if (origin) provider = origin.provider;
+      if (rows.length >= batchSize) await flushRows(provider ?? pipeline.source.name);
+      if (rejects.length >= REJECT_BATCH) await flushRejects();
+      if (writeFailed) break;
+      const now = clock.now().getTime();
+      if (now - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = now;
+        await ports.runs.progress(runId, { counts: { ...counts }, provider });
+      }
+      if (signal.aborted) break;
+    }
+  } catch (error) {
+    sourceFailed = true;
+    recordError(error, 'fetch');
+  }
+  // Valid records read before a source failure are still written: the counts say exactly what was.
+  await flushRows(provider ?? pipeline.source.name);
+  await inFlight;
+  try {
+    await flushRejects();
+  } catch (error) {
+    writeFailed = true;
+    recordError(error, 'quarantine');
+  }
+
+  const finishedAt = clock.now();
+  const durationMs = finishedAt.getTime() - startedAt.getTime();
+  const status = finalStatus({ sourceFailed: sourceFailed || writeFailed, cancelled: signal.aborted, counts });
+  const report: RunReport = {
+    runId,
+    pipeline: pipeline.name,
+    dataset: dataset.name,
+    status,
+    dryRun: options.dryRun ?? false,
+    provider,
+    counts,
+    filtered,
+    duplicatesInBatch,
+    quality: { errorRate: errorRate(counts), issues: tally.issues(), samples: tally.samples() },
+    errors,
+    timings: {
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs,
+      writeMs: Math.round(writeMs),
+    },
+  };
+  await ports.runs.finish(runId, { status, counts, provider, finishedAt, durationMs, errors, report });
+  logger.info({ stage: 'finish', status, ...counts, durationMs }, `run ${status}`);
+  return report;
+}

@@ -1,0 +1,121 @@
+// The interfaces the engine needs from the outside world; adapters implement them.
+import type { DatasetDefinition } from '../domain/dataset-definition.ts';
+import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
+import type { EncodedRow } from '../domain/record-validation.ts';
+import type { RunCounts, RunErrorEntry, RunStatus } from '../domain/run-status.ts';
+import type { RecordIssue, RecordOrigin, SourceChunk } from '../domain/source-item.ts';
+import type { SourceDefinition } from '../domain/source-definition.ts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The subset of pino the engine logs through. */
+export interface Logger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface WriteCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Rows of the batch that repeated a key of a later row in the same batch (the last one wins). */
+  duplicatesInBatch: number;
+}
+
+export interface BatchMeta {
+  runId: string;
+  provider: string;
+}
+
+export interface DatasetWriter {
+  write(rows: readonly EncodedRow[], meta: BatchMeta): Promise<WriteCounts>;
+}
+
+export interface RejectedRecord {
+  raw: unknown;
+  issues: readonly RecordIssue[];
+  origin: RecordOrigin;
+}
+
+export interface NewRun {
+  id: string;
+  pipeline: string;
+  dataset: string;
+  trigger: string;
+  startedAt: Date;
+}
+
+export interface RunProgress {
+  counts: RunCounts;
+  provider: string | undefined;
+}
+
+export interface FinishedRun extends RunProgress {
+  status: RunStatus;
+  finishedAt: Date;
+  durationMs: number;
+  errors: RunErrorEntry[];
+  report: RunReport;
+}
+
+export interface RunStore {
+  start(run: NewRun): Promise<void>;
+  progress(runId: string, progress: RunProgress): Promise<void>;
+  finish(runId: string, run: FinishedRun): Promise<void>;
+}
+
+export interface QuarantineSink {
+  add(run: { runId: string; pipeline: string; dataset: string }, records: readonly RejectedRecord[]): Promise<void>;
+}
+
+export interface SourceContext {
+  /** Directory that relative paths in the config are resolved against. */
+  baseDir: string;
+  params: Readonly<Record<string, string>>;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export type SourceReader = (source: SourceDefinition, context: SourceContext) => AsyncIterable<SourceChunk>;
+
+export interface RuleCount {
+  code: string;
+  path: string;
+  count: number;
+}
+
+/** What `sluice run --report` writes and the run row keeps: counts, quality and timings. */
+export interface RunReport {
+  runId: string;
+  pipeline: string;
+  dataset: string;
+  status: RunStatus;
+  dryRun: boolean;
+  provider: string | undefined;
+  counts: RunCounts;
+  /** Records the transform dropped (returned nothing for). */
+  filtered: number;
+  duplicatesInBatch: number;
+  quality: { errorRate: number; issues: RuleCount[]; samples: RejectedRecord[] };
+  errors: RunErrorEntry[];
+  timings: { startedAt: string; finishedAt: string; durationMs: number; writeMs: number };
+}
+
+export interface CollectPorts {
+  readSource: SourceReader;
+  writerFor(dataset: DatasetDefinition): DatasetWriter;
+  runs: RunStore;
+  quarantine: QuarantineSink;
+  clock: Clock;
+  logger: Logger;
+  newRunId(): string;
+}
+
+export type { ResolvedPipeline };

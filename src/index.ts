@@ -1,0 +1,18 @@
+// The public API that a project's sluice.config.ts imports.
+export { z } from 'zod';
+export type { PgType } from './domain/column-type.ts';
+export type { DatasetDefinition, DatasetOptions, WriteMode } from './domain/dataset-definition.ts';
+export { dataset } from './domain/dataset-definition.ts';
+export { ConfigError, SluiceError, SourceError } from './domain/errors.ts';
+export type {
+  ConfigOptions,
+  PipelineDefinition,
+  PipelineOptions,
+  SluiceConfig,
+  Transform,
+  TransformContext,
+} from './domain/pipeline-definition.ts';
+export { defineConfig, pipeline } from './domain/pipeline-definition.ts';
+export type { FilesSourceOptions, HttpSourceOptions, SecretRef } from './domain/source-definition.ts';
+export { files, http, secret } from './domain/source-definition.ts';
+export type { RecordOrigin } from './domain/source-item.ts';

@@ -1,0 +1,141 @@
+// Composition root: the only place where the database, stores, sources and engine are wired.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig, type LoadedConfig } from './adapters/config/load-config.ts';
+import { createLogger } from './adapters/log/logger.ts';
+import { secretRedactor } from './adapters/log/secret-redactor.ts';
+import type { Database, Queryable } from './adapters/postgres/database.ts';
+import { ensureDatasetTables, type TableSetup } from './adapters/postgres/dataset-tables.ts';
+import { createDatasetWriter } from './adapters/postgres/dataset-writer.ts';
+import { migrate } from './adapters/postgres/migrate.ts';
+import { openPostgres } from './adapters/postgres/pg-database.ts';
+import { openPglite } from './adapters/postgres/pglite-database.ts';
+import { createQuarantineStore } from './adapters/postgres/quarantine-store.ts';
+import { createRunStore } from './adapters/postgres/run-store.ts';
+import { readSource } from './adapters/sources/read-source.ts';
+import type { DatasetDefinition } from './domain/dataset-definition.ts';
+import { NotFoundError } from './domain/errors.ts';
+import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
+import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
+import { type CollectPorts, type DatasetWriter, type Logger, type RunReport, systemClock } from './engine/ports.ts';
+
+export interface OpenOptions {
+  configPath?: string;
+  cwd?: string;
+  /** @defaultValue process.env.DATABASE_URL */
+  databaseUrl?: string;
+  /** Embedded data directory. @defaultValue SLUICE_DATA_DIR or `.sluice` beside the config */
+  dataDir?: string;
+  /** Schema holding the dataset tables. @defaultValue SLUICE_DB_SCHEMA or 'public' */
+  schema?: string;
+  logger?: Logger;
+}
+
+export interface Sluice extends LoadedConfig {
+  db: Database;
+  schema: string;
+  logger: Logger;
+  migrations: string[];
+  tables: TableSetup[];
+  pipeline(name: string): ResolvedPipeline;
+  run(name: string, options?: { dryRun?: boolean; trigger?: string; batchSize?: number }): Promise<RunReport>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+  const url = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (url) return openPostgres(url);
+  return openPglite(options.dataDir);
+}
+
+/** Reads the env var of every secret() the config uses, so logs and errors can scrub its value. */
+function registerSecrets(config: LoadedConfig['config']): void {
+  for (const pipeline of config.pipelines.values()) {
+    const source = pipeline.source;
+    if (source.kind !== 'http') continue;
+    for (const [, value] of [...source.query, ...source.headers]) {
+      if ('env' in value) secretRedactor.add(process.env[value.env]);
+    }
+  }
+}
+
+/** Loads the config, opens and migrates the database and makes the dataset tables current. */
+export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
+  const loaded = await loadConfig(options.configPath, options.cwd);
+  registerSecrets(loaded.config);
+  const logger = options.logger ?? createLogger();
+  const schema = options.schema ?? process.env.SLUICE_DB_SCHEMA ?? 'public';
+  const dataDir = options.dataDir ?? process.env.SLUICE_DATA_DIR ?? join(loaded.baseDir, '.sluice');
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir });
+  let migrations: string[];
+  let tables: TableSetup[];
+  try {
+    migrations = await migrate(db);
+    tables = await db.transaction((tx) => ensureDatasetTables(tx, loaded.config.datasets.values(), schema));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const pipelineNamed = (name: string): ResolvedPipeline => {
+    const found = loaded.config.pipelines.get(name);
+    if (found) return found;
+    const known = [...loaded.config.pipelines.keys()];
+    throw new NotFoundError(`pipeline "${name}" is not defined in ${loaded.path} (defined: ${known.join(', ') || 'none'})`);
+  };
+
+  const portsOn = (queryable: Queryable): CollectPorts => {
+    const writers = new Map<string, DatasetWriter>();
+    return {
+      readSource,
+      writerFor(dataset: DatasetDefinition) {
+        let writer = writers.get(dataset.name);
+        if (!writer) {
+          writer = createDatasetWriter(queryable, schema, dataset);
+          writers.set(dataset.name, writer);
+        }
+        return writer;
+      },
+      runs: createRunStore(queryable),
+      quarantine: createQuarantineStore(queryable),
+      clock: systemClock,
+      logger,
+      newRunId: randomUUID,
+    };
+  };
+
+  return {
+    ...loaded,
+    db,
+    schema,
+    logger,
+    migrations,
+    tables,
+    pipeline: pipelineNamed,
+    async run(name, runOptions = {}) {
+      const pipeline = pipelineNamed(name);
+      const collect: CollectOptions = {
+        trigger: runOptions.trigger ?? 'manual',
+        baseDir: loaded.baseDir,
+        dryRun: runOptions.dryRun ?? false,
+        ...(runOptions.batchSize ? { batchSize: runOptions.batchSize } : {}),
+      };
+      if (!runOptions.dryRun) return collectPipeline(portsOn(db), pipeline, collect);
+      // A dry run does everything inside one transaction and rolls it back: the counts are what
+      // Postgres would have done, and nothing stays written.
+      let report: RunReport | undefined;
+      await db
+        .transaction(async (tx) => {
+          report = await collectPipeline(portsOn(tx), pipeline, collect);
+          throw new DryRunRollback();
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof DryRunRollback)) throw error;
+        });
+      return report as RunReport;
+    },
+    close: () => db.close(),
+  };
+}
+
+class DryRunRollback extends Error {}

@@ -1,0 +1,98 @@
+// The two databases every store and engine suite runs on: embedded PGlite and a real PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Database } from '../../src/adapters/postgres/database.ts';
+import { openPostgres } from '../../src/adapters/postgres/pg-database.ts';
+import { openPglite } from '../../src/adapters/postgres/pglite-database.ts';
+
+export const ADMIN_URL = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  db: Database;
+  /** Connection string of the per-suite database (PostgreSQL only). */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  kind: 'pglite' | 'postgres';
+  /** A reason to skip, or false. In CI (CI=true) PostgreSQL is mandatory and never skipped. */
+  skip: string | false;
+  open(): Promise<TestDatabase>;
+}
+
+async function postgresReachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Creates a fresh database on the server; the suite drops it when done. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `sluice_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+let cached: Backend[] | undefined;
+
+export async function testBackends(): Promise<Backend[]> {
+  if (cached) return cached;
+  const unreachable = await postgresReachable();
+  if (unreachable && process.env.CI === 'true') {
+    throw new Error(
+      `CI=true: the PostgreSQL suite is mandatory but ${ADMIN_URL} is unreachable (${unreachable}). ` +
+        'Start PostgreSQL or set SLUICE_TEST_PG_URL.',
+    );
+  }
+  if (unreachable) {
+    process.stderr.write(`\n# SKIPPING the PostgreSQL suite: ${ADMIN_URL} is unreachable (${unreachable})\n`);
+  }
+  cached = [
+    {
+      kind: 'pglite',
+      skip: false,
+      async open() {
+        const db = await openPglite(undefined);
+        return { db, url: undefined, close: () => db.close() };
+      },
+    },
+    {
+      kind: 'postgres',
+      skip: unreachable ? `PostgreSQL unreachable at ${ADMIN_URL}: ${unreachable}` : false,
+      async open() {
+        const created = await createPostgresDatabase();
+        const db = await openPostgres(created.url);
+        return {
+          db,
+          url: created.url,
+          async close() {
+            await db.close();
+            await created.drop();
+          },
+        };
+      },
+    },
+  ];
+  return cached;
+}
