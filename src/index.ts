@@ -9,6 +9,7 @@ export type {
   PipelineDefinition,
   PipelineOptions,
   SluiceConfig,
+  RecordDraft,
   Transform,
   TransformContext,
 } from './domain/pipeline-definition.ts';

@@ -1,7 +1,7 @@
 // Composition root: the only place where the database, stores, sources and engine are wired.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig, type LoadedConfig } from './adapters/config/load-config.ts';
+import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts';
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
@@ -17,7 +17,13 @@ import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { NotFoundError } from './domain/errors.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
-import { type CollectPorts, type DatasetWriter, type Logger, type RunReport, systemClock } from './engine/ports.ts';
+import {
+  type CollectPorts,
+  type DatasetWriter,
+  type Logger,
+  type RunReport,
+  systemClock,
+} from './engine/ports.ts';
 
 export interface OpenOptions {
   configPath?: string;
@@ -81,7 +87,9 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     const found = loaded.config.pipelines.get(name);
     if (found) return found;
     const known = [...loaded.config.pipelines.keys()];
-    throw new NotFoundError(`pipeline "${name}" is not defined in ${loaded.path} (defined: ${known.join(', ') || 'none'})`);
+    throw new NotFoundError(
+      `pipeline "${name}" is not defined in ${loaded.path} (defined: ${known.join(', ') || 'none'})`,
+    );
   };
 
   const portsOn = (queryable: Queryable): CollectPorts => {

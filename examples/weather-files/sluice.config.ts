@@ -8,7 +8,10 @@ export const weatherObservations = dataset('weather_observations', {
   schema: z.object({
     station: z.string().min(1),
     observed_at: z.date(),
-    temperature_c: optionalNumber.refine((t) => t === null || (t > -60 && t < 60), 'temperature outside -60..60 °C'),
+    temperature_c: optionalNumber.refine(
+      (t) => t === null || (t > -60 && t < 60),
+      'temperature outside -60..60 °C',
+    ),
     humidity_pct: z.number().min(0).max(100).nullable(),
     pressure_hpa: z.number().min(850).max(1100).nullable(),
     wind_mean_kmh: z.number().min(0).nullable(),

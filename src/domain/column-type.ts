@@ -33,7 +33,10 @@ function internals(schema: unknown): ZodInternals {
 }
 
 /** Meta a user may set to pick a type zod cannot express, e.g. `z.string().meta({ pgType: 'numeric' })`. */
-function metaType(schema: z.ZodType, registry: z.core.$ZodRegistry<Record<string, unknown>>): PgType | undefined {
+function metaType(
+  schema: z.ZodType,
+  registry: z.core.$ZodRegistry<Record<string, unknown>>,
+): PgType | undefined {
   const meta = registry.get(schema);
   const wanted = meta?.pgType;
   if (wanted === undefined) return undefined;
@@ -117,7 +120,9 @@ function scalarType(schema: z.ZodType): PgType {
       throw new TypeError('a union of different types has no single column type; set .meta({ pgType })');
     }
     default:
-      throw new TypeError(`zod type "${def.type}" has no column type; set .meta({ pgType }) or change the field`);
+      throw new TypeError(
+        `zod type "${def.type}" has no column type; set .meta({ pgType }) or change the field`,
+      );
   }
 }
 

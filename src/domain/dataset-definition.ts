@@ -46,11 +46,16 @@ export interface DatasetDefinition<S extends RecordSchema = RecordSchema> {
 }
 
 /** Declares a dataset; throws a ConfigError naming the dataset and field when it cannot be stored. */
-export function dataset<S extends RecordSchema>(name: string, options: DatasetOptions<S>): DatasetDefinition<S> {
+export function dataset<S extends RecordSchema>(
+  name: string,
+  options: DatasetOptions<S>,
+): DatasetDefinition<S> {
   assertIdentifier(name, 'dataset name');
   const where = `dataset "${name}"`;
   if (!(options.schema instanceof z.ZodObject)) {
-    throw new ConfigError(`${where}: schema must be a zod object, e.g. z.object({ station: z.string(), ... })`);
+    throw new ConfigError(
+      `${where}: schema must be a zod object, e.g. z.object({ station: z.string(), ... })`,
+    );
   }
   const columns = deriveColumns(where, options.schema);
   const byName = new Map(columns.map((column) => [column.name, column]));
@@ -65,7 +70,9 @@ export function dataset<S extends RecordSchema>(name: string, options: DatasetOp
     const column = byName.get(key);
     if (!column) throw new ConfigError(`${where}: key column "${key}" is not a field of the schema`);
     if (column.nullable) {
-      throw new ConfigError(`${where}: key column "${key}" is optional or nullable; key columns must be required`);
+      throw new ConfigError(
+        `${where}: key column "${key}" is optional or nullable; key columns must be required`,
+      );
     }
     if (column.type === PgType.jsonb) {
       throw new ConfigError(`${where}: key column "${key}" is an object or array; keys must be scalar`);

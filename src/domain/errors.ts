@@ -79,6 +79,7 @@ export function errorMessage(error: unknown): string {
 
 export function errorCode(error: unknown): string {
   if (error instanceof SluiceError) return error.code;
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return ErrorCode.internal;
 }

@@ -19,6 +19,7 @@ export function assertIdentifier(name: string, what: string): void {
 
 /** Double-quotes an identifier that passed the allow-list; anything else is a programming error. */
 export function quoteIdent(name: string): string {
-  if (!isIdentifier(name)) throw new Error(`refusing to quote unchecked SQL identifier ${JSON.stringify(name)}`);
+  if (!isIdentifier(name))
+    throw new Error(`refusing to quote unchecked SQL identifier ${JSON.stringify(name)}`);
   return `"${name}"`;
 }

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import type { DatasetDefinition, RecordSchema } from './dataset-definition.ts';
 import { ConfigError } from './errors.ts';
 import { assertIdentifier } from './identifier.ts';
-import type { RecordOrigin } from './source-item.ts';
 import { type SourceDefinition, sourceTemplates } from './source-definition.ts';
+import type { RecordOrigin } from './source-item.ts';
 import { assertTemplateVariables } from './template.ts';
 
 export interface TransformContext {
@@ -13,13 +13,22 @@ export interface TransformContext {
 }
 
 /** Maps one source record to zero, one or several dataset records. */
-export type Transform<In, Out> = (record: In, context: TransformContext) => Out | readonly Out[] | null | undefined;
+export type Transform<In, Out> = (
+  record: In,
+  context: TransformContext,
+) => Out | readonly Out[] | null | undefined;
+
+/**
+ * What a transform returns: the dataset's field names, values not yet checked. Validation
+ * decides per record, so a bad value is quarantined with its reason instead of failing to compile.
+ */
+export type RecordDraft<S extends RecordSchema> = { [K in keyof z.input<S>]?: unknown };
 
 export interface PipelineOptions<S extends RecordSchema> {
   source: SourceDefinition;
   /** The dataset the records go into: its definition or its name. */
   into: DatasetDefinition<S> | string;
-  transform?: Transform<unknown, z.input<S>>;
+  transform?: Transform<unknown, RecordDraft<S>>;
   /** Static parameters available to source templates as `{{name}}`. */
   params?: Record<string, string>;
   description?: string;
@@ -35,14 +44,19 @@ export interface PipelineDefinition {
   readonly description: string | undefined;
 }
 
-export function pipeline<S extends RecordSchema>(name: string, options: PipelineOptions<S>): PipelineDefinition {
+export function pipeline<S extends RecordSchema>(
+  name: string,
+  options: PipelineOptions<S>,
+): PipelineDefinition {
   assertIdentifier(name, 'pipeline name');
   const where = `pipeline "${name}"`;
   if (!options?.source || typeof options.source !== 'object' || !('kind' in options.source)) {
     throw new ConfigError(`${where}: source is required (files({...}) or http({...}))`);
   }
   if (options.transform !== undefined && typeof options.transform !== 'function') {
-    throw new ConfigError(`${where}: transform must be a function (record, context) => record | record[] | null`);
+    throw new ConfigError(
+      `${where}: transform must be a function (record, context) => record | record[] | null`,
+    );
   }
   const params = options.params ?? {};
   for (const { where: field, parts } of sourceTemplates(options.source)) {
@@ -81,11 +95,14 @@ export function defineConfig(options: ConfigOptions): SluiceConfig {
     if (definition?.kind !== 'dataset') throw new ConfigError(`${where}: expected a dataset(...) definition`);
     const existing = datasets.get(definition.name);
     if (existing && existing !== definition) {
-      throw new ConfigError(`${where}: two different datasets are named "${definition.name}"; names must be unique`);
+      throw new ConfigError(
+        `${where}: two different datasets are named "${definition.name}"; names must be unique`,
+      );
     }
     datasets.set(definition.name, definition);
   };
-  for (const [index, definition] of (options.datasets ?? []).entries()) addDataset(definition, `datasets[${index}]`);
+  for (const [index, definition] of (options.datasets ?? []).entries())
+    addDataset(definition, `datasets[${index}]`);
 
   const pipelines = new Map<string, ResolvedPipeline>();
   for (const [index, definition] of (options.pipelines ?? []).entries()) {

@@ -26,7 +26,10 @@ function segmentMatches(segment: SelectorSegment, key: string | number | null): 
 }
 
 /** True when a path (object keys and array indexes from the root) is exactly the selector. */
-export function selectorMatches(selector: RecordSelector, path: readonly (string | number | null)[]): boolean {
+export function selectorMatches(
+  selector: RecordSelector,
+  path: readonly (string | number | null)[],
+): boolean {
   if (path.length !== selector.segments.length) return false;
   return selector.segments.every((segment, index) => segmentMatches(segment, path[index] ?? null));
 }

@@ -20,7 +20,10 @@ export function toRecordIssues(error: z.ZodError): RecordIssue[] {
 export function validateRecord(dataset: DatasetDefinition, record: unknown): ValidationResult {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     const got = record === null ? 'null' : Array.isArray(record) ? 'array' : typeof record;
-    return { ok: false, issues: [{ path: [], code: 'invalid_type', message: `expected a record object, got ${got}` }] };
+    return {
+      ok: false,
+      issues: [{ path: [], code: 'invalid_type', message: `expected a record object, got ${got}` }],
+    };
   }
   const parsed = dataset.schema.safeParse(record);
   if (!parsed.success) return { ok: false, issues: toRecordIssues(parsed.error) };

@@ -11,7 +11,13 @@ export const RunStatus = {
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
-export const terminalStatuses: readonly RunStatus[] = ['succeeded', 'partial', 'failed', 'skipped', 'cancelled'];
+export const terminalStatuses: readonly RunStatus[] = [
+  'succeeded',
+  'partial',
+  'failed',
+  'skipped',
+  'cancelled',
+];
 
 export function isRunStatus(value: string): value is RunStatus {
   return Object.values(RunStatus).includes(value as RunStatus);
@@ -41,7 +47,11 @@ export interface RunErrorEntry {
 }
 
 /** A failed source wins; rejections make a run partial; otherwise it succeeded. */
-export function finalStatus(outcome: { sourceFailed: boolean; cancelled: boolean; counts: RunCounts }): RunStatus {
+export function finalStatus(outcome: {
+  sourceFailed: boolean;
+  cancelled: boolean;
+  counts: RunCounts;
+}): RunStatus {
   if (outcome.cancelled) return RunStatus.cancelled;
   if (outcome.sourceFailed) return RunStatus.failed;
   if (outcome.counts.rejected > 0) return RunStatus.partial;

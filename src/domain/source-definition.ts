@@ -133,11 +133,16 @@ export interface HttpSourceDefinition {
   readonly csv: CsvOptions;
 }
 
-export const httpDefaults = { timeoutMs: 30_000, maxBytes: 50 * 1024 * 1024 } satisfies Partial<HttpSourceOptions>;
+export const httpDefaults = {
+  timeoutMs: 30_000,
+  maxBytes: 50 * 1024 * 1024,
+} satisfies Partial<HttpSourceOptions>;
 
 export function http(options: HttpSourceOptions): HttpSourceDefinition {
   if (!options || typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) {
-    throw new ConfigError(`http(): \`url\` must be an http(s) URL template, got ${JSON.stringify(options?.url)}`);
+    throw new ConfigError(
+      `http(): \`url\` must be an http(s) URL template, got ${JSON.stringify(options?.url)}`,
+    );
   }
   const format = options.format ?? 'auto';
   if (!Object.values(HttpFormat).includes(format)) {
@@ -146,7 +151,8 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
   const parseValues = (what: string, values: Record<string, TemplateValue> | undefined) =>
     Object.entries(values ?? {}).map(([name, value]) => {
       if (isSecretRef(value)) return [name, value] as const;
-      if (typeof value !== 'string') throw new ConfigError(`http(): ${what} "${name}" must be a string or secret()`);
+      if (typeof value !== 'string')
+        throw new ConfigError(`http(): ${what} "${name}" must be a string or secret()`);
       return [name, { template: parseTemplate(value) }] as const;
     });
   let host = 'http';
@@ -171,7 +177,8 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`http(): ${name} must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`http(): ${name} must be a positive number`);
   return value;
 }
 

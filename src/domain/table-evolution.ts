@@ -76,7 +76,8 @@ export function planTableEvolution(
   for (const column of current.columns) {
     if (column.name.startsWith('_') || wanted.has(column.name)) continue;
     // A field removed from the schema keeps its data; it only stops being required.
-    if (!column.nullable) changes.push({ kind: 'drop_not_null', column: column.name, reason: 'removed_from_schema' });
+    if (!column.nullable)
+      changes.push({ kind: 'drop_not_null', column: column.name, reason: 'removed_from_schema' });
   }
   return { changes, problems };
 }

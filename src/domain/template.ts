@@ -26,10 +26,15 @@ export function templateVariables(parts: readonly TemplatePart[]): string[] {
 }
 
 /** Throws a ConfigError naming `where` for any variable not in `known`. */
-export function assertTemplateVariables(where: string, parts: readonly TemplatePart[], known: readonly string[]): void {
+export function assertTemplateVariables(
+  where: string,
+  parts: readonly TemplatePart[],
+  known: readonly string[],
+): void {
   for (const variable of templateVariables(parts)) {
     if (!known.includes(variable)) {
-      const hint = known.length > 0 ? `known parameters: ${known.join(', ')}` : 'this pipeline has no parameters';
+      const hint =
+        known.length > 0 ? `known parameters: ${known.join(', ')}` : 'this pipeline has no parameters';
       throw new ConfigError(`${where}: unknown template parameter {{${variable}}} (${hint})`);
     }
   }

@@ -45,11 +45,21 @@ export async function collectPipeline(
   let writeFailed = false;
   let lastProgress = startedAt.getTime();
 
-  await ports.runs.start({ id: runId, pipeline: pipeline.name, dataset: dataset.name, trigger: options.trigger, startedAt });
+  await ports.runs.start({
+    id: runId,
+    pipeline: pipeline.name,
+    dataset: dataset.name,
+    trigger: options.trigger,
+    startedAt,
+  });
   logger.info({ stage: 'start', trigger: options.trigger, dryRun: options.dryRun ?? false }, 'run started');
 
   const recordError = (error: unknown, stage: string) => {
-    const entry: RunErrorEntry = { message: errorMessage(error), code: errorCode(error), at: clock.now().toISOString() };
+    const entry: RunErrorEntry = {
+      message: errorMessage(error),
+      code: errorCode(error),
+      at: clock.now().toISOString(),
+    };
     if (error instanceof Error && error.stack) entry.stack = error.stack;
     errors.push(entry);
     logger.error({ stage, code: entry.code, err: error }, entry.message);
@@ -98,7 +108,9 @@ export async function collectPipeline(
   const handleRecord = (item: Extract<SourceItem, { kind: 'record' }>) => {
     let outputs: unknown;
     try {
-      outputs = pipeline.transform ? pipeline.transform(item.value, { origin: item.origin, params: pipeline.params }) : item.value;
+      outputs = pipeline.transform
+        ? pipeline.transform(item.value, { origin: item.origin, params: pipeline.params })
+        : item.value;
     } catch (error) {
       reject({
         raw: item.value,
@@ -165,7 +177,11 @@ export async function collectPipeline(
 
   const finishedAt = clock.now();
   const durationMs = finishedAt.getTime() - startedAt.getTime();
-  const status = finalStatus({ sourceFailed: sourceFailed || writeFailed, cancelled: signal.aborted, counts });
+  const status = finalStatus({
+    sourceFailed: sourceFailed || writeFailed,
+    cancelled: signal.aborted,
+    counts,
+  });
   const report: RunReport = {
     runId,
     pipeline: pipeline.name,

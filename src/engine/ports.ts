@@ -3,8 +3,8 @@ import type { DatasetDefinition } from '../domain/dataset-definition.ts';
 import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
 import type { EncodedRow } from '../domain/record-validation.ts';
 import type { RunCounts, RunErrorEntry, RunStatus } from '../domain/run-status.ts';
-import type { RecordIssue, RecordOrigin, SourceChunk } from '../domain/source-item.ts';
 import type { SourceDefinition } from '../domain/source-definition.ts';
+import type { RecordIssue, RecordOrigin, SourceChunk } from '../domain/source-item.ts';
 
 export interface Clock {
   now(): Date;
@@ -72,7 +72,10 @@ export interface RunStore {
 }
 
 export interface QuarantineSink {
-  add(run: { runId: string; pipeline: string; dataset: string }, records: readonly RejectedRecord[]): Promise<void>;
+  add(
+    run: { runId: string; pipeline: string; dataset: string },
+    records: readonly RejectedRecord[],
+  ): Promise<void>;
 }
 
 export interface SourceContext {

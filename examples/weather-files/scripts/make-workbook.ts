@@ -36,6 +36,11 @@ for (const site of sites) {
   }
 }
 // Two rows as people really type them: a humidity slip and a missing time. Both are quarantined.
-sheet.addRow({ station: 'mont_noir', observed_at: new Date(Date.UTC(2024, 9, 5, 18)), temperature_c: 9.8, humidity_pct: 930 });
+sheet.addRow({
+  station: 'mont_noir',
+  observed_at: new Date(Date.UTC(2024, 9, 5, 18)),
+  temperature_c: 9.8,
+  humidity_pct: 930,
+});
 sheet.addRow({ station: 'mont_cassel', observed_at: null, temperature_c: 10.1, humidity_pct: 88 });
 await workbook.xlsx.writeFile(new URL('../data/hill_sites_2024-10-05.xlsx', import.meta.url).pathname);

@@ -27,14 +27,21 @@ export interface ParsedArgs {
 }
 
 export const commonOptions = {
-  config: { type: 'string', short: 'c', description: 'path to sluice.config.ts (default: ./sluice.config.ts)' },
+  config: {
+    type: 'string',
+    short: 'c',
+    description: 'path to sluice.config.ts (default: ./sluice.config.ts)',
+  },
   json: { type: 'boolean', description: 'machine-readable JSON on stdout' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const satisfies Command['options'];
 
 export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   const options = Object.fromEntries(
-    Object.entries({ ...commonOptions, ...command.options }).map(([name, { description: _d, ...spec }]) => [name, spec]),
+    Object.entries({ ...commonOptions, ...command.options }).map(([name, { description: _d, ...spec }]) => [
+      name,
+      spec,
+    ]),
   );
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

@@ -2,8 +2,14 @@
 
 export function table(headers: string[], rows: Array<Array<string | number | null>>): string {
   const cells = rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))));
-  const widths = headers.map((header, index) => Math.max(header.length, ...cells.map((row) => row[index]?.length ?? 0)));
-  const line = (row: string[]) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...cells.map((row) => row[index]?.length ?? 0)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...cells.map(line)].join('\n');
 }
 

@@ -2,7 +2,11 @@
 import { openSluice, type Sluice } from '../../main.ts';
 import type { CommandIo, ParsedArgs } from './command.ts';
 
-export async function withSluice<T>(args: ParsedArgs, io: CommandIo, fn: (sluice: Sluice) => Promise<T>): Promise<T> {
+export async function withSluice<T>(
+  args: ParsedArgs,
+  io: CommandIo,
+  fn: (sluice: Sluice) => Promise<T>,
+): Promise<T> {
   const sluice = await openSluice({ configPath: args.config, cwd: io.cwd });
   try {
     return await fn(sluice);

@@ -48,11 +48,15 @@ export async function loadConfig(configPath: string | undefined, cwd = process.c
     loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (error) {
     if (isSluiceError(error)) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
-    throw new ConfigError(`cannot load ${path}: ${(error as Error).message ?? String(error)}`, { cause: error });
+    throw new ConfigError(`cannot load ${path}: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
   }
   const exported = loaded.default;
   if (!exported || typeof exported !== 'object') {
-    throw new ConfigError(`${path} has no default export: end it with \`export default defineConfig({ ... })\``);
+    throw new ConfigError(
+      `${path} has no default export: end it with \`export default defineConfig({ ... })\``,
+    );
   }
   let config: SluiceConfig;
   try {

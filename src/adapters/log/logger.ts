@@ -26,7 +26,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   const destination =
     format === 'pretty'
-      ? pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' })
+      ? pretty({
+          destination: 2,
+          sync: true,
+          colorize: true,
+          ignore: 'pid,hostname',
+          translateTime: 'HH:MM:ss.l',
+        })
       : pino.destination({ dest: 2, sync: true });
   const logger = pino(settings, destination);
   if (!LEVELS.has(wanted)) logger.warn({ wanted }, 'LOG_LEVEL is not a pino level; using info');

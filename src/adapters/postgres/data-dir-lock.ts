@@ -71,5 +71,8 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
     // The previous owner died without releasing: take the lock over.
     await unlink(path).catch(() => {});
   }
-  throw new SluiceError(ErrorCode.dataDirLocked, `could not lock ${dataDir}: another process keeps taking it`);
+  throw new SluiceError(
+    ErrorCode.dataDirLocked,
+    `could not lock ${dataDir}: another process keeps taking it`,
+  );
 }

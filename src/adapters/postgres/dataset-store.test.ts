@@ -49,11 +49,17 @@ for (const backend of await testBackends()) {
     after(() => close());
 
     it('creates a typed table with a primary key on the key and an index on time', async () => {
-      const { rows: columns } = await db.query<{ column_name: string; data_type: string; is_nullable: string }>(
+      const { rows: columns } = await db.query<{
+        column_name: string;
+        data_type: string;
+        is_nullable: string;
+      }>(
         `SELECT column_name, data_type, is_nullable FROM information_schema.columns
           WHERE table_schema = 'public' AND table_name = 'readings' ORDER BY ordinal_position`,
       );
-      const types = Object.fromEntries(columns.map((c) => [c.column_name, `${c.data_type}/${c.is_nullable}`]));
+      const types = Object.fromEntries(
+        columns.map((c) => [c.column_name, `${c.data_type}/${c.is_nullable}`]),
+      );
       assert.deepEqual(types, {
         station: 'text/NO',
         observed_at: 'timestamp with time zone/NO',
@@ -105,7 +111,15 @@ for (const backend of await testBackends()) {
       );
       assert.deepEqual(stored, [
         { station: 'a', temperature: 8, count: 3, ok: true, day: null, extra: { a: 1 }, _run_id: 'r2' },
-        { station: 'a', temperature: null, count: null, ok: true, day: '2024-10-05', extra: null, _run_id: 'r1' },
+        {
+          station: 'a',
+          temperature: null,
+          count: null,
+          ok: true,
+          day: '2024-10-05',
+          extra: null,
+          _run_id: 'r1',
+        },
         { station: 'b', temperature: -1.25, count: null, ok: false, day: null, extra: null, _run_id: 'r1' },
       ]);
     });
@@ -168,10 +182,18 @@ for (const backend of await testBackends()) {
         time: 't',
       });
       const [setup] = await db.transaction((tx) => ensureDatasetTables(tx, [v2]));
-      assert.deepEqual(setup?.changes, [{ kind: 'add_column', column: { name: 'note', type: 'text', nullable: true } }]);
+      assert.deepEqual(setup?.changes, [
+        { kind: 'add_column', column: { name: 'note', type: 'text', nullable: true } },
+      ]);
 
       const required = dataset('evolving', {
-        schema: z.object({ k: z.string(), t: z.coerce.date(), v: z.number(), note: z.string().optional(), must: z.string() }),
+        schema: z.object({
+          k: z.string(),
+          t: z.coerce.date(),
+          v: z.number(),
+          note: z.string().optional(),
+          must: z.string(),
+        }),
         key: ['k'],
         time: 't',
       });

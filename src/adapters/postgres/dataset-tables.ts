@@ -45,7 +45,9 @@ function createTableSql(schema: string, dataset: DatasetDefinition): string {
   const table = qualifiedTable(schema, dataset);
   const columns = [...dataset.columns, ...systemColumns].map((column) => {
     const defaultNow =
-      column.name === SystemColumn.firstSeenAt || column.name === SystemColumn.lastChangedAt ? ' DEFAULT now()' : '';
+      column.name === SystemColumn.firstSeenAt || column.name === SystemColumn.lastChangedAt
+        ? ' DEFAULT now()'
+        : '';
     return `${quoteIdent(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}${defaultNow}`;
   });
   const key = dataset.key.map(quoteIdent).join(', ');
@@ -91,7 +93,11 @@ export async function ensureDatasetTables(
         primaryKey: await readPrimaryKey(tx, schema, dataset.table),
         hasRows: rows[0]?.has_rows ?? false,
       });
-      problems.push(...plan.problems.map((problem) => `dataset "${dataset.name}" (table ${schema}.${dataset.table}): ${problem}`));
+      problems.push(
+        ...plan.problems.map(
+          (problem) => `dataset "${dataset.name}" (table ${schema}.${dataset.table}): ${problem}`,
+        ),
+      );
       for (const change of plan.changes) await tx.exec(changeSql(schema, dataset, change));
       setups.push({ dataset: dataset.name, created: false, changes: plan.changes });
     }

@@ -19,7 +19,9 @@ function arrayType(type: string): string {
 export function buildWriteStatement(schema: string, dataset: DatasetDefinition): string {
   const columns = dataset.columns.map((column) => quoteIdent(column.name));
   const keys = dataset.key.map(quoteIdent);
-  const nonKeys = dataset.columns.filter((column) => !dataset.key.includes(column.name)).map((c) => quoteIdent(c.name));
+  const nonKeys = dataset.columns
+    .filter((column) => !dataset.key.includes(column.name))
+    .map((c) => quoteIdent(c.name));
   const unnestArgs = dataset.columns.map((column, index) => `$${index + 1}::${arrayType(column.type)}`);
   const runParam = `$${dataset.columns.length + 1}::text`;
   const providerParam = `$${dataset.columns.length + 2}::text`;
@@ -53,7 +55,11 @@ export function buildWriteStatement(schema: string, dataset: DatasetDefinition):
       FROM written`;
 }
 
-export function createDatasetWriter(db: Queryable, schema: string, dataset: DatasetDefinition): DatasetWriter {
+export function createDatasetWriter(
+  db: Queryable,
+  schema: string,
+  dataset: DatasetDefinition,
+): DatasetWriter {
   const statement = buildWriteStatement(schema, dataset);
   const width = dataset.columns.length;
   return {
@@ -64,11 +70,10 @@ export function createDatasetWriter(db: Queryable, schema: string, dataset: Data
         const row = rows[r]!;
         for (let c = 0; c < width; c++) columns[c]![r] = row[c] ?? null;
       }
-      const { rows: result } = await db.query<{ input: number; inserted: number; updated: number }>(statement, [
-        ...columns,
-        meta.runId,
-        meta.provider,
-      ]);
+      const { rows: result } = await db.query<{ input: number; inserted: number; updated: number }>(
+        statement,
+        [...columns, meta.runId, meta.provider],
+      );
       const counts = result[0] ?? { input: 0, inserted: 0, updated: 0 };
       return {
         inserted: counts.inserted,

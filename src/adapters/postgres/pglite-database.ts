@@ -1,7 +1,7 @@
 // Embedded Postgres (PGlite) in a data directory, guarded by a lock file against a second process.
 import { PGlite } from '@electric-sql/pglite';
-import { type Database, parseDate, parseInt8, type Queryable, TypeOid } from './database.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { type Database, parseDate, parseInt8, type Queryable, TypeOid } from './database.ts';
 
 const parsers = { [TypeOid.int8]: parseInt8, [TypeOid.date]: parseDate };
 

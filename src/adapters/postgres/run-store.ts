@@ -20,7 +20,16 @@ export function createRunStore(db: Queryable): RunStore {
         `UPDATE sluice.runs SET fetched = $2, valid = $3, rejected = $4, inserted = $5, updated = $6, unchanged = $7,
                 provider = coalesce($8, provider), heartbeat_at = now()
           WHERE id = $1`,
-        [runId, c.fetched, c.valid, c.rejected, c.inserted, c.updated, c.unchanged, progress.provider ?? null],
+        [
+          runId,
+          c.fetched,
+          c.valid,
+          c.rejected,
+          c.inserted,
+          c.updated,
+          c.unchanged,
+          progress.provider ?? null,
+        ],
       );
     },
     async finish(runId: string, run: FinishedRun) {

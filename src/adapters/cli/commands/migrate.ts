@@ -5,7 +5,8 @@ import { withSluice } from '../open.ts';
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'Apply pending migrations and create or evolve every dataset table. Safe to run any number of times.',
+  summary:
+    'Apply pending migrations and create or evolve every dataset table. Safe to run any number of times.',
   usage: 'migrate',
   options: {},
   async run(args, io) {
@@ -19,7 +20,9 @@ export const migrateCommand: Command = {
       return 0;
     }
     const lines = [
-      result.migrations.length > 0 ? `applied migrations: ${result.migrations.join(', ')}` : 'migrations: up to date',
+      result.migrations.length > 0
+        ? `applied migrations: ${result.migrations.join(', ')}`
+        : 'migrations: up to date',
     ];
     for (const table of result.tables) {
       if (table.created) lines.push(`created table for dataset ${table.dataset}`);

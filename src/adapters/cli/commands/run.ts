@@ -45,8 +45,14 @@ export const runCommand: Command = {
   usage: 'run <pipeline> | --all [--dry-run] [--report file.json]',
   options: {
     all: { type: 'boolean', description: 'run every pipeline of the config, one after the other' },
-    'dry-run': { type: 'boolean', description: 'fetch, transform and validate; write nothing, report what would be written' },
-    report: { type: 'string', description: 'write the run report (counts, quality, errors, timings) as JSON to this file' },
+    'dry-run': {
+      type: 'boolean',
+      description: 'fetch, transform and validate; write nothing, report what would be written',
+    },
+    report: {
+      type: 'string',
+      description: 'write the run report (counts, quality, errors, timings) as JSON to this file',
+    },
   },
   async run(args, io) {
     const all = args.values.all === true;

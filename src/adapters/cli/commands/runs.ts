@@ -12,7 +12,10 @@ export const runsCommand: Command = {
   usage: 'runs [--pipeline name] [--status status] [--limit N]',
   options: {
     pipeline: { type: 'string', description: 'only runs of this pipeline' },
-    status: { type: 'string', description: `only runs with this status (${Object.values(RunStatus).join(', ')})` },
+    status: {
+      type: 'string',
+      description: `only runs with this status (${Object.values(RunStatus).join(', ')})`,
+    },
     limit: { type: 'string', description: 'how many runs (default 20, at most 1000)' },
   },
   async run(args, io) {

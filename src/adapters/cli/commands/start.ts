@@ -30,7 +30,13 @@ export const startCommand: Command = {
     const rejected = result.runs.reduce((sum, run) => sum + run.counts.rejected, 0);
     const quality = table(
       ['pipeline', 'fetched', 'valid', 'rejected', 'error rate'],
-      result.runs.map((run) => [run.pipeline, run.counts.fetched, run.counts.valid, run.counts.rejected, percent(run.quality.errorRate)]),
+      result.runs.map((run) => [
+        run.pipeline,
+        run.counts.fetched,
+        run.counts.valid,
+        run.counts.rejected,
+        percent(run.quality.errorRate),
+      ]),
     );
     io.stdout(`Quality of this run\n${quality}\n\nStored\n${describeStatus(result.status)}\n`);
     io.stdout(

@@ -14,7 +14,10 @@ export const statsCommand: Command = {
     const result = await withSluice(args, io, async (sluice) => ({
       days,
       datasets: await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), days),
-      runs: { allTime: await runsByStatus(sluice.db, undefined), inRange: await runsByStatus(sluice.db, days) },
+      runs: {
+        allTime: await runsByStatus(sluice.db, undefined),
+        inRange: await runsByStatus(sluice.db, days),
+      },
     }));
     if (args.json) {
       io.stdout(json(result));

@@ -1,7 +1,12 @@
 // `sluice status`: where the data lives, each dataset's size and each pipeline's last run.
 import type { Sluice } from '../../../main.ts';
 import { pendingMigrations } from '../../postgres/migrate.ts';
-import { type DatasetStats, datasetStats, lastRunPerPipeline, type PipelineLastRun } from '../../postgres/stats-store.ts';
+import {
+  type DatasetStats,
+  datasetStats,
+  lastRunPerPipeline,
+  type PipelineLastRun,
+} from '../../postgres/stats-store.ts';
 import type { Command } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -36,9 +41,7 @@ export async function statusSummary(sluice: Sluice): Promise<StatusSummary> {
 export function describeStatus(summary: StatusSummary): string {
   const db = summary.database;
   const where =
-    db.kind === 'pglite'
-      ? `embedded PostgreSQL (PGlite) in ${db.location}`
-      : `PostgreSQL at ${db.location}`;
+    db.kind === 'pglite' ? `embedded PostgreSQL (PGlite) in ${db.location}` : `PostgreSQL at ${db.location}`;
   const datasets = table(
     ['dataset', 'table', 'rows', 'quarantined', 'latest record'],
     summary.datasets.map((d) => [d.dataset, d.table, d.rows, d.quarantined, d.lastTime]),
@@ -55,7 +58,8 @@ export function describeStatus(summary: StatusSummary): string {
       p.lastRun?.rejected ?? null,
     ]),
   );
-  const pending = db.pendingMigrations.length > 0 ? `\npending migrations: ${db.pendingMigrations.join(', ')}` : '';
+  const pending =
+    db.pendingMigrations.length > 0 ? `\npending migrations: ${db.pendingMigrations.join(', ')}` : '';
   return `config: ${summary.config}\ndata: ${where}, datasets in schema "${db.schema}"${pending}\n\n${datasets}\n\n${pipelines}\n`;
 }
 
