@@ -8,8 +8,8 @@ export type {
   ConfigOptions,
   PipelineDefinition,
   PipelineOptions,
-  SluiceConfig,
   RecordDraft,
+  SluiceConfig,
   Transform,
   TransformContext,
 } from './domain/pipeline-definition.ts';

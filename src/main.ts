@@ -126,6 +126,9 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         trigger: runOptions.trigger ?? 'manual',
         baseDir: loaded.baseDir,
         dryRun: runOptions.dryRun ?? false,
+        // A server gets two writes in flight on two connections; PGlite and a dry run's single
+        // transaction have one connection.
+        writeLanes: db.kind === 'postgres' && !runOptions.dryRun ? 2 : 1,
         ...(runOptions.batchSize ? { batchSize: runOptions.batchSize } : {}),
       };
       if (!runOptions.dryRun) return collectPipeline(portsOn(db), pipeline, collect);

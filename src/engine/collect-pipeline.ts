@@ -1,19 +1,25 @@
 // Runs one pipeline once: read the source, transform, validate, write in batches, persist the run.
 import { errorCode, errorMessage } from '../domain/errors.ts';
 import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
-import { type EncodedRow, validateRecord } from '../domain/record-validation.ts';
+import { validateRecord } from '../domain/record-validation.ts';
 import { emptyCounts, errorRate, finalStatus, type RunErrorEntry } from '../domain/run-status.ts';
 import type { RecordOrigin, SourceItem } from '../domain/source-item.ts';
-import type { CollectPorts, RejectedRecord, RunReport, WriteCounts } from './ports.ts';
+import type { CollectPorts, RejectedRecord, RunReport } from './ports.ts';
 import { QualityTally } from './quality-tally.ts';
+import { WriteLanes } from './write-lanes.ts';
 
 export interface CollectOptions {
   trigger: string;
   dryRun?: boolean;
   baseDir: string;
   signal?: AbortSignal;
-  /** Rows per INSERT statement. @defaultValue 5000 */
+  /** Rows per write statement. @defaultValue 5000 */
   batchSize?: number;
+  /**
+   * Concurrent writes, each on its own connection; rows are routed by key so one key is always
+   * written by the same lane, in order. @defaultValue 1
+   */
+  writeLanes?: number;
   runId?: string;
 }
 
@@ -39,8 +45,6 @@ export async function collectPipeline(
   const errors: RunErrorEntry[] = [];
   let provider: string | undefined;
   let filtered = 0;
-  let duplicatesInBatch = 0;
-  let writeMs = 0;
   let sourceFailed = false;
   let writeFailed = false;
   let lastProgress = startedAt.getTime();
@@ -65,31 +69,13 @@ export async function collectPipeline(
     logger.error({ stage, code: entry.code, err: error }, entry.message);
   };
 
-  let rows: EncodedRow[] = [];
+  const keyIndexes = dataset.key.map((key) => dataset.columns.findIndex((column) => column.name === key));
+  const lanes = new WriteLanes(writer, { keyIndexes, batchSize, lanes: options.writeLanes ?? 1 });
   let rejects: RejectedRecord[] = [];
-  // One write in flight while the next batch is parsed: the database and the parser overlap.
-  let inFlight: Promise<void> = Promise.resolve();
-
-  const flushRows = async (batchProvider: string) => {
-    if (rows.length === 0) return;
-    const batch = rows;
-    rows = [];
-    await inFlight;
-    if (writeFailed) return;
-    const started = performance.now();
-    inFlight = writer.write(batch, { runId, provider: batchProvider }).then(
-      (written: WriteCounts) => {
-        writeMs += performance.now() - started;
-        counts.inserted += written.inserted;
-        counts.updated += written.updated;
-        counts.unchanged += written.unchanged;
-        duplicatesInBatch += written.duplicatesInBatch;
-      },
-      (error: unknown) => {
-        writeFailed = true;
-        recordError(error, 'write');
-      },
-    );
+  const syncWriteCounts = () => {
+    counts.inserted = lanes.totals.inserted;
+    counts.updated = lanes.totals.updated;
+    counts.unchanged = lanes.totals.unchanged;
   };
 
   const flushRejects = async () => {
@@ -129,7 +115,7 @@ export async function collectPipeline(
       const result = validateRecord(dataset, output);
       if (result.ok) {
         counts.valid++;
-        rows.push(result.row);
+        lanes.add(result.row);
       } else {
         reject({ raw: output, issues: result.issues, origin: item.origin });
       }
@@ -151,12 +137,13 @@ export async function collectPipeline(
         else handleRecord(item);
       }
       if (origin) provider = origin.provider;
-      if (rows.length >= batchSize) await flushRows(provider ?? pipeline.source.name);
+      await lanes.flushFull({ runId, provider: provider ?? pipeline.source.name });
       if (rejects.length >= REJECT_BATCH) await flushRejects();
-      if (writeFailed) break;
+      if (lanes.failed) break;
       const now = clock.now().getTime();
       if (now - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = now;
+        syncWriteCounts();
         await ports.runs.progress(runId, { counts: { ...counts }, provider });
       }
       if (signal.aborted) break;
@@ -166,8 +153,12 @@ export async function collectPipeline(
     recordError(error, 'fetch');
   }
   // Valid records read before a source failure are still written: the counts say exactly what was.
-  await flushRows(provider ?? pipeline.source.name);
-  await inFlight;
+  await lanes.drain({ runId, provider: provider ?? pipeline.source.name });
+  if (lanes.failed) {
+    writeFailed = true;
+    recordError(lanes.failure, 'write');
+  }
+  syncWriteCounts();
   try {
     await flushRejects();
   } catch (error) {
@@ -191,14 +182,14 @@ export async function collectPipeline(
     provider,
     counts,
     filtered,
-    duplicatesInBatch,
+    duplicatesInBatch: lanes.totals.duplicatesInBatch,
     quality: { errorRate: errorRate(counts), issues: tally.issues(), samples: tally.samples() },
     errors,
     timings: {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs,
-      writeMs: Math.round(writeMs),
+      writeMs: Math.round(lanes.totals.writeMs),
     },
   };
   await ports.runs.finish(runId, { status, counts, provider, finishedAt, durationMs, errors, report });

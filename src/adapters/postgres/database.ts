@@ -10,6 +10,13 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs several statements without parameters (migrations, DDL). */
   exec(sql: string): Promise<void>;
+  /**
+   * `COPY <target> FROM STDIN` with `data` in COPY text format. Temp tables live per
+   * connection, so use it inside `transaction` when a later statement reads what it copied.
+   */
+  copyFrom(target: string, data: string): Promise<void>;
+  /** Runs `fn` in one transaction on one connection; inside a transaction it simply runs `fn`. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -18,8 +25,6 @@ export interface Database extends Queryable {
   readonly kind: DatabaseKind;
   /** Where the data lives, for people: a directory or a URL without its password. */
   readonly location: string;
-  /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,15 @@ export function parseInt8(text: string): number | string {
 export function parseDate(text: string): string {
   return text;
 }
+
+/** Escapes one value for COPY text format; null is `\N`. */
+export function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  if (!/[\\\t\n\r]/.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] as string);
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 export function redactUrl(url: string): string {
   try {

@@ -1,30 +1,37 @@
-// Writes one batch of encoded rows with one statement; the database reports what it did.
+// Writes one batch of encoded rows: COPY into a staging table, then one INSERT that reports its counts.
+import { createHash } from 'node:crypto';
 import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { SystemColumn } from '../../domain/dataset-definition.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
 import type { EncodedRow } from '../../domain/record-validation.ts';
 import type { BatchMeta, DatasetWriter, WriteCounts } from '../../engine/ports.ts';
-import type { Queryable } from './database.ts';
+import { copyText, type Queryable } from './database.ts';
 import { qualifiedTable } from './dataset-tables.ts';
 
-function arrayType(type: string): string {
-  return type === 'timestamp with time zone' ? 'timestamptz[]' : `${type}[]`;
+export interface WriteStatements {
+  /** The temp table rows are copied into: one per connection and column layout. */
+  stage: string;
+  createStage: string;
+  copyTarget: string;
+  write: string;
 }
 
 /**
- * Builds the statement once per dataset. Rows travel as one array parameter per column
- * (`unnest`), duplicates inside a batch collapse to the last one (DISTINCT ON over the
- * ordinality), and the final SELECT returns the counts Postgres reported for the INSERT.
+ * Builds the statements once per dataset. The batch is copied into a temporary staging table
+ * with its position (`_ord`); duplicates inside the batch collapse to the last one (DISTINCT ON),
+ * and the final SELECT returns the counts Postgres reported for the INSERT.
  */
-export function buildWriteStatement(schema: string, dataset: DatasetDefinition): string {
+export function buildWriteStatements(schema: string, dataset: DatasetDefinition): WriteStatements {
   const columns = dataset.columns.map((column) => quoteIdent(column.name));
   const keys = dataset.key.map(quoteIdent);
   const nonKeys = dataset.columns
     .filter((column) => !dataset.key.includes(column.name))
     .map((c) => quoteIdent(c.name));
-  const unnestArgs = dataset.columns.map((column, index) => `$${index + 1}::${arrayType(column.type)}`);
-  const runParam = `$${dataset.columns.length + 1}::text`;
-  const providerParam = `$${dataset.columns.length + 2}::text`;
+  const layout = createHash('sha256')
+    .update(JSON.stringify([schema, dataset.columns]))
+    .digest('hex')
+    .slice(0, 10);
+  const stage = quoteIdent(`_sluice_stage_${dataset.table.slice(0, 36)}_${layout}`);
   const run = quoteIdent(SystemColumn.runId);
   const provider = quoteIdent(SystemColumn.provider);
   const firstSeen = quoteIdent(SystemColumn.firstSeenAt);
@@ -39,20 +46,37 @@ export function buildWriteStatement(schema: string, dataset: DatasetDefinition):
       `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sets.join(', ')} ` +
       `WHERE ROW(${current}) IS DISTINCT FROM ROW(${incoming})`;
   }
-  return `WITH input AS (
-      SELECT DISTINCT ON (${keys.join(', ')}) ${columns.join(', ')}
-        FROM unnest(${unnestArgs.join(', ')}) WITH ORDINALITY AS u(${columns.join(', ')}, _ord)
-       ORDER BY ${keys.join(', ')}, _ord DESC
-    ), written AS (
-      INSERT INTO ${qualifiedTable(schema, dataset)} AS t (${columns.join(', ')}, ${run}, ${provider}, ${firstSeen}, ${lastChanged})
-      SELECT ${columns.join(', ')}, ${runParam}, ${providerParam}, now(), now() FROM input
-      ${conflict}
-      RETURNING (xmax = 0) AS inserted
-    )
-    SELECT (SELECT count(*) FROM input)::int AS input,
-           (count(*) FILTER (WHERE inserted))::int AS inserted,
-           (count(*) FILTER (WHERE NOT inserted))::int AS updated
-      FROM written`;
+  const stageColumns = dataset.columns.map((column) => `${quoteIdent(column.name)} ${column.type}`);
+  return {
+    stage,
+    createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stage} (${stageColumns.join(', ')}, _ord integer NOT NULL)`,
+    copyTarget: `${stage} (${columns.join(', ')}, _ord)`,
+    write: `WITH input AS (
+        SELECT DISTINCT ON (${keys.join(', ')}) ${columns.join(', ')}
+          FROM ${stage} ORDER BY ${keys.join(', ')}, _ord DESC
+      ), written AS (
+        INSERT INTO ${qualifiedTable(schema, dataset)} AS t (${columns.join(', ')}, ${run}, ${provider}, ${firstSeen}, ${lastChanged})
+        SELECT ${columns.join(', ')}, $1::text, $2::text, now(), now() FROM input
+        ${conflict}
+        RETURNING (xmax = 0) AS inserted
+      )
+      SELECT (SELECT count(*) FROM input)::int AS input,
+             (count(*) FILTER (WHERE inserted))::int AS inserted,
+             (count(*) FILTER (WHERE NOT inserted))::int AS updated
+        FROM written`,
+  };
+}
+
+/** The batch in COPY text format: tab-separated, `\N` for NULL, then the row's position. */
+export function copyBody(rows: readonly EncodedRow[]): string {
+  const lines = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    let line = '';
+    for (let c = 0; c < row.length; c++) line += `${copyText(row[c] ?? null)}\t`;
+    lines[r] = `${line}${r}\n`;
+  }
+  return lines.join('');
 }
 
 export function createDatasetWriter(
@@ -60,25 +84,25 @@ export function createDatasetWriter(
   schema: string,
   dataset: DatasetDefinition,
 ): DatasetWriter {
-  const statement = buildWriteStatement(schema, dataset);
-  const width = dataset.columns.length;
+  const statements = buildWriteStatements(schema, dataset);
   return {
     async write(rows: readonly EncodedRow[], meta: BatchMeta): Promise<WriteCounts> {
       if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, duplicatesInBatch: 0 };
-      const columns: (string | null)[][] = Array.from({ length: width }, () => new Array(rows.length));
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r]!;
-        for (let c = 0; c < width; c++) columns[c]![r] = row[c] ?? null;
-      }
-      const { rows: result } = await db.query<{ input: number; inserted: number; updated: number }>(
-        statement,
-        [...columns, meta.runId, meta.provider],
-      );
-      const counts = result[0] ?? { input: 0, inserted: 0, updated: 0 };
+      const body = copyBody(rows);
+      const counts = await db.transaction(async (tx) => {
+        await tx.exec(`${statements.createStage}; TRUNCATE ${statements.stage}`);
+        await tx.copyFrom(statements.copyTarget, body);
+        const { rows: result } = await tx.query<{ input: number; inserted: number; updated: number }>(
+          statements.write,
+          [meta.runId, meta.provider],
+        );
+        return result[0] ?? { input: 0, inserted: 0, updated: 0 };
+      });
       return {
         inserted: counts.inserted,
         updated: counts.updated,
-        // Rows the database kept as they were: duplicates of existing keys, with equal values.
+        // Rows the database kept as they were: existing keys whose values are equal (or, for
+        // `insert`, any existing key).
         unchanged: counts.input - counts.inserted - counts.updated,
         duplicatesInBatch: rows.length - counts.input,
       };

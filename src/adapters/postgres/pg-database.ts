@@ -1,5 +1,8 @@
 // A PostgreSQL server through a node-postgres pool.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { type Database, parseDate, parseInt8, type Queryable, redactUrl, TypeOid } from './database.ts';
 
 const types = {
@@ -10,16 +13,23 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
-  return {
-    async exec(sql: string) {
-      await client.query(sql);
-    },
+async function copyInto(client: pg.PoolClient, target: string, data: string): Promise<void> {
+  await pipeline(Readable.from([data]), client.query(copyFromStdin(`COPY ${target} FROM STDIN`)));
+}
+
+function wrapClient(client: pg.PoolClient): Queryable {
+  const queryable: Queryable = {
     async query<R>(sql: string, params?: readonly unknown[]) {
       const result = await client.query(sql, params as unknown[] | undefined);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+    copyFrom: (target, data) => copyInto(client, target, data),
+    transaction: (fn) => fn(queryable),
   };
+  return queryable;
 }
 
 export interface PgOptions {
@@ -37,28 +47,40 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener Node exits.
   pool.on('error', () => {});
-  const client = await pool.connect();
-  client.release();
-  const queryable = wrap(pool);
+  const probe = await pool.connect();
+  probe.release();
+
+  const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  };
   return {
     kind: 'postgres',
     location: redactUrl(url),
-    query: queryable.query,
-    async transaction(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(wrap(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const result = await pool.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
-    exec: queryable.exec,
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    copyFrom: (target, data) => withClient((client) => copyInto(client, target, data)),
+    transaction: (fn) =>
+      withClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const result = await fn(wrapClient(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+      }),
     close: () => pool.end(),
   };
 }

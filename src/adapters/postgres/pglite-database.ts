@@ -1,19 +1,24 @@
 // Embedded Postgres (PGlite) in a data directory, guarded by a lock file against a second process.
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { type Database, parseDate, parseInt8, type Queryable, TypeOid } from './database.ts';
 
 const parsers = { [TypeOid.int8]: parseInt8, [TypeOid.date]: parseDate };
 
-function wrap(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
+function wrap(db: PGlite | Transaction, transaction: Queryable['transaction']): Queryable {
   return {
-    async exec(sql: string) {
-      await db.exec(sql);
-    },
     async query<R>(sql: string, params?: readonly unknown[]) {
       const result = await db.query<R>(sql, params as unknown[] | undefined);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+    async copyFrom(target: string, data: string) {
+      // PGlite reads COPY input from a Blob mounted at /dev/blob.
+      await db.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+    },
+    transaction,
   };
 }
 
@@ -27,13 +32,15 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     await lock?.release();
     throw error;
   }
-  const queryable = wrap(db);
+  const transaction: Queryable['transaction'] = (fn) =>
+    db.transaction((tx) => {
+      const inner: Queryable = wrap(tx, (nested) => nested(inner));
+      return fn(inner);
+    });
   return {
     kind: 'pglite',
     location: dataDir ?? '(in memory)',
-    query: queryable.query,
-    exec: queryable.exec,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    ...wrap(db, transaction),
     close: async () => {
       try {
         await db.close();

@@ -1,5 +1,6 @@
 // `sluice start`: the main job — run every pipeline once and show what is stored and where.
 import type { Command } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { json, percent, table } from '../format.ts';
 import { withSluice } from '../open.ts';
 import { describeRun, exitCodeForRuns } from './run.ts';
@@ -22,7 +23,7 @@ export const startCommand: Command = {
     });
     if (args.json) {
       io.stdout(json({ runs: result.runs, status: result.status }));
-      return exitCodeForRuns(result.runs);
+      return startExitCode(result.runs);
     }
     const inserted = result.runs.reduce((sum, run) => sum + run.counts.inserted, 0);
     const updated = result.runs.reduce((sum, run) => sum + run.counts.updated, 0);
@@ -49,6 +50,12 @@ export const startCommand: Command = {
         `${rejected} of ${fetched} records were rejected and kept in the quarantine table sluice.quarantine with their reasons.\n`,
       );
     }
-    return exitCodeForRuns(result.runs);
+    return startExitCode(result.runs);
   },
 };
+
+/** Quarantined records are a normal outcome of the main job; only a failed run fails it. */
+function startExitCode(runs: Parameters<typeof exitCodeForRuns>[0]): number {
+  const code = exitCodeForRuns(runs);
+  return code === ExitCode.partial ? ExitCode.ok : code;
+}

@@ -43,7 +43,7 @@ export function describeStatus(summary: StatusSummary): string {
   const where =
     db.kind === 'pglite' ? `embedded PostgreSQL (PGlite) in ${db.location}` : `PostgreSQL at ${db.location}`;
   const datasets = table(
-    ['dataset', 'table', 'rows', 'quarantined', 'latest record'],
+    ['dataset', 'table', 'rows', 'quarantined (all runs)', 'latest record'],
     summary.datasets.map((d) => [d.dataset, d.table, d.rows, d.quarantined, d.lastTime]),
   );
   const pipelines = table(

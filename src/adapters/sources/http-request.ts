@@ -1,0 +1,92 @@
+// Turns an http source definition and run parameters into a concrete request, with secrets kept apart.
+import { ErrorCode, SourceError } from '../../domain/errors.ts';
+import type { HttpSourceDefinition, ParsedValue } from '../../domain/source-definition.ts';
+import { renderTemplate } from '../../domain/template.ts';
+import { secretRedactor } from '../log/secret-redactor.ts';
+
+export const REDACTED = '[redacted]';
+
+export interface PreparedRequest {
+  /** The URL actually requested; may contain secrets, so it never goes into messages or origins. */
+  readonly url: string;
+  /** The same URL with every secret value replaced by `[redacted]`: safe to show and store. */
+  readonly shownUrl: string;
+  readonly headers: Record<string, string>;
+  /** Replaces secret values (raw and URL-encoded) in any text built from upstream or undici messages. */
+  readonly redact: (text: string) => string;
+}
+
+function secretValue(env: string): string {
+  const value = process.env[env];
+  // An empty value is treated as missing: it is never a working key, and it could not be redacted.
+  if (value === undefined || value === '') {
+    throw new SourceError(
+      ErrorCode.source,
+      `environment variable ${env} is not set (it holds a secret this source needs)`,
+    );
+  }
+  secretRedactor.add(value);
+  return value;
+}
+
+function encodedForms(value: string): string[] {
+  const query = new URLSearchParams({ v: value }).toString().slice(2);
+  return [...new Set([value, encodeURIComponent(value), query])];
+}
+
+export function createRedactor(secrets: readonly string[]): (text: string) => string {
+  // Longest first, so a secret containing another is replaced whole.
+  const forms = [...new Set(secrets.flatMap(encodedForms))].sort((left, right) => right.length - left.length);
+  return (text) => {
+    let out = text;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  };
+}
+
+export function prepareRequest(
+  source: HttpSourceDefinition,
+  params: Readonly<Record<string, string>>,
+): PreparedRequest {
+  const secrets: string[] = [];
+  const resolve = (value: ParsedValue): { value: string; shown: string } => {
+    if ('template' in value) {
+      const rendered = renderTemplate(value.template, params);
+      return { value: rendered, shown: rendered };
+    }
+    const resolved = secretValue(value.env);
+    secrets.push(resolved);
+    return { value: resolved, shown: REDACTED };
+  };
+
+  const rendered = renderTemplate(source.url, params, encodeURIComponent);
+  let url: URL;
+  let shownUrl: URL;
+  try {
+    url = new URL(rendered);
+    shownUrl = new URL(rendered);
+  } catch (error) {
+    throw new SourceError(
+      ErrorCode.source,
+      `http source "${source.name}": "${rendered}" is not a valid URL`,
+      {
+        cause: error,
+        retryable: false,
+      },
+    );
+  }
+  for (const [name, entry] of source.query) {
+    const { value, shown } = resolve(entry);
+    url.searchParams.append(name, value);
+    shownUrl.searchParams.append(name, shown);
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, entry] of source.headers) headers[name.toLowerCase()] = resolve(entry).value;
+  return {
+    url: url.toString(),
+    // URLSearchParams writes `[redacted]` as `%5Bredacted%5D`; the readable form is friendlier.
+    shownUrl: shownUrl.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED),
+    headers,
+    redact: createRedactor(secrets),
+  };
+}
