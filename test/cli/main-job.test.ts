@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../support/cli.ts';
 
-const exampleConfig = fileURLToPath(new URL('../../examples/weather-files/sluice.config.ts', import.meta.url));
+const exampleConfig = fileURLToPath(
+  new URL('../../examples/weather-files/sluice.config.ts', import.meta.url),
+);
 
 describe('main job: examples/weather-files', () => {
   it('stores the Infoclimat export and the workbook, and the second run inserts nothing', async () => {
@@ -19,15 +21,29 @@ describe('main job: examples/weather-files', () => {
       const one = JSON.parse(first.stdout);
       const [infoclimat, workbook] = one.runs;
       // 4 stations × 48 hourly entries; the 9 `_params` names are skipped by the transform.
-      assert.deepEqual(infoclimat.counts, { fetched: 201, valid: 192, rejected: 0, inserted: 192, updated: 0, unchanged: 0 });
+      assert.deepEqual(infoclimat.counts, {
+        fetched: 201,
+        valid: 192,
+        rejected: 0,
+        inserted: 192,
+        updated: 0,
+        unchanged: 0,
+      });
       assert.equal(infoclimat.filtered, 9);
       // 24 good rows; a humidity typo and a missing time are quarantined.
-      assert.deepEqual(workbook.counts, { fetched: 26, valid: 24, rejected: 2, inserted: 24, updated: 0, unchanged: 0 });
+      assert.deepEqual(workbook.counts, {
+        fetched: 26,
+        valid: 24,
+        rejected: 2,
+        inserted: 24,
+        updated: 0,
+        unchanged: 0,
+      });
       assert.equal(workbook.status, 'partial');
-      assert.deepEqual(
-        workbook.quality.issues.map((issue: { path: string }) => issue.path).sort(),
-        ['humidity_pct', 'observed_at'],
-      );
+      assert.deepEqual(workbook.quality.issues.map((issue: { path: string }) => issue.path).sort(), [
+        'humidity_pct',
+        'observed_at',
+      ]);
       assert.equal(one.status.datasets[0].rows, 216);
       assert.equal(one.status.database.kind, 'pglite');
 
