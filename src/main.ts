@@ -14,7 +14,7 @@ import { createQuarantineStore } from './adapters/postgres/quarantine-store.ts';
 import { createRunStore } from './adapters/postgres/run-store.ts';
 import { readSource } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
-import { NotFoundError } from './domain/errors.ts';
+import { ConflictError, NotFoundError } from './domain/errors.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
@@ -37,6 +37,13 @@ export interface OpenOptions {
   logger?: Logger;
 }
 
+export interface RunOptions {
+  dryRun?: boolean;
+  trigger?: string;
+  batchSize?: number;
+  runId?: string;
+}
+
 export interface Sluice extends LoadedConfig {
   db: Database;
   schema: string;
@@ -44,7 +51,14 @@ export interface Sluice extends LoadedConfig {
   migrations: string[];
   tables: TableSetup[];
   pipeline(name: string): ResolvedPipeline;
-  run(name: string, options?: { dryRun?: boolean; trigger?: string; batchSize?: number }): Promise<RunReport>;
+  run(name: string, options?: RunOptions): Promise<RunReport>;
+  /**
+   * Starts a run in the background and returns its id at once; at most one active run per
+   * pipeline in this process (a second launch is a ConflictError naming the active run).
+   */
+  launch(name: string, options?: { trigger?: string }): { runId: string; done: Promise<RunReport> };
+  /** Waits for every launched run (for graceful shutdown), at most `timeoutMs`. */
+  settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -112,7 +126,9 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     };
   };
 
-  return {
+  const active = new Map<string, { runId: string; done: Promise<RunReport> }>();
+
+  const sluice: Sluice = {
     ...loaded,
     db,
     schema,
@@ -124,6 +140,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       const pipeline = pipelineNamed(name);
       const collect: CollectOptions = {
         trigger: runOptions.trigger ?? 'manual',
+        ...(runOptions.runId ? { runId: runOptions.runId } : {}),
         baseDir: loaded.baseDir,
         dryRun: runOptions.dryRun ?? false,
         // A server gets two writes in flight on two connections; PGlite and a dry run's single
@@ -145,8 +162,36 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         });
       return report as RunReport;
     },
+    launch(name, launchOptions = {}) {
+      const pipeline = pipelineNamed(name);
+      const running = active.get(pipeline.name);
+      if (running) {
+        throw new ConflictError(`pipeline "${pipeline.name}" already has an active run (${running.runId})`);
+      }
+      const runId = randomUUID();
+      const done = sluice.run(pipeline.name, { trigger: launchOptions.trigger ?? 'manual', runId });
+      const entry = { runId, done };
+      active.set(pipeline.name, entry);
+      const forget = () => {
+        if (active.get(pipeline.name) === entry) active.delete(pipeline.name);
+      };
+      done.then(forget, (error: unknown) => {
+        forget();
+        logger.error(
+          { runId, pipeline: pipeline.name, err: error },
+          'run crashed outside its own error handling',
+        );
+      });
+      return entry;
+    },
+    async settle(timeoutMs) {
+      const all = Promise.allSettled([...active.values()].map((entry) => entry.done)).then(() => true);
+      const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
+      return Promise.race([all, timeout]);
+    },
     close: () => db.close(),
   };
+  return sluice;
 }
 
 class DryRunRollback extends Error {}

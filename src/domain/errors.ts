@@ -42,6 +42,13 @@ export class UsageError extends SluiceError {
   }
 }
 
+export class ConflictError extends SluiceError {
+  constructor(message: string) {
+    super(ErrorCode.conflict, message);
+    this.name = 'ConflictError';
+  }
+}
+
 export class NotFoundError extends SluiceError {
   constructor(message: string) {
     super(ErrorCode.notFound, message);

@@ -6,9 +6,11 @@ import { initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { serveCommand } from './commands/serve.ts';
 import { startCommand } from './commands/start.ts';
 import { statsCommand } from './commands/stats.ts';
 import { statusCommand } from './commands/status.ts';
+import { tokensCommand } from './commands/tokens.ts';
 import { ExitCode, exitCodeForError } from './exit-codes.ts';
 import { json } from './format.ts';
 
@@ -20,6 +22,8 @@ export const commands: readonly Command[] = [
   statsCommand,
   statusCommand,
   startCommand,
+  serveCommand,
+  tokensCommand,
 ];
 
 function overview(): string {

@@ -132,6 +132,12 @@ function toRecord(row: RunRow): RunRecord {
 export interface RunFilter {
   pipeline?: string;
   status?: RunStatus;
+  /** Runs queued at or after. */
+  from?: Date;
+  /** Runs queued before. */
+  to?: Date;
+  /** Continue after this run (keyset pagination on queued_at, id). */
+  after?: { queuedAt: string; id: string };
   limit: number;
 }
 
@@ -139,8 +145,18 @@ export async function listRuns(db: Queryable, filter: RunFilter): Promise<RunRec
   const { rows } = await db.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM sluice.runs
       WHERE ($1::text IS NULL OR pipeline = $1) AND ($2::text IS NULL OR status = $2)
-      ORDER BY queued_at DESC, id DESC LIMIT $3`,
-    [filter.pipeline ?? null, filter.status ?? null, filter.limit],
+        AND ($3::timestamptz IS NULL OR queued_at >= $3) AND ($4::timestamptz IS NULL OR queued_at < $4)
+        AND ($5::timestamptz IS NULL OR (queued_at, id) < ($5, $6::uuid))
+      ORDER BY queued_at DESC, id DESC LIMIT $7`,
+    [
+      filter.pipeline ?? null,
+      filter.status ?? null,
+      filter.from ?? null,
+      filter.to ?? null,
+      filter.after?.queuedAt ?? null,
+      filter.after?.id ?? null,
+      filter.limit,
+    ],
   );
   return rows.map(toRecord);
 }

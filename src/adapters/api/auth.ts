@@ -1,0 +1,83 @@
+// Bearer-token authentication and the role check every route declares in its config.
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { type Role, type RoutePolicy, roleAllows } from '../../domain/roles.ts';
+import type { Queryable } from '../postgres/database.ts';
+import { verifyToken } from '../postgres/token-store.ts';
+import { sendProblem } from './problem.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    policy?: RoutePolicy;
+  }
+  interface FastifyRequest {
+    principal?: { name: string; role: Role };
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  policy: RoutePolicy;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * Registers the auth hook and records every route with its policy. A route without a policy
+ * refuses to register, so a new route cannot ship unprotected by accident.
+ */
+export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const policy = route.config?.policy;
+    if (route.url.startsWith('/api/docs/static') || route.method === 'HEAD') return;
+    if (!policy)
+      throw new Error(`route ${String(route.method)} ${route.url} declares no policy (config.policy)`);
+    for (const method of [route.method].flat())
+      routes.push({ method: String(method), url: route.url, policy });
+  });
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const policy = request.routeOptions.config?.policy;
+    if (policy === 'public') return;
+    if (policy === undefined) {
+      // Unknown URLs: answer 404 only to authenticated callers, 401 to everyone else.
+      const token = bearer(request);
+      if (!token || !(await verifyToken(db, token))) {
+        return sendProblem(reply, request, 401, 'unauthorized', 'a bearer token is required');
+      }
+      return;
+    }
+    const token = bearer(request);
+    if (!token) {
+      reply.header('www-authenticate', 'Bearer realm="sluice"');
+      return sendProblem(
+        reply,
+        request,
+        401,
+        'unauthorized',
+        'a bearer token is required: Authorization: Bearer <token>',
+      );
+    }
+    const principal = await verifyToken(db, token);
+    if (!principal) {
+      reply.header('www-authenticate', 'Bearer realm="sluice", error="invalid_token"');
+      return sendProblem(reply, request, 401, 'unauthorized', 'the token is unknown or revoked');
+    }
+    if (!roleAllows(principal.role, policy)) {
+      return sendProblem(
+        reply,
+        request,
+        403,
+        'forbidden',
+        `this needs the ${policy} role; the token has ${principal.role}`,
+      );
+    }
+    request.principal = principal;
+  });
+  return routes;
+}

@@ -1,0 +1,60 @@
+// Prometheus text exposition computed from the database, so every process reports the same totals.
+import type { Queryable } from '../postgres/database.ts';
+
+function label(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+}
+
+export async function renderMetrics(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{
+    pipeline: string;
+    status: string;
+    runs: number;
+    inserted: number;
+    updated: number;
+    unchanged: number;
+    rejected: number;
+    duration_s: number;
+  }>(
+    `SELECT pipeline, status, count(*)::bigint AS runs, sum(inserted)::bigint AS inserted,
+            sum(updated)::bigint AS updated, sum(unchanged)::bigint AS unchanged, sum(rejected)::bigint AS rejected,
+            coalesce(sum(duration_ms), 0)::float8 / 1000 AS duration_s
+       FROM sluice.runs GROUP BY pipeline, status ORDER BY pipeline, status`,
+  );
+  const lines = [
+    '# HELP sluice_runs_total Runs by pipeline and status.',
+    '# TYPE sluice_runs_total counter',
+    ...rows.map(
+      (r) => `sluice_runs_total{pipeline="${label(r.pipeline)}",status="${r.status}"} ${Number(r.runs)}`,
+    ),
+    '# HELP sluice_run_duration_seconds_sum Total run time by pipeline and status.',
+    '# TYPE sluice_run_duration_seconds_sum counter',
+    ...rows.map(
+      (r) =>
+        `sluice_run_duration_seconds_sum{pipeline="${label(r.pipeline)}",status="${r.status}"} ${r.duration_s}`,
+    ),
+    '# HELP sluice_records_total Records written or refused, as the database reported them.',
+    '# TYPE sluice_records_total counter',
+  ];
+  const totals = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    const t = totals.get(r.pipeline) ?? { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+    for (const kind of ['inserted', 'updated', 'unchanged', 'rejected'] as const)
+      t[kind] = (t[kind] ?? 0) + Number(r[kind]);
+    totals.set(r.pipeline, t);
+  }
+  for (const [pipeline, t] of totals) {
+    for (const [kind, value] of Object.entries(t)) {
+      lines.push(`sluice_records_total{pipeline="${label(pipeline)}",outcome="${kind}"} ${value}`);
+    }
+  }
+  const { rows: active } = await db.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM sluice.runs WHERE status IN ('queued', 'running')`,
+  );
+  lines.push(
+    '# HELP sluice_runs_active Runs queued or running.',
+    '# TYPE sluice_runs_active gauge',
+    `sluice_runs_active ${active[0]?.count ?? 0}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

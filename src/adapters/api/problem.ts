@@ -1,0 +1,77 @@
+// Errors as application/problem+json with a stable code; error codes map to HTTP statuses here only.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ErrorCode, errorCode, errorMessage } from '../../domain/errors.ts';
+import { secretRedactor } from '../log/secret-redactor.ts';
+
+const STATUS: Record<string, number> = {
+  [ErrorCode.usage]: 400,
+  [ErrorCode.config]: 400,
+  [ErrorCode.notFound]: 404,
+  [ErrorCode.conflict]: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  [ErrorCode.dataDirLocked]: 503,
+  [ErrorCode.database]: 503,
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance?: string;
+}
+
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail: string,
+) {
+  const problem: Problem = {
+    type: `https://sluice.dev/problems/${code}`,
+    title: code.replaceAll('_', ' '),
+    status,
+    code,
+    detail: secretRedactor.redact(detail),
+    instance: request.url.split('?')[0],
+  };
+  return reply.status(status).type('application/problem+json').send(problem);
+}
+
+/** Every error becomes a problem document; only a bug in sluice is a 500, and it says so. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'request';
+    const details = error.validation.map((issue) => {
+      const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      return `${where}${path ? `.${path}` : ''}: ${issue.message}`;
+    });
+    return sendProblem(reply, request, 400, 'invalid_parameter', details.join('; '));
+  }
+  if (error instanceof HttpProblem)
+    return sendProblem(reply, request, error.status, error.code, error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    // Fastify's own client errors: bad JSON, body too large, wrong content type.
+    const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'bad_request';
+    return sendProblem(reply, request, error.statusCode, code, error.message);
+  }
+  const code = errorCode(error);
+  const status = STATUS[code];
+  if (status) return sendProblem(reply, request, status, code, errorMessage(error));
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, request, 500, ErrorCode.internal, 'internal error; see the server log');
+}

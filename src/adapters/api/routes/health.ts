@@ -1,0 +1,76 @@
+// Liveness (public), readiness, stats and Prometheus metrics.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Sluice } from '../../../main.ts';
+import { pendingMigrations } from '../../postgres/migrate.ts';
+import { datasetStats, runsByStatus } from '../../postgres/stats-store.ts';
+import { renderMetrics } from '../metrics.ts';
+import { sendProblem } from '../problem.ts';
+
+export function healthRoutes(app: FastifyInstance, sluice: Sluice): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/healthz',
+    { config: { policy: 'public' }, schema: { tags: ['health'], summary: 'Liveness (no token)' } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
+
+  api.get(
+    '/readyz',
+    {
+      config: { policy: 'viewer' },
+      schema: { tags: ['health'], summary: 'Database reachable and migrations current (viewer)' },
+    },
+    async (request, reply) => {
+      try {
+        await sluice.db.query('SELECT 1');
+      } catch (error) {
+        return sendProblem(reply, request, 503, 'database_unreachable', (error as Error).message);
+      }
+      const pending = await pendingMigrations(sluice.db);
+      if (pending.length > 0) {
+        return sendProblem(
+          reply,
+          request,
+          503,
+          'migrations_pending',
+          `pending migrations: ${pending.join(', ')}`,
+        );
+      }
+      return { status: 'ready', database: sluice.db.kind };
+    },
+  );
+
+  api.get(
+    '/api/stats',
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['stats'],
+        summary: 'Totals per dataset, all time and for the last N days, and runs by status (viewer)',
+        querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).default(7) }),
+      },
+    },
+    async (request) => {
+      const { days } = request.query;
+      return {
+        days,
+        datasets: await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), days),
+        runs: {
+          allTime: await runsByStatus(sluice.db, undefined),
+          inRange: await runsByStatus(sluice.db, days),
+        },
+      };
+    },
+  );
+
+  api.get(
+    '/metrics',
+    { config: { policy: 'viewer' }, schema: { tags: ['health'], summary: 'Prometheus metrics (viewer)' } },
+    async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(await renderMetrics(sluice.db)),
+  );
+}

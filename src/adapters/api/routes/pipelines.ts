@@ -1,0 +1,64 @@
+// Pipelines over HTTP: what each one is, its last run, and a manual trigger.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Sluice } from '../../../main.ts';
+import { lastRunPerPipeline } from '../../postgres/stats-store.ts';
+import { HttpProblem } from '../problem.ts';
+
+export function pipelineRoutes(app: FastifyInstance, sluice: Sluice): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/api/pipelines',
+    {
+      config: { policy: 'viewer' },
+      schema: { tags: ['pipelines'], summary: 'Pipelines with their last run (viewer)' },
+    },
+    async () => {
+      const lastRuns = new Map((await lastRunPerPipeline(sluice.db)).map((run) => [run.pipeline, run]));
+      return {
+        pipelines: [...sluice.config.pipelines.values()].map((pipeline) => {
+          const lastRun = lastRuns.get(pipeline.name) ?? null;
+          return {
+            name: pipeline.name,
+            description: pipeline.description ?? null,
+            dataset: pipeline.into.name,
+            source: { kind: pipeline.source.kind, name: pipeline.source.name },
+            params: pipeline.params,
+            lastRun,
+            status: lastRun?.status ?? 'never_run',
+          };
+        }),
+      };
+    },
+  );
+
+  api.post(
+    '/api/pipelines/:name/runs',
+    {
+      config: { policy: 'analyst' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Run a pipeline now; returns the run id, or the finished run with wait=true (analyst)',
+        params: z.object({ name: z.string() }),
+        querystring: z.object({
+          wait: z
+            .enum(['true', 'false'])
+            .default('false')
+            .transform((value) => value === 'true'),
+        }),
+      },
+    },
+    async (request, reply) => {
+      if (!sluice.config.pipelines.has(request.params.name)) {
+        throw new HttpProblem(404, 'not_found', `pipeline "${request.params.name}" is not defined`);
+      }
+      const { runId, done } = sluice.launch(request.params.name, {
+        trigger: `api:${request.principal?.name ?? '?'}`,
+      });
+      if (!request.query.wait) return reply.status(202).send({ runId, status: 'running' });
+      const report = await done;
+      return { runId, status: report.status, report };
+    },
+  );
+}

@@ -1,0 +1,63 @@
+// `sluice serve` as a real process: tokens from the CLI, the API over HTTP, a clean SIGTERM stop.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { runCli, SLUICE_BIN } from '../support/cli.ts';
+import { readJson } from '../support/http.ts';
+import { withInitProject } from '../support/project.ts';
+
+describe('sluice serve', () => {
+  it('serves the API with CLI-made tokens, never logs them, and stops cleanly on SIGTERM', async () => {
+    const project = await withInitProject();
+    try {
+      const created = await runCli(['tokens', 'create', '--name', 'ops', '--role', 'analyst', '--json'], {
+        cwd: project.dir,
+      });
+      assert.equal(created.code, 0, created.stderr);
+      const { token } = JSON.parse(created.stdout);
+      assert.match(token, /^sluice_[\w-]{43}$/);
+      const listed = await runCli(['tokens', '--json'], { cwd: project.dir });
+      assert.equal(JSON.parse(listed.stdout).tokens[0].name, 'ops');
+      assert.doesNotMatch(listed.stdout, new RegExp(token));
+
+      const child = spawn(process.execPath, [SLUICE_BIN, 'serve', '--port', '0', '--json'], {
+        cwd: project.dir,
+        env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const [line] = (await once(child.stdout, 'data')) as [Buffer];
+      const { listening } = JSON.parse(line.toString());
+      assert.equal((await fetch(`${listening}/healthz`)).status, 200);
+      assert.equal((await fetch(`${listening}/api/pipelines`)).status, 401);
+      const auth = { authorization: `Bearer ${token}` };
+      const pipelines = await fetch(`${listening}/api/pipelines`, { headers: auth });
+      assert.equal(pipelines.status, 200);
+      const run = await fetch(`${listening}/api/pipelines/readings_csv/runs?wait=true`, {
+        method: 'POST',
+        headers: auth,
+      });
+      assert.equal((await readJson(run)).status, 'succeeded');
+
+      // The embedded database belongs to the server now: the CLI says so instead of corrupting it.
+      const busy = await runCli(['runs'], { cwd: project.dir });
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, /in use by process \d+ .*"sluice serve/);
+
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number];
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /shutting down/);
+      assert.doesNotMatch(stderr, new RegExp(token), 'the token never appears in logs');
+      const after = await runCli(['runs', '--json'], { cwd: project.dir });
+      assert.equal(after.code, 0, 'the lock was released on exit');
+      assert.equal(JSON.parse(after.stdout).runs[0].status, 'succeeded');
+    } finally {
+      await project.remove();
+    }
+  });
+});
