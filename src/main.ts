@@ -42,6 +42,10 @@ export interface RunOptions {
   trigger?: string;
   batchSize?: number;
   runId?: string;
+  attempt?: number;
+  worker?: string;
+  jobId?: string;
+  signal?: AbortSignal;
 }
 
 export interface Sluice extends LoadedConfig {
@@ -56,7 +60,10 @@ export interface Sluice extends LoadedConfig {
    * Starts a run in the background and returns its id at once; at most one active run per
    * pipeline in this process (a second launch is a ConflictError naming the active run).
    */
-  launch(name: string, options?: { trigger?: string }): { runId: string; done: Promise<RunReport> };
+  launch(
+    name: string,
+    options?: { trigger?: string; runId?: string },
+  ): { runId: string; done: Promise<RunReport> };
   /** Waits for every launched run (for graceful shutdown), at most `timeoutMs`. */
   settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -140,7 +147,11 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       const pipeline = pipelineNamed(name);
       const collect: CollectOptions = {
         trigger: runOptions.trigger ?? 'manual',
-        ...(runOptions.runId ? { runId: runOptions.runId } : {}),
+        runId: runOptions.runId,
+        attempt: runOptions.attempt,
+        worker: runOptions.worker,
+        jobId: runOptions.jobId,
+        signal: runOptions.signal,
         baseDir: loaded.baseDir,
         dryRun: runOptions.dryRun ?? false,
         // A server gets two writes in flight on two connections; PGlite and a dry run's single
@@ -168,7 +179,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       if (running) {
         throw new ConflictError(`pipeline "${pipeline.name}" already has an active run (${running.runId})`);
       }
-      const runId = randomUUID();
+      const runId = launchOptions.runId ?? randomUUID();
       const done = sluice.run(pipeline.name, { trigger: launchOptions.trigger ?? 'manual', runId });
       const entry = { runId, done };
       active.set(pipeline.name, entry);

@@ -13,6 +13,7 @@ export const ErrorCode = {
   upstreamHttp: 'upstream_http_error',
   timeout: 'timeout',
   cancelled: 'cancelled',
+  staleAttempt: 'stale_attempt',
   internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { DatasetDefinition, RecordSchema } from './dataset-definition.ts';
 import { ConfigError } from './errors.ts';
 import { assertIdentifier } from './identifier.ts';
+import { parseSchedule, type ResolvedSchedule, type ScheduleDefinition } from './schedule-definition.ts';
 import { type SourceDefinition, sourceTemplates } from './source-definition.ts';
 import type { RecordOrigin } from './source-item.ts';
 import { assertTemplateVariables } from './template.ts';
@@ -31,6 +32,8 @@ export interface PipelineOptions<S extends RecordSchema> {
   transform?: Transform<unknown, RecordDraft<S>>;
   /** Static parameters available to source templates as `{{name}}`. */
   params?: Record<string, string>;
+  /** When `sluice serve`/`worker` run it: cron expressions, time zone, misfire policy. */
+  schedule?: ScheduleDefinition;
   description?: string;
 }
 
@@ -41,6 +44,7 @@ export interface PipelineDefinition {
   readonly into: DatasetDefinition | string;
   readonly transform: Transform<unknown, unknown> | undefined;
   readonly params: Readonly<Record<string, string>>;
+  readonly schedule: ResolvedSchedule | undefined;
   readonly description: string | undefined;
 }
 
@@ -69,6 +73,7 @@ export function pipeline<S extends RecordSchema>(
     into: options.into as DatasetDefinition | string,
     transform: options.transform as Transform<unknown, unknown> | undefined,
     params,
+    schedule: options.schedule === undefined ? undefined : parseSchedule(name, options.schedule),
     description: options.description,
   };
 }

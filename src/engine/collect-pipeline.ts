@@ -21,6 +21,9 @@ export interface CollectOptions {
    */
   writeLanes?: number;
   runId?: string;
+  attempt?: number;
+  worker?: string;
+  jobId?: string;
 }
 
 const REJECT_BATCH = 1000;
@@ -55,6 +58,9 @@ export async function collectPipeline(
     dataset: dataset.name,
     trigger: options.trigger,
     startedAt,
+    attempt: options.attempt,
+    worker: options.worker,
+    jobId: options.jobId,
   });
   logger.info({ stage: 'start', trigger: options.trigger, dryRun: options.dryRun ?? false }, 'run started');
 

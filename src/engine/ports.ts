@@ -50,6 +50,12 @@ export interface NewRun {
   dataset: string;
   trigger: string;
   startedAt: Date;
+  /** @defaultValue 1 */
+  attempt?: number;
+  /** Which process runs it (host:pid). */
+  worker?: string;
+  /** The queue job that carries it, when it came through the queue. */
+  jobId?: string;
 }
 
 export interface RunProgress {

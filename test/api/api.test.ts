@@ -89,7 +89,7 @@ for (const backend of await testBackends()) {
       assert.equal(triggered.status, 200);
       const body = await readJson(triggered);
       assert.equal(body.status, 'succeeded');
-      assert.equal(body.report.counts.unchanged, 4);
+      assert.equal(body.run.unchanged, 4);
       const run = await readJson(await call('GET', `/api/runs/${body.runId}`, 'viewer'));
       assert.equal(run.run.trigger, 'api:t_analyst');
       assert.equal(run.run.status, 'succeeded');

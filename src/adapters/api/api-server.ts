@@ -2,7 +2,9 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { Sluice } from '../../main.ts';
+import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -10,6 +12,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { runRoutes } from './routes/runs.ts';
+import { schedulerRoutes } from './routes/scheduler.ts';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -22,6 +25,11 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Log requests (method, route, status, time; never headers). @defaultValue true */
   logRequests?: boolean;
+  /** How triggered runs start. @defaultValue in this process */
+  dispatcher?: RunDispatcher;
+  /** Whether this process fires schedules, for /api/scheduler/status. @defaultValue false */
+  schedulerEnabled?: boolean;
+  clock?: Clock;
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -48,8 +56,12 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   });
   const routes = installAuth(app, sluice.db);
   healthRoutes(app, sluice);
-  pipelineRoutes(app, sluice);
+  pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
   runRoutes(app, sluice);
+  schedulerRoutes(app, sluice, {
+    enabled: options.schedulerEnabled ?? false,
+    clock: options.clock ?? systemClock,
+  });
   datasetRoutes(app, sluice);
   docsRoutes(app);
   await app.ready();

@@ -6,7 +6,8 @@ import { initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
-import { serveCommand } from './commands/serve.ts';
+import { scheduleCommand, triggerCommand } from './commands/schedule.ts';
+import { serveCommand, workerCommand } from './commands/serve.ts';
 import { startCommand } from './commands/start.ts';
 import { statsCommand } from './commands/stats.ts';
 import { statusCommand } from './commands/status.ts';
@@ -23,6 +24,9 @@ export const commands: readonly Command[] = [
   statusCommand,
   startCommand,
   serveCommand,
+  workerCommand,
+  triggerCommand,
+  scheduleCommand,
   tokensCommand,
 ];
 

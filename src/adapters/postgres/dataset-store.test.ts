@@ -9,6 +9,7 @@ import type { Database } from './database.ts';
 import { ensureDatasetTables } from './dataset-tables.ts';
 import { createDatasetWriter } from './dataset-writer.ts';
 import { migrate } from './migrate.ts';
+import { createRunStore } from './run-store.ts';
 
 const readings = dataset('readings', {
   schema: z.object({
@@ -33,7 +34,9 @@ function rows(records: unknown[]) {
   });
 }
 
-const meta = { runId: 'r1', provider: 'test' };
+const RUN_1 = '00000000-0000-4000-8000-000000000001';
+const RUN_2 = '00000000-0000-4000-8000-000000000002';
+const meta = { runId: RUN_1, provider: 'test' };
 
 for (const backend of await testBackends()) {
   describe(`dataset store on ${backend.kind}`, { skip: backend.skip }, () => {
@@ -45,6 +48,10 @@ for (const backend of await testBackends()) {
       close = opened.close;
       await migrate(db);
       await db.transaction((tx) => ensureDatasetTables(tx, [readings]));
+      const runs = createRunStore(db);
+      for (const id of [RUN_1, RUN_2]) {
+        await runs.start({ id, pipeline: 'p', dataset: 'readings', trigger: 'test', startedAt: new Date() });
+      }
     });
     after(() => close());
 
@@ -100,7 +107,7 @@ for (const backend of await testBackends()) {
         duplicatesInBatch: 0,
       });
       const changed = [{ ...batch[0], temperature: 8 }, batch[1], batch[2]];
-      assert.deepEqual(await writer.write(rows(changed), { runId: 'r2', provider: 'test' }), {
+      assert.deepEqual(await writer.write(rows(changed), { runId: RUN_2, provider: 'test' }), {
         inserted: 0,
         updated: 1,
         unchanged: 2,
@@ -110,7 +117,7 @@ for (const backend of await testBackends()) {
         `SELECT station, temperature, count, ok, day, extra, _run_id FROM readings ORDER BY station, observed_at`,
       );
       assert.deepEqual(stored, [
-        { station: 'a', temperature: 8, count: 3, ok: true, day: null, extra: { a: 1 }, _run_id: 'r2' },
+        { station: 'a', temperature: 8, count: 3, ok: true, day: null, extra: { a: 1 }, _run_id: RUN_2 },
         {
           station: 'a',
           temperature: null,
@@ -118,9 +125,9 @@ for (const backend of await testBackends()) {
           ok: true,
           day: '2024-10-05',
           extra: null,
-          _run_id: 'r1',
+          _run_id: RUN_1,
         },
-        { station: 'b', temperature: -1.25, count: null, ok: false, day: null, extra: null, _run_id: 'r1' },
+        { station: 'b', temperature: -1.25, count: null, ok: false, day: null, extra: null, _run_id: RUN_1 },
       ]);
     });
 
@@ -215,6 +222,20 @@ for (const backend of await testBackends()) {
         `SELECT column_name FROM information_schema.columns WHERE table_name = 'evolving' AND column_name = 'must'`,
       );
       assert.equal(columns.length, 0);
+    });
+
+    it('refuses writes for a run that is no longer running (a stale attempt)', async () => {
+      await db.query(`UPDATE sluice.runs SET status = 'failed' WHERE id = $1`, [RUN_2]);
+      const writer = createDatasetWriter(db, 'public', readings);
+      await assert.rejects(
+        writer.write(rows([{ station: 'stale', observed_at: '2024-10-09T00:00:00Z', temperature: 1 }]), {
+          runId: RUN_2,
+          provider: 'test',
+        }),
+        /run .* is no longer running .* its writes are refused/,
+      );
+      const { rows: stored } = await db.query(`SELECT 1 FROM readings WHERE station = 'stale'`);
+      assert.equal(stored.length, 0);
     });
 
     it('applies migrations once, even when asked again', async () => {

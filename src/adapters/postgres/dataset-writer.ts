@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { SystemColumn } from '../../domain/dataset-definition.ts';
+import { ErrorCode, SluiceError } from '../../domain/errors.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
 import type { EncodedRow } from '../../domain/record-validation.ts';
 import type { BatchMeta, DatasetWriter, WriteCounts } from '../../engine/ports.ts';
@@ -51,16 +52,20 @@ export function buildWriteStatements(schema: string, dataset: DatasetDefinition)
     stage,
     createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stage} (${stageColumns.join(', ')}, _ord integer NOT NULL)`,
     copyTarget: `${stage} (${columns.join(', ')}, _ord)`,
-    write: `WITH input AS (
+    // The guard fences stale attempts: rows are written only while the run is still `running`
+    // (a retried job marks its abandoned attempt failed first).
+    write: `WITH guard AS (
+        SELECT 1 FROM sluice.runs WHERE id = $1::uuid AND status = 'running' FOR SHARE
+      ), input AS (
         SELECT DISTINCT ON (${keys.join(', ')}) ${columns.join(', ')}
-          FROM ${stage} ORDER BY ${keys.join(', ')}, _ord DESC
+          FROM ${stage} WHERE EXISTS (SELECT 1 FROM guard) ORDER BY ${keys.join(', ')}, _ord DESC
       ), written AS (
         INSERT INTO ${qualifiedTable(schema, dataset)} AS t (${columns.join(', ')}, ${run}, ${provider}, ${firstSeen}, ${lastChanged})
         SELECT ${columns.join(', ')}, $1::text, $2::text, now(), now() FROM input
         ${conflict}
         RETURNING (xmax = 0) AS inserted
       )
-      SELECT (SELECT count(*) FROM input)::int AS input,
+      SELECT (SELECT count(*) FROM guard)::int AS live, (SELECT count(*) FROM input)::int AS input,
              (count(*) FILTER (WHERE inserted))::int AS inserted,
              (count(*) FILTER (WHERE NOT inserted))::int AS updated
         FROM written`,
@@ -92,12 +97,20 @@ export function createDatasetWriter(
       const counts = await db.transaction(async (tx) => {
         await tx.exec(`${statements.createStage}; TRUNCATE ${statements.stage}`);
         await tx.copyFrom(statements.copyTarget, body);
-        const { rows: result } = await tx.query<{ input: number; inserted: number; updated: number }>(
-          statements.write,
-          [meta.runId, meta.provider],
-        );
-        return result[0] ?? { input: 0, inserted: 0, updated: 0 };
+        const { rows: result } = await tx.query<{
+          live: number;
+          input: number;
+          inserted: number;
+          updated: number;
+        }>(statements.write, [meta.runId, meta.provider]);
+        return result[0] ?? { live: 0, input: 0, inserted: 0, updated: 0 };
       });
+      if (counts.live === 0) {
+        throw new SluiceError(
+          ErrorCode.staleAttempt,
+          `run ${meta.runId} is no longer running (abandoned and retried, or cancelled); its writes are refused`,
+        );
+      }
       return {
         inserted: counts.inserted,
         updated: counts.updated,

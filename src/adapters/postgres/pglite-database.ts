@@ -22,6 +22,13 @@ function wrap(db: PGlite | Transaction, transaction: Queryable['transaction']): 
   };
 }
 
+const instances = new WeakMap<Database, PGlite>();
+
+/** The PGlite instance behind an embedded database, for libraries that talk to it directly (pg-boss). */
+export function pgliteOf(db: Database): PGlite | undefined {
+  return instances.get(db);
+}
+
 /** Opens PGlite in `dataDir` (created if missing), or in memory when `dataDir` is undefined. */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   const lock = dataDir ? await acquireDataDirLock(dataDir) : undefined;
@@ -37,7 +44,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       const inner: Queryable = wrap(tx, (nested) => nested(inner));
       return fn(inner);
     });
-  return {
+  const database: Database = {
     kind: 'pglite',
     location: dataDir ?? '(in memory)',
     ...wrap(db, transaction),
@@ -49,4 +56,6 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       }
     },
   };
+  instances.set(database, db);
+  return database;
 }

@@ -1,5 +1,5 @@
 // Persists runs (written before work starts, updated as it goes) and reads their history.
-import { NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import type { RunCounts, RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
 import type { FinishedRun, NewRun, RunProgress, RunReport, RunStore } from '../../engine/ports.ts';
 import type { Queryable } from './database.ts';
@@ -8,11 +8,26 @@ import { toJsonb } from './jsonb.ts';
 export function createRunStore(db: Queryable): RunStore {
   return {
     async start(run: NewRun) {
-      await db.query(
-        `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, queued_at, started_at, heartbeat_at)
-         VALUES ($1, $2, $3, 'running', $4, $5, $5, $5)`,
-        [run.id, run.pipeline, run.dataset, run.trigger, run.startedAt],
+      // A queued run already has its row: it becomes running. A direct run gets its row now.
+      const { rowCount } = await db.query(
+        `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, attempt, worker, job_id, queued_at, started_at, heartbeat_at)
+         VALUES ($1, $2, $3, 'running', $4, $6, $7, $8, $5, $5, $5)
+         ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = excluded.started_at,
+           heartbeat_at = excluded.heartbeat_at, attempt = excluded.attempt, worker = excluded.worker
+         WHERE sluice.runs.status = 'queued'`,
+        [
+          run.id,
+          run.pipeline,
+          run.dataset,
+          run.trigger,
+          run.startedAt,
+          run.attempt ?? 1,
+          run.worker ?? null,
+          run.jobId ?? null,
+        ],
       );
+      if (rowCount === 0)
+        throw new ConflictError(`run ${run.id} is not queued any more; another attempt owns it`);
     },
     async progress(runId: string, progress: RunProgress) {
       const c = progress.counts;
@@ -57,6 +72,45 @@ export function createRunStore(db: Queryable): RunStore {
       );
     },
   };
+}
+
+/** Records a run as queued, before any work: the history shows it from this moment. */
+export async function enqueueRun(
+  db: Queryable,
+  run: { id: string; pipeline: string; dataset: string; trigger: string; jobId: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id) VALUES ($1, $2, $3, 'queued', $4, $5)`,
+    [run.id, run.pipeline, run.dataset, run.trigger, run.jobId],
+  );
+}
+
+/** The run of a pipeline that is queued or running, if any (max one active run per pipeline). */
+export async function activeRun(
+  db: Queryable,
+  pipeline: string,
+): Promise<{ id: string; status: string } | undefined> {
+  const { rows } = await db.query<{ id: string; status: string }>(
+    `SELECT id, status FROM sluice.runs WHERE pipeline = $1 AND status IN ('queued', 'running') ORDER BY queued_at DESC LIMIT 1`,
+    [pipeline],
+  );
+  return rows[0];
+}
+
+/**
+ * Marks the runs of a queue job that are still `running` as failed: their worker stopped (it was
+ * killed or lost its database) and the job is being retried. Writes from that attempt are then
+ * refused, because the writer only writes for a run that is still running.
+ */
+export async function abandonRuns(db: Queryable, jobId: string, reason: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE sluice.runs SET status = 'failed', finished_at = now(),
+            duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
+            errors = errors || jsonb_build_array(jsonb_build_object('code', 'abandoned', 'message', $2::text, 'at', now()))
+      WHERE job_id = $1 AND status IN ('running', 'queued') RETURNING id`,
+    [jobId, reason],
+  );
+  return rows.map((row) => row.id);
 }
 
 export interface RunRecord extends RunCounts {

@@ -4,9 +4,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Sluice } from '../../../main.ts';
 import { lastRunPerPipeline } from '../../postgres/stats-store.ts';
+import { type RunDispatcher, waitForRun } from '../../queue/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
 
-export function pipelineRoutes(app: FastifyInstance, sluice: Sluice): void {
+/** `wait=true` answers when the run ends or after this long, whichever comes first. */
+const WAIT_LIMIT_MS = 5 * 60_000;
+
+export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher: RunDispatcher): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/pipelines',
@@ -53,12 +57,10 @@ export function pipelineRoutes(app: FastifyInstance, sluice: Sluice): void {
       if (!sluice.config.pipelines.has(request.params.name)) {
         throw new HttpProblem(404, 'not_found', `pipeline "${request.params.name}" is not defined`);
       }
-      const { runId, done } = sluice.launch(request.params.name, {
-        trigger: `api:${request.principal?.name ?? '?'}`,
-      });
-      if (!request.query.wait) return reply.status(202).send({ runId, status: 'running' });
-      const report = await done;
-      return { runId, status: report.status, report };
+      const runId = await dispatcher.trigger(request.params.name, `api:${request.principal?.name ?? '?'}`);
+      if (!request.query.wait) return reply.status(202).send({ runId, status: 'queued' });
+      const run = await waitForRun(sluice.db, runId, WAIT_LIMIT_MS);
+      return { runId, status: run.status, run };
     },
   );
 }

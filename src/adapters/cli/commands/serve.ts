@@ -1,50 +1,86 @@
-// `sluice serve`: the HTTP API in one process; stops gracefully on SIGTERM/SIGINT.
+// `sluice serve`: API + scheduler + workers in one process; `sluice worker`: scheduler + workers.
 import { once } from 'node:events';
 import { UsageError } from '../../../domain/errors.ts';
 import { openSluice } from '../../../main.ts';
 import { buildApiServer } from '../../api/api-server.ts';
+import { clockFromEnv } from '../../clock.ts';
 import { createLogger } from '../../log/logger.ts';
-import { type Command, stringOption } from '../command.ts';
+import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
+import { runtimeSettings, startRuntime } from '../runtime.ts';
+
+function untilSignal(): Promise<string> {
+  return Promise.race([
+    once(process, 'SIGTERM').then(() => 'SIGTERM'),
+    once(process, 'SIGINT').then(() => 'SIGINT'),
+  ]);
+}
+
+async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
+  const portText = stringOption(args, 'port') ?? process.env.SLUICE_PORT ?? '8787';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got "${portText}"`);
+  const host = stringOption(args, 'host') ?? process.env.SLUICE_HOST ?? '127.0.0.1';
+  const settings = runtimeSettings({ scheduler: args.values['no-scheduler'] !== true });
+  const logger = createLogger();
+  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger });
+  const runtime = await startRuntime(sluice, settings, process.env.DATABASE_URL || undefined);
+  const api = withApi
+    ? await buildApiServer(sluice, {
+        dispatcher: runtime.dispatcher,
+        schedulerEnabled: settings.scheduler,
+        clock: clockFromEnv(),
+      })
+    : undefined;
+  const address = api ? await api.app.listen({ port, host }) : undefined;
+  logger.info(
+    {
+      address,
+      database: sluice.db.location,
+      scheduler: settings.scheduler,
+      concurrency: settings.concurrency,
+    },
+    'started',
+  );
+  const ready = { listening: address ?? null, pid: process.pid, scheduler: settings.scheduler };
+  io.stdout(
+    args.json
+      ? `${JSON.stringify(ready)}\n`
+      : `sluice ${withApi ? `API listening on ${address}` : 'worker started'} (pid ${process.pid})\n`,
+  );
+
+  const reason = await Promise.race([untilSignal(), runtime.fatal.then(() => 'database unreachable')]);
+  logger.info(
+    { reason, graceSeconds: settings.graceSeconds },
+    'shutting down: no new work, waiting for running runs',
+  );
+  await api?.app.close();
+  await runtime.stop();
+  await sluice.close();
+  logger.info({}, 'stopped');
+  return reason === 'database unreachable' ? 1 : 0;
+}
+
+const processOptions = {
+  'no-scheduler': { type: 'boolean', description: 'do not evaluate schedules in this process' },
+} as const;
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Serve the REST API (every route but /healthz needs a token from `sluice tokens create`).',
-  usage: 'serve [--port 8787] [--host 127.0.0.1]',
+  summary: 'Serve the REST API, fire schedules and run queued runs (every route but /healthz needs a token).',
+  usage: 'serve [--port 8787] [--host 127.0.0.1] [--no-scheduler]',
   options: {
     port: { type: 'string', description: 'port (default SLUICE_PORT or 8787; 0 picks a free one)' },
     host: { type: 'string', description: 'interface to listen on (default SLUICE_HOST or 127.0.0.1)' },
+    ...processOptions,
   },
-  async run(args, io) {
-    const portText = stringOption(args, 'port') ?? process.env.SLUICE_PORT ?? '8787';
-    const port = Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError(`--port must be 0..65535, got "${portText}"`);
-    const host = stringOption(args, 'host') ?? process.env.SLUICE_HOST ?? '127.0.0.1';
-    const graceSeconds = Number(process.env.SLUICE_SHUTDOWN_GRACE_S ?? 30);
-    if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
-      throw new UsageError(
-        `SLUICE_SHUTDOWN_GRACE_S must be a number of seconds ≥ 0, got "${process.env.SLUICE_SHUTDOWN_GRACE_S}"`,
-      );
-    }
-    const logger = createLogger();
-    const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger });
-    const { app } = await buildApiServer(sluice);
-    const address = await app.listen({ port, host });
-    logger.info({ address, database: sluice.db.location }, 'sluice serve listening');
-    io.stdout(
-      `${args.json ? JSON.stringify({ listening: address }) : `sluice API listening on ${address}`}\n`,
-    );
+  run: (args, io) => runProcess(args, io, true),
+};
 
-    const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]).then(
-      () => 'signal',
-    );
-    logger.info({ signal, graceSeconds }, 'shutting down: no new requests, waiting for running runs');
-    await app.close();
-    const settled = await sluice.settle(graceSeconds * 1000);
-    if (!settled)
-      logger.warn({ graceSeconds }, 'runs still active after the grace period; they stay marked running');
-    await sluice.close();
-    logger.info({}, 'stopped');
-    return 0;
-  },
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'Fire schedules and run queued runs, without the API: start several against one PostgreSQL.',
+  usage: 'worker [--no-scheduler]',
+  options: { ...processOptions },
+  run: (args, io) => runProcess(args, io, false),
 };

@@ -1,0 +1,64 @@
+// `sluice schedule` lists scheduled pipelines with their next run times; `sluice trigger` queues a run.
+import { UsageError } from '../../../domain/errors.ts';
+import { clockFromEnv } from '../../clock.ts';
+import { queueDispatcher } from '../../queue/run-dispatch.ts';
+import { startRunQueue } from '../../queue/run-queue.ts';
+import { scheduledJobs } from '../../queue/scheduler.ts';
+import { type Command, intOption } from '../command.ts';
+import { json, table } from '../format.ts';
+import { withSluice } from '../open.ts';
+
+export const scheduleCommand: Command = {
+  name: 'schedule',
+  summary: 'List every scheduled pipeline with its cron, time zone, next run times and last tick.',
+  usage: 'schedule [--next N]',
+  options: { next: { type: 'string', description: 'how many next run times (default 3)' } },
+  async run(args, io) {
+    const count = intOption(args, 'next', 3, 50);
+    const jobs = await withSluice(args, io, (sluice) => scheduledJobs(sluice, clockFromEnv().now(), count));
+    if (args.json) io.stdout(json({ jobs }));
+    else if (jobs.length === 0)
+      io.stdout('no pipeline has a schedule: add schedule: { cron: "0 6 * * *" } to one\n');
+    else {
+      io.stdout(
+        `${table(
+          ['pipeline', 'cron', 'zone', 'misfire', 'next runs', 'last tick'],
+          jobs.map((job) => [
+            job.pipeline,
+            `${job.cron.join(' | ')}${job.origin === 'env' ? ' (env)' : ''}`,
+            job.timezone,
+            job.misfire,
+            job.nextRuns.join(', '),
+            job.lastTick ? `${job.lastTick.scheduledAt} ${job.lastTick.outcome}` : null,
+          ]),
+        )}\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+export const triggerCommand: Command = {
+  name: 'trigger',
+  summary:
+    'Queue a run of a pipeline for the workers and print its run id (needs the queue: `serve` or `worker` runs it).',
+  usage: 'trigger <pipeline>',
+  options: {},
+  async run(args, io) {
+    const name = args.positionals[0];
+    if (!name) throw new UsageError('name the pipeline to trigger: sluice trigger <pipeline>');
+    const runId = await withSluice(args, io, async (sluice) => {
+      const queue = await startRunQueue(sluice.db, {
+        databaseUrl: process.env.DATABASE_URL || undefined,
+        logger: sluice.logger,
+      });
+      try {
+        return await queueDispatcher(sluice, queue).trigger(name, 'cli');
+      } finally {
+        await queue.stop({ graceful: false, timeoutMs: 1000 });
+      }
+    });
+    io.stdout(args.json ? json({ runId, status: 'queued' }) : `queued run ${runId}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,98 @@
+// What `serve` and `worker` run besides the API: the queue, workers, the scheduler, a database
+// watchdog, and the order in which they stop.
+import { UsageError } from '../../domain/errors.ts';
+import type { Sluice } from '../../main.ts';
+import { clockFromEnv } from '../clock.ts';
+import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
+import { startRunQueue } from '../queue/run-queue.ts';
+import { startWorkers } from '../queue/run-worker.ts';
+import { type Scheduler, startScheduler } from '../queue/scheduler.ts';
+
+export interface RuntimeSettings {
+  /** Runs executed at once by this process. SLUICE_WORKER_CONCURRENCY, default 2. */
+  concurrency: number;
+  scheduler: boolean;
+  /** SLUICE_SCHEDULER_INTERVAL_MS, default 1000. */
+  schedulerIntervalMs: number;
+  /** SLUICE_SHUTDOWN_GRACE_S, default 30. */
+  graceSeconds: number;
+  /** SLUICE_DB_UNREACHABLE_EXIT_S, default 60: exit non-zero when the database stays unreachable. */
+  unreachableExitSeconds: number;
+}
+
+function numberFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min)
+    throw new UsageError(`${name} must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+export function runtimeSettings(options: { scheduler: boolean }): RuntimeSettings {
+  return {
+    concurrency: numberFromEnv('SLUICE_WORKER_CONCURRENCY', 2, 1),
+    scheduler: options.scheduler && process.env.SLUICE_SCHEDULER_ENABLED !== 'false',
+    schedulerIntervalMs: numberFromEnv('SLUICE_SCHEDULER_INTERVAL_MS', 1000, 50),
+    graceSeconds: numberFromEnv('SLUICE_SHUTDOWN_GRACE_S', 30, 0),
+    unreachableExitSeconds: numberFromEnv('SLUICE_DB_UNREACHABLE_EXIT_S', 60, 1),
+  };
+}
+
+export interface Runtime {
+  dispatcher: RunDispatcher;
+  scheduler: Scheduler | undefined;
+  /** Resolves with an exit code when the database has been unreachable for too long. */
+  fatal: Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(
+  sluice: Sluice,
+  settings: RuntimeSettings,
+  databaseUrl: string | undefined,
+): Promise<Runtime> {
+  const queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
+  const workers = await startWorkers(sluice, queue, settings.concurrency);
+  const clock = clockFromEnv();
+  const scheduler = settings.scheduler
+    ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
+    : undefined;
+
+  // The pool reconnects by itself; this only decides when to give up and let a supervisor restart us.
+  let failingSince: number | undefined;
+  let resolveFatal: (code: number) => void = () => {};
+  const fatal = new Promise<number>((resolve) => {
+    resolveFatal = resolve;
+  });
+  const watchdog = setInterval(async () => {
+    try {
+      await sluice.db.query('SELECT 1');
+      if (failingSince !== undefined) sluice.logger.info({}, 'database reachable again');
+      failingSince = undefined;
+    } catch (error) {
+      failingSince ??= Date.now();
+      const seconds = (Date.now() - failingSince) / 1000;
+      sluice.logger.warn({ err: error, seconds }, 'database unreachable');
+      if (seconds >= settings.unreachableExitSeconds) {
+        sluice.logger.error(
+          { seconds },
+          `database unreachable for ${Math.round(seconds)} s (SLUICE_DB_UNREACHABLE_EXIT_S=${settings.unreachableExitSeconds}); exiting so a supervisor restarts this process`,
+        );
+        resolveFatal(1);
+      }
+    }
+  }, 5000);
+  watchdog.unref();
+
+  return {
+    dispatcher: queueDispatcher(sluice, queue),
+    scheduler,
+    fatal,
+    async stop() {
+      clearInterval(watchdog);
+      await scheduler?.stop();
+      await workers.stop(settings.graceSeconds * 1000);
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// The scheduler loop: every process evaluates due ticks; a row lock per pipeline and a unique tick
+// key make each tick fire exactly once however many processes run it.
+import { errorMessage, isSluiceError } from '../../domain/errors.ts';
+import type { ResolvedPipeline } from '../../domain/pipeline-definition.ts';
+import { dueTicks, nextTicks } from '../../domain/schedule-ticks.ts';
+import type { Clock } from '../../engine/ports.ts';
+import type { Sluice } from '../../main.ts';
+import type { Queryable } from '../postgres/database.ts';
+import { recordQueuedRun } from './run-dispatch.ts';
+import type { RunQueue } from './run-queue.ts';
+
+export interface TickOutcome {
+  pipeline: string;
+  scheduledAt: Date;
+  outcome: 'fired' | 'skipped' | 'missed';
+  reason: string | null;
+  runId: string | null;
+}
+
+export interface Scheduler {
+  /** One evaluation of every schedule; returns what it recorded (fired ticks are queued after commit). */
+  evaluate(): Promise<TickOutcome[]>;
+  stop(): Promise<void>;
+}
+
+async function recordTick(tx: Queryable, tick: TickOutcome, evaluatedAt: Date): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO sluice.ticks (pipeline, scheduled_at, evaluated_at, outcome, reason, run_id)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pipeline, scheduled_at) DO NOTHING`,
+    [tick.pipeline, tick.scheduledAt, evaluatedAt, tick.outcome, tick.reason, tick.runId],
+  );
+  return rowCount > 0;
+}
+
+/** Evaluates one pipeline's schedule under its state row lock; another process holding it skips. */
+async function evaluatePipeline(
+  sluice: Sluice,
+  pipeline: ResolvedPipeline,
+  now: Date,
+): Promise<TickOutcome[]> {
+  const schedule = pipeline.schedule;
+  if (!schedule) return [];
+  return sluice.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO sluice.schedule_state (pipeline, last_evaluated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [pipeline.name, now],
+    );
+    const { rows } = await tx.query<{ last_evaluated_at: Date }>(
+      'SELECT last_evaluated_at FROM sluice.schedule_state WHERE pipeline = $1 FOR UPDATE SKIP LOCKED',
+      [pipeline.name],
+    );
+    const state = rows[0];
+    if (!state) return [];
+    const last = state.last_evaluated_at;
+    if (last.getTime() >= now.getTime()) return [];
+    const due = dueTicks(schedule, { lastEvaluatedAt: last, now });
+    const outcomes: TickOutcome[] = [];
+    for (const missed of due.missed) {
+      const tick: TickOutcome = {
+        pipeline: pipeline.name,
+        scheduledAt: missed.at,
+        outcome: 'missed',
+        reason: missed.reason,
+        runId: null,
+      };
+      if (await recordTick(tx, tick, now)) outcomes.push(tick);
+    }
+    for (const at of due.fire) {
+      let tick: TickOutcome;
+      try {
+        const runId = await recordQueuedRun(tx, sluice, pipeline.name, `schedule:${at.toISOString()}`);
+        tick = { pipeline: pipeline.name, scheduledAt: at, outcome: 'fired', reason: null, runId };
+      } catch (error) {
+        if (!isSluiceError(error) || error.code !== 'conflict') throw error;
+        tick = {
+          pipeline: pipeline.name,
+          scheduledAt: at,
+          outcome: 'skipped',
+          reason: error.message,
+          runId: null,
+        };
+      }
+      if (await recordTick(tx, tick, now)) outcomes.push(tick);
+    }
+    await tx.query(
+      'UPDATE sluice.schedule_state SET last_evaluated_at = $2, updated_at = now() WHERE pipeline = $1',
+      [pipeline.name, now],
+    );
+    return outcomes;
+  });
+}
+
+export function startScheduler(
+  sluice: Sluice,
+  queue: RunQueue,
+  options: { clock: Clock; intervalMs: number },
+): Scheduler {
+  const logger = sluice.logger.child({ stage: 'scheduler' });
+  const evaluate = async () => {
+    const now = options.clock.now();
+    const all: TickOutcome[] = [];
+    for (const pipeline of sluice.config.pipelines.values()) {
+      try {
+        const outcomes = await evaluatePipeline(sluice, pipeline, now);
+        for (const tick of outcomes) {
+          if (tick.outcome === 'fired' && tick.runId) {
+            await queue.enqueue({
+              runId: tick.runId,
+              pipeline: tick.pipeline,
+              trigger: `schedule:${tick.scheduledAt.toISOString()}`,
+            });
+          }
+          logger.info(
+            {
+              pipeline: tick.pipeline,
+              scheduledAt: tick.scheduledAt,
+              outcome: tick.outcome,
+              reason: tick.reason,
+              runId: tick.runId,
+            },
+            `tick ${tick.outcome}`,
+          );
+        }
+        all.push(...outcomes);
+      } catch (error) {
+        // A bad evaluation never stops the loop: it is logged and the next pass tries again.
+        logger.error(
+          { pipeline: pipeline.name, err: error },
+          `schedule evaluation failed: ${errorMessage(error)}`,
+        );
+      }
+    }
+    return all;
+  };
+  let stopped = false;
+  let current: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (stopped) return;
+    current = current.then(evaluate).catch(() => {});
+  }, options.intervalMs);
+  timer.unref();
+  return {
+    evaluate,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
+}
+
+export interface ScheduledJob {
+  pipeline: string;
+  cron: readonly string[];
+  timezone: string;
+  misfire: string;
+  origin: string;
+  nextRuns: string[];
+  lastTick: { scheduledAt: string; outcome: string; reason: string | null; runId: string | null } | null;
+}
+
+/** Every scheduled pipeline with its next run times and its last recorded tick. */
+export async function scheduledJobs(sluice: Sluice, now: Date, count = 3): Promise<ScheduledJob[]> {
+  const { rows } = await sluice.db.query<{
+    pipeline: string;
+    scheduled_at: Date;
+    outcome: string;
+    reason: string | null;
+    run_id: string | null;
+  }>(
+    `SELECT DISTINCT ON (pipeline) pipeline, scheduled_at, outcome, reason, run_id
+       FROM sluice.ticks ORDER BY pipeline, scheduled_at DESC`,
+  );
+  const last = new Map(rows.map((row) => [row.pipeline, row]));
+  return [...sluice.config.pipelines.values()]
+    .filter((pipeline) => pipeline.schedule)
+    .map((pipeline) => {
+      const schedule = pipeline.schedule!;
+      const tick = last.get(pipeline.name);
+      return {
+        pipeline: pipeline.name,
+        cron: schedule.cron,
+        timezone: schedule.timezone,
+        misfire: schedule.misfire,
+        origin: schedule.origin,
+        nextRuns: nextTicks(schedule, now, count).map((at) => at.toISOString()),
+        lastTick: tick
+          ? {
+              scheduledAt: tick.scheduled_at.toISOString(),
+              outcome: tick.outcome,
+              reason: tick.reason,
+              runId: tick.run_id,
+            }
+          : null,
+      };
+    });
+}
