@@ -16,6 +16,7 @@ import { readSource } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { ConflictError, NotFoundError } from './domain/errors.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
+import { applyScheduleEnv, unknownScheduleEnvNames } from './domain/schedule-env.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
   type CollectPorts,
@@ -86,11 +87,23 @@ function registerSecrets(config: LoadedConfig['config']): void {
   }
 }
 
+/** Schedules as the environment overrides them (SLUICE_SCHEDULE_<PIPELINE>), applied once at load. */
+function applyScheduleOverrides(loaded: LoadedConfig, logger: Logger): LoadedConfig {
+  const pipelines = new Map<string, ResolvedPipeline>();
+  for (const [name, pipeline] of loaded.config.pipelines) {
+    pipelines.set(name, { ...pipeline, schedule: applyScheduleEnv(name, pipeline.schedule, process.env) });
+  }
+  for (const variable of unknownScheduleEnvNames(process.env, [...pipelines.keys()])) {
+    logger.warn({ variable }, `${variable} names no pipeline of this config; it is ignored`);
+  }
+  return { ...loaded, config: { ...loaded.config, pipelines } };
+}
+
 /** Loads the config, opens and migrates the database and makes the dataset tables current. */
 export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
-  const loaded = await loadConfig(options.configPath, options.cwd);
-  registerSecrets(loaded.config);
   const logger = options.logger ?? createLogger();
+  const loaded = applyScheduleOverrides(await loadConfig(options.configPath, options.cwd), logger);
+  registerSecrets(loaded.config);
   const schema = options.schema ?? process.env.SLUICE_DB_SCHEMA ?? 'public';
   const dataDir = options.dataDir ?? process.env.SLUICE_DATA_DIR ?? join(loaded.baseDir, '.sluice');
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir });

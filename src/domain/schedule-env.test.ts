@@ -57,7 +57,10 @@ describe('applyScheduleEnv', () => {
   it('keeps the declared schedule when the variable is unset or empty', () => {
     assert.equal(applyScheduleEnv('market_data', market, {}), market);
     assert.equal(applyScheduleEnv('market_data', market, { SLUICE_SCHEDULE_MARKET_DATA: '  ' }), market);
-    assert.equal(applyScheduleEnv('market_data', undefined, { SLUICE_SCHEDULE_OTHER: '0 6 * * *' }), undefined);
+    assert.equal(
+      applyScheduleEnv('market_data', undefined, { SLUICE_SCHEDULE_OTHER: '0 6 * * *' }),
+      undefined,
+    );
   });
 
   it('replaces the cron list and keeps zone, policy and grace', () => {
@@ -106,7 +109,10 @@ describe('applyScheduleEnv', () => {
 
   it('turns the pipeline schedule off with "off"', () => {
     assert.equal(applyScheduleEnv('market_data', market, { SLUICE_SCHEDULE_MARKET_DATA: 'off' }), undefined);
-    assert.equal(applyScheduleEnv('market_data', market, { SLUICE_SCHEDULE_MARKET_DATA: ' OFF ' }), undefined);
+    assert.equal(
+      applyScheduleEnv('market_data', market, { SLUICE_SCHEDULE_MARKET_DATA: ' OFF ' }),
+      undefined,
+    );
   });
 
   it('names the variable, its value and the item of an invalid cron expression', () => {

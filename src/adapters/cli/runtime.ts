@@ -1,6 +1,7 @@
 // What `serve` and `worker` run besides the API: the queue, workers, the scheduler, a database
 // watchdog, and the order in which they stop.
 import { UsageError } from '../../domain/errors.ts';
+import { schedulerEnabled } from '../../domain/schedule-env.ts';
 import type { Sluice } from '../../main.ts';
 import { clockFromEnv } from '../clock.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
@@ -32,7 +33,7 @@ function numberFromEnv(name: string, fallback: number, min: number): number {
 export function runtimeSettings(options: { scheduler: boolean }): RuntimeSettings {
   return {
     concurrency: numberFromEnv('SLUICE_WORKER_CONCURRENCY', 2, 1),
-    scheduler: options.scheduler && process.env.SLUICE_SCHEDULER_ENABLED !== 'false',
+    scheduler: options.scheduler && schedulerEnabled(process.env),
     schedulerIntervalMs: numberFromEnv('SLUICE_SCHEDULER_INTERVAL_MS', 1000, 50),
     graceSeconds: numberFromEnv('SLUICE_SHUTDOWN_GRACE_S', 30, 0),
     unreachableExitSeconds: numberFromEnv('SLUICE_DB_UNREACHABLE_EXIT_S', 60, 1),

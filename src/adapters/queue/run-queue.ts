@@ -64,6 +64,8 @@ export async function startRunQueue(
     schedule: false,
     supervise: true,
     superviseIntervalSeconds: settings.superviseIntervalSeconds,
+    // Lost heartbeats are failed (and retried) by the monitor pass, so it runs as often as supervision.
+    monitorIntervalSeconds: settings.superviseIntervalSeconds,
     application_name: 'sluice-queue',
   });
   boss.on('error', (error) => options.logger.error({ err: error, stage: 'queue' }, 'queue error'));

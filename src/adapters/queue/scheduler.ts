@@ -55,6 +55,18 @@ async function evaluatePipeline(
     if (last.getTime() >= now.getTime()) return [];
     const due = dueTicks(schedule, { lastEvaluatedAt: last, now });
     const outcomes: TickOutcome[] = [];
+    if (due.truncated) {
+      // An outage longer than the tick cap: one marker row stands for the ticks not listed.
+      const { after, before } = due.truncated;
+      const marker: TickOutcome = {
+        pipeline: pipeline.name,
+        scheduledAt: after,
+        outcome: 'missed',
+        reason: `misfire_grace_exceeded: ticks after ${after.toISOString()} and before ${before.toISOString()} were not listed (outage longer than the tick cap)`,
+        runId: null,
+      };
+      if (await recordTick(tx, marker, now)) outcomes.push(marker);
+    }
     for (const missed of due.missed) {
       const tick: TickOutcome = {
         pipeline: pipeline.name,
