@@ -9,6 +9,7 @@ import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -30,6 +31,8 @@ export interface ApiOptions {
   /** Whether this process fires schedules, for /api/scheduler/status. @defaultValue false */
   schedulerEnabled?: boolean;
   clock?: Clock;
+  /** PostgreSQL URL for the event listener's own LISTEN connection; without it events are polled. */
+  databaseUrl?: string;
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -63,6 +66,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     clock: options.clock ?? systemClock,
   });
   datasetRoutes(app, sluice);
+  eventRoutes(app, sluice, { databaseUrl: options.databaseUrl, clock: options.clock ?? systemClock });
   docsRoutes(app);
   await app.ready();
   return { app, routes };

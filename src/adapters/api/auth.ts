@@ -8,10 +8,27 @@ import { sendProblem } from './problem.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     policy?: RoutePolicy;
+    /** Also accept a single-use `?ticket=` instead of the header: EventSource cannot send headers. */
+    ticketAuth?: boolean;
   }
   interface FastifyRequest {
-    principal?: { name: string; role: Role };
+    principal?: Principal;
   }
+}
+
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
+/** Redeems a ticket: the principal it was issued to, or undefined when unknown, used or expired. */
+export type TicketVerifier = (ticket: string) => Principal | undefined;
+
+const ticketVerifiers = new WeakMap<FastifyInstance, TicketVerifier>();
+
+/** The module that issues tickets registers how to redeem them; without one every ticket fails. */
+export function registerTicketVerifier(app: FastifyInstance, verify: TicketVerifier): void {
+  ticketVerifiers.set(app, verify);
 }
 
 export interface RouteEntry {
@@ -25,6 +42,13 @@ function bearer(request: FastifyRequest): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
+}
+
+function ticketParam(request: FastifyRequest): string | undefined {
+  if (!request.routeOptions.config?.ticketAuth) return undefined;
+  const query: unknown = request.query;
+  if (typeof query !== 'object' || query === null || !('ticket' in query)) return undefined;
+  return typeof query.ticket === 'string' ? query.ticket : undefined;
 }
 
 /**
@@ -53,7 +77,8 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
       return;
     }
     const token = bearer(request);
-    if (!token) {
+    const ticket = token ? undefined : ticketParam(request);
+    if (!token && ticket === undefined) {
       reply.header('www-authenticate', 'Bearer realm="sluice"');
       return sendProblem(
         reply,
@@ -63,10 +88,13 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
         'a bearer token is required: Authorization: Bearer <token>',
       );
     }
-    const principal = await verifyToken(db, token);
+    let principal: Principal | undefined;
+    if (token) principal = await verifyToken(db, token);
+    else if (ticket !== undefined) principal = ticketVerifiers.get(app)?.(ticket);
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="sluice", error="invalid_token"');
-      return sendProblem(reply, request, 401, 'unauthorized', 'the token is unknown or revoked');
+      const what = token ? 'the token is unknown or revoked' : 'the ticket is unknown, used or expired';
+      return sendProblem(reply, request, 401, 'unauthorized', what);
     }
     if (!roleAllows(principal.role, policy)) {
       return sendProblem(

@@ -12,6 +12,56 @@ export interface RunDispatcher {
   trigger(pipeline: string, trigger: string): Promise<string>;
 }
 
+export interface BulkTrigger {
+  queued: Array<{ pipeline: string; runId: string }>;
+  /** Pipelines left out because they already had an active run. */
+  skipped: Array<{ pipeline: string; activeRunId: string }>;
+}
+
+/**
+ * Queues one run for each of many pipelines in one transaction and one pg-boss insert. Locks are
+ * taken in name order, so concurrent bulk triggers cannot deadlock.
+ */
+export async function triggerMany(
+  sluice: Sluice,
+  queue: RunQueue,
+  pipelines: readonly string[],
+  trigger: string,
+): Promise<BulkTrigger> {
+  const definitions = [...new Set(pipelines)].sort().map((name) => sluice.pipeline(name));
+  const names = definitions.map((definition) => definition.name);
+  const result = await sluice.db.transaction(async (tx) => {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || p)) FROM unnest($1::text[]) AS p ORDER BY p`,
+      [names],
+    );
+    const { rows: active } = await tx.query<{ pipeline: string; id: string }>(
+      `SELECT DISTINCT ON (pipeline) pipeline, id FROM sluice.runs
+        WHERE pipeline = ANY($1::text[]) AND status IN ('queued', 'running') ORDER BY pipeline, queued_at DESC`,
+      [names],
+    );
+    const busy = new Map(active.map((row) => [row.pipeline, row.id]));
+    const queued = definitions
+      .filter((definition) => !busy.has(definition.name))
+      .map((definition) => ({
+        pipeline: definition.name,
+        dataset: definition.into.name,
+        runId: randomUUID(),
+      }));
+    await tx.query(
+      `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id)
+       SELECT id, pipeline, dataset, 'queued', $4, id FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, pipeline, dataset)`,
+      [queued.map((q) => q.runId), queued.map((q) => q.pipeline), queued.map((q) => q.dataset), trigger],
+    );
+    return {
+      queued: queued.map(({ pipeline, runId }) => ({ pipeline, runId })),
+      skipped: [...busy].map(([pipeline, activeRunId]) => ({ pipeline, activeRunId })),
+    };
+  });
+  await queue.enqueueMany(result.queued.map(({ pipeline, runId }) => ({ runId, pipeline, trigger })));
+  return result;
+}
+
 /**
  * Records the run as queued, unless the pipeline already has an active run. The check and the
  * insert happen under a transaction-scoped advisory lock per pipeline, so two processes

@@ -41,6 +41,8 @@ export const defaultQueueSettings = {
 export interface RunQueue {
   /** Enqueues with the run id as the job id; returns it. */
   enqueue(data: RunJobData): Promise<string>;
+  /** Enqueues many in one insert. */
+  enqueueMany(jobs: readonly RunJobData[]): Promise<void>;
   work(concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void>;
   /** Jobs waiting or running, for metrics. */
   depth(): Promise<{ queued: number; active: number }>;
@@ -87,15 +89,32 @@ export async function startRunQueue(
       const id = await boss.send(RUN_QUEUE, { ...data }, { id: data.runId });
       return id ?? data.runId;
     },
-    async work(concurrency, handler) {
-      await boss.work<RunJobData>(
+    async enqueueMany(jobs) {
+      if (jobs.length === 0) return;
+      await boss.insert(
         RUN_QUEUE,
-        { localConcurrency: concurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 5 },
-        async ([job]) => {
-          if (!job) return;
-          await handler({ id: job.id, data: job.data, retryCount: job.retryCount, signal: job.signal });
-        },
+        jobs.map((data) => ({ id: data.runId, data: { ...data } })),
       );
+    },
+    async work(concurrency, handler) {
+      // One pg-boss worker per slot. After each job the slot asks to be woken at once: with a
+      // backlog it takes the next job immediately instead of sleeping a polling interval (pg-boss
+      // only skips that sleep for NOTIFYs of new jobs or for full batches).
+      for (let slot = 0; slot < concurrency; slot++) {
+        let workerId = '';
+        workerId = await boss.work<RunJobData>(
+          RUN_QUEUE,
+          { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 5 },
+          async ([job]) => {
+            if (!job) return;
+            try {
+              await handler({ id: job.id, data: job.data, retryCount: job.retryCount, signal: job.signal });
+            } finally {
+              if (workerId) boss.notifyWorker(workerId);
+            }
+          },
+        );
+      }
     },
     async depth() {
       const queue = await boss.getQueue(RUN_QUEUE);

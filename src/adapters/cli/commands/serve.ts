@@ -30,6 +30,7 @@ async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Pr
         dispatcher: runtime.dispatcher,
         schedulerEnabled: settings.scheduler,
         clock: clockFromEnv(),
+        databaseUrl: process.env.DATABASE_URL || undefined,
       })
     : undefined;
   const address = api ? await api.app.listen({ port, host }) : undefined;

@@ -1,0 +1,296 @@
+// Server-Sent Events: one database listener fanned out to every client, replay after Last-Event-ID,
+// and the single-use tickets a browser's EventSource connects with.
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { errorMessage } from '../../domain/errors.ts';
+import type { Clock, Logger } from '../../engine/ports.ts';
+import type { Database, Queryable } from '../postgres/database.ts';
+import {
+  type EventListener,
+  type EventRecord,
+  latestEventId,
+  listenForEvents,
+  readEventsAfter,
+  readEventsById,
+} from '../postgres/event-store.ts';
+import type { Principal } from './auth.ts';
+import { HttpProblem } from './problem.ts';
+
+export interface EventHub {
+  /** Starts the database listener on first use; rejects when it cannot start. Returns unsubscribe. */
+  subscribe(subscriber: (event: EventRecord) => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+/** Ids delivered recently: a notification can arrive after a catch-up read already delivered it. */
+const RECENT_IDS = 10_000;
+const CATCH_UP_PAGE = 1000;
+const RETRY_MS = 1000;
+
+export function createEventHub(db: Database, options: { databaseUrl?: string; logger: Logger }): EventHub {
+  const subscribers = new Set<(event: EventRecord) => void>();
+  const delivered = new Set<number>();
+  const pending: number[] = [];
+  let cursor = 0;
+  let catchUp = false;
+  let closed = false;
+  let listener: Promise<EventListener> | undefined;
+  let draining: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const deliver = (events: EventRecord[]) => {
+    for (const event of events) {
+      if (delivered.has(event.id)) continue;
+      delivered.add(event.id);
+      if (delivered.size > RECENT_IDS) delivered.delete(delivered.values().next().value as number);
+      cursor = Math.max(cursor, event.id);
+      for (const subscriber of subscribers) subscriber(event);
+    }
+  };
+
+  // Reads the notified ids rather than "everything after the cursor": a transaction that took a
+  // lower id may commit after a higher one, and its notification still names it.
+  const drain = async () => {
+    while (!closed && (pending.length > 0 || catchUp)) {
+      const ids = pending.splice(0);
+      const wasCatchUp = catchUp;
+      catchUp = false;
+      try {
+        if (wasCatchUp) {
+          for (;;) {
+            const page = await readEventsAfter(db, cursor, CATCH_UP_PAGE);
+            deliver(page);
+            if (page.length < CATCH_UP_PAGE) break;
+          }
+        }
+        deliver(
+          await readEventsById(
+            db,
+            [...new Set(ids)].filter((id) => !delivered.has(id)),
+          ),
+        );
+      } catch (error) {
+        if (closed) return;
+        pending.unshift(...ids);
+        catchUp ||= wasCatchUp;
+        options.logger.warn({ err: error }, 'events: reading new events failed; retrying');
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          kick();
+        }, RETRY_MS);
+        retryTimer.unref();
+        return;
+      }
+    }
+  };
+
+  const kick = () => {
+    if (draining || retryTimer || closed) return;
+    draining = drain().finally(() => {
+      draining = undefined;
+      if (pending.length > 0 || catchUp) kick();
+    });
+  };
+
+  const start = async (): Promise<EventListener> => {
+    // Listen first, then read the cursor: nothing committed in between is missed.
+    const handle = await listenForEvents(
+      db,
+      options.databaseUrl,
+      (id) => {
+        pending.push(id);
+        kick();
+      },
+      {
+        onReconnect: () => {
+          options.logger.info({}, 'events: listening again; catching up');
+          catchUp = true;
+          kick();
+        },
+        onError: (error) => options.logger.warn({ err: error }, 'events: listener connection failed'),
+      },
+    );
+    try {
+      cursor = Math.max(cursor, await latestEventId(db));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return handle;
+  };
+
+  return {
+    async subscribe(subscriber) {
+      if (closed) throw new Error('the event hub is closed');
+      listener ??= start().catch((error: unknown) => {
+        listener = undefined;
+        throw error;
+      });
+      await listener;
+      subscribers.add(subscriber);
+      return () => {
+        subscribers.delete(subscriber);
+      };
+    },
+    async close() {
+      closed = true;
+      subscribers.clear();
+      if (retryTimer) clearTimeout(retryTimer);
+      const handle = await listener?.catch(() => undefined);
+      await handle?.close();
+      await draining;
+    },
+  };
+}
+
+export interface TicketBook {
+  issue(principal: Principal): { ticket: string; expiresAt: Date };
+  /** The principal of a valid ticket, once: a ticket is gone after its first use. */
+  redeem(ticket: string): Principal | undefined;
+}
+
+/** Tickets live in memory: a client redeems one on the process that issued it, within `ttlMs`. */
+export function createTicketBook(clock: Clock, ttlMs = 60_000, capacity = 10_000): TicketBook {
+  const tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+  return {
+    issue(principal) {
+      const now = clock.now().getTime();
+      for (const [ticket, entry] of tickets) if (entry.expiresAt <= now) tickets.delete(ticket);
+      // Map order is issue order: past capacity the oldest ticket goes first.
+      while (tickets.size >= capacity) tickets.delete(tickets.keys().next().value as string);
+      const ticket = randomBytes(24).toString('base64url');
+      const expiresAt = now + ttlMs;
+      tickets.set(ticket, { principal: { name: principal.name, role: principal.role }, expiresAt });
+      return { ticket, expiresAt: new Date(expiresAt) };
+    },
+    redeem(ticket) {
+      const entry = tickets.get(ticket);
+      tickets.delete(ticket);
+      if (!entry || entry.expiresAt <= clock.now().getTime()) return undefined;
+      return entry.principal;
+    },
+  };
+}
+
+export interface StreamRequest {
+  /** Replay events after this id first (Last-Event-ID). */
+  afterId?: number;
+  /** Event type prefixes to send, e.g. `run:`; empty sends everything. */
+  types: readonly string[];
+}
+
+export interface EventStreams {
+  serve(reply: FastifyReply, wanted: StreamRequest): Promise<void>;
+  /** Ends every open stream, so that the server can close. */
+  endAll(): void;
+}
+
+export interface EventStreamOptions {
+  /** @defaultValue 15 000 ms */
+  heartbeatMs?: number;
+  /** More missed events than this and the client gets `replay:truncated` instead. @defaultValue 1000 */
+  replayLimit?: number;
+  /** A client that lets this much pile up unread is dropped; it reconnects. @defaultValue 1 MiB */
+  maxBufferedBytes?: number;
+}
+
+export function frameEvent(event: { id: number; type: string; payload: unknown }): string {
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`;
+}
+
+export function createEventStreams(
+  db: Queryable,
+  hub: EventHub,
+  options: EventStreamOptions = {},
+): EventStreams {
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const replayLimit = options.replayLimit ?? 1000;
+  const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
+  const open = new Set<() => void>();
+  let closing = false;
+
+  return {
+    async serve(reply, wanted) {
+      const matches = (event: EventRecord) =>
+        wanted.types.length === 0 || wanted.types.some((prefix) => event.type.startsWith(prefix));
+      const raw = reply.raw;
+      let ended = false;
+      let live = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const buffered: EventRecord[] = [];
+      const write = (chunk: string) => {
+        if (ended) return;
+        raw.write(chunk);
+        if (raw.writableLength > maxBuffered) end();
+      };
+      const onEvent = (event: EventRecord) => {
+        if (!matches(event)) return;
+        if (live) write(frameEvent(event));
+        else buffered.push(event);
+      };
+      // Subscribe before reading the replay, so nothing committed in between falls through.
+      const unsubscribe = await hub.subscribe(onEvent).catch((error: unknown) => {
+        throw new HttpProblem(503, 'events_unavailable', `cannot listen for events: ${errorMessage(error)}`);
+      });
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        open.delete(end);
+        raw.end();
+      };
+      raw.once('close', end);
+
+      let replay: EventRecord[] = [];
+      let resetTo: number | undefined;
+      try {
+        if (wanted.afterId !== undefined) {
+          replay = await readEventsAfter(db, wanted.afterId, replayLimit + 1);
+          if (replay.length > replayLimit) {
+            replay = [];
+            resetTo = await latestEventId(db);
+          }
+        }
+      } catch (error) {
+        // Fastify answers with a problem document; the stream never started.
+        ended = true;
+        unsubscribe();
+        throw error;
+      }
+      if (closing) end();
+      reply.hijack();
+      if (ended) return;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+      });
+      open.add(end);
+      write('retry: 3000\n\n');
+      if (resetTo !== undefined) {
+        // Too far behind to replay: the client reloads its state over REST and resumes from here.
+        write(
+          frameEvent({
+            id: resetTo,
+            type: 'replay:truncated',
+            payload: { afterId: wanted.afterId, resumeId: resetTo },
+          }),
+        );
+      }
+      const sent = new Set<number>();
+      for (const event of replay) {
+        sent.add(event.id);
+        if (matches(event)) write(frameEvent(event));
+      }
+      for (const event of buffered.splice(0)) if (!sent.has(event.id)) write(frameEvent(event));
+      live = true;
+      heartbeat = setInterval(() => write(': ping\n\n'), heartbeatMs);
+      heartbeat.unref();
+    },
+    endAll() {
+      closing = true;
+      for (const end of [...open]) end();
+    },
+  };
+}

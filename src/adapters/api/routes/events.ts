@@ -1,0 +1,112 @@
+// Live run and tick events over SSE, the tickets browsers open them with, and event retention.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Clock } from '../../../engine/ports.ts';
+import type { Sluice } from '../../../main.ts';
+import { pruneEvents } from '../../postgres/event-store.ts';
+import { registerTicketVerifier } from '../auth.ts';
+import { createEventHub, createEventStreams, createTicketBook } from '../event-stream.ts';
+import { HttpProblem } from '../problem.ts';
+
+export interface EventRouteOptions {
+  /** The PostgreSQL URL the listener opens its own connection with; without it the hub polls. */
+  databaseUrl: string | undefined;
+  clock: Clock;
+}
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const DEFAULT_RETENTION_HOURS = 24;
+
+function retentionHours(sluice: Sluice): number {
+  const raw = process.env.SLUICE_EVENT_RETENTION_H;
+  if (raw === undefined || raw === '') return DEFAULT_RETENTION_HOURS;
+  const hours = Number(raw);
+  if (Number.isFinite(hours) && hours > 0) return hours;
+  sluice.logger.warn({ value: raw }, 'SLUICE_EVENT_RETENTION_H is not a positive number; keeping 24 h');
+  return DEFAULT_RETENTION_HOURS;
+}
+
+const eventIdSchema = z.coerce.number().int().min(0);
+
+/** Last-Event-ID as EventSource sends it on reconnect; `?lastEventId=` for a fresh EventSource. */
+function resumeAfter(header: string | string[] | undefined, query: number | undefined): number | undefined {
+  if (header === undefined || header === '') return query;
+  const parsed = eventIdSchema.safeParse(Array.isArray(header) ? header[0] : header);
+  if (!parsed.success) {
+    throw new HttpProblem(400, 'invalid_parameter', 'headers.last-event-id: not an event id from this API');
+  }
+  return parsed.data;
+}
+
+export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: EventRouteOptions): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const tickets = createTicketBook(options.clock);
+  registerTicketVerifier(app, (ticket) => tickets.redeem(ticket));
+  const hub = createEventHub(sluice.db, { databaseUrl: options.databaseUrl, logger: sluice.logger });
+  const streams = createEventStreams(sluice.db, hub);
+
+  api.post(
+    '/api/events/tickets',
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['events'],
+        summary: 'A single-use ticket, valid 60 s, to open /api/events without a header (viewer)',
+      },
+    },
+    async (request) => {
+      if (!request.principal) throw new HttpProblem(401, 'unauthorized', 'a bearer token is required');
+      const { ticket, expiresAt } = tickets.issue(request.principal);
+      return { ticket, expiresAt: expiresAt.toISOString() };
+    },
+  );
+
+  api.get(
+    '/api/events',
+    {
+      config: { policy: 'viewer', ticketAuth: true },
+      schema: {
+        tags: ['events'],
+        summary: 'Run and tick events as Server-Sent Events; a bearer header or ?ticket= (viewer)',
+        querystring: z.object({
+          ticket: z.string().optional().describe('from POST /api/events/tickets, instead of the header'),
+          lastEventId: eventIdSchema.optional().describe('replay events after this id (as Last-Event-ID)'),
+          types: z.string().optional().describe('comma-separated type prefixes, e.g. run:,tick:'),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const afterId = resumeAfter(request.headers['last-event-id'], request.query.lastEventId);
+      const types = (request.query.types ?? '')
+        .split(',')
+        .map((prefix) => prefix.trim())
+        .filter((prefix) => prefix !== '');
+      await streams.serve(reply, { afterId, types });
+    },
+  );
+
+  const retentionMs = retentionHours(sluice) * 60 * 60 * 1000;
+  let pruning: Promise<unknown> | undefined;
+  const prune = () => {
+    pruning ??= pruneEvents(sluice.db, new Date(options.clock.now().getTime() - retentionMs))
+      .catch((error: unknown) => sluice.logger.warn({ err: error }, 'events: pruning old events failed'))
+      .finally(() => {
+        pruning = undefined;
+      });
+  };
+  // The first prune soon after start, so that a server restarted more often than hourly prunes too.
+  const firstPrune = setTimeout(prune, 60_000);
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+  firstPrune.unref();
+  pruneTimer.unref();
+
+  // Open streams would keep server.close() waiting forever: end them before it runs.
+  app.addHook('preClose', async () => streams.endAll());
+  app.addHook('onClose', async () => {
+    clearTimeout(firstPrune);
+    clearInterval(pruneTimer);
+    await pruning;
+    await hub.close();
+  });
+}

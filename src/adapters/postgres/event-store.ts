@@ -1,0 +1,260 @@
+// Run and tick events: reading and pruning sluice.events, and the LISTEN connection announcing new ids.
+import pg from 'pg';
+import type { RunStatus } from '../../domain/run-status.ts';
+import type { Database, Queryable } from './database.ts';
+import { pgliteOf } from './pglite-database.ts';
+
+/** The channel the triggers of 0004_events.sql notify, with the event id as payload. */
+export const EVENT_CHANNEL = 'sluice_events';
+
+export interface RunEventPayload {
+  id: string;
+  pipeline: string;
+  dataset: string;
+  status: RunStatus;
+  trigger: string;
+  attempt: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  fetched: number;
+}
+
+export interface TickEventPayload {
+  pipeline: string;
+  /** ISO 8601 in UTC, as Date.toISOString writes it. */
+  scheduledAt: string;
+  reason: string | null;
+  runId: string | null;
+}
+
+/** Every stored event type with its payload; the triggers in 0004_events.sql write exactly these. */
+export type EventPayloads = { [S in RunStatus as `run:${S}`]: RunEventPayload } & {
+  'tick:fired': TickEventPayload;
+  'tick:skipped': TickEventPayload;
+  'tick:missed': TickEventPayload;
+};
+export type EventType = keyof EventPayloads;
+
+export type EventRecord = {
+  [T in EventType]: { id: number; type: T; payload: EventPayloads[T]; createdAt: string };
+}[EventType];
+
+interface EventRow {
+  id: number | string;
+  type: EventType;
+  payload: EventRecord['payload'];
+  created_at: Date;
+}
+
+function toRecord(row: EventRow): EventRecord {
+  return {
+    id: Number(row.id),
+    type: row.type,
+    payload: row.payload,
+    createdAt: row.created_at.toISOString(),
+  } as EventRecord;
+}
+
+/** Events with an id above `afterId`, oldest first. */
+export async function readEventsAfter(db: Queryable, afterId: number, limit: number): Promise<EventRecord[]> {
+  const { rows } = await db.query<EventRow>(
+    'SELECT id, type, payload, created_at FROM sluice.events WHERE id > $1 ORDER BY id LIMIT $2',
+    [afterId, limit],
+  );
+  return rows.map(toRecord);
+}
+
+/** The events with these ids that exist (rolled-back or pruned ids are simply absent), oldest first. */
+export async function readEventsById(db: Queryable, ids: readonly number[]): Promise<EventRecord[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<EventRow>(
+    'SELECT id, type, payload, created_at FROM sluice.events WHERE id = ANY($1::bigint[]) ORDER BY id',
+    [ids],
+  );
+  return rows.map(toRecord);
+}
+
+/** The highest event id, or 0 when there are none. */
+export async function latestEventId(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ id: number | string }>(
+    'SELECT coalesce(max(id), 0) AS id FROM sluice.events',
+  );
+  return Number(rows[0]?.id ?? 0);
+}
+
+/** Deletes events created before `olderThan`; returns how many. */
+export async function pruneEvents(db: Queryable, olderThan: Date): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM sluice.events WHERE created_at < $1', [olderThan]);
+  return rowCount;
+}
+
+export interface EventListener {
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /**
+   * Called after a lost PostgreSQL connection is listening again: notifications sent while it was
+   * down are gone, so the caller reads the rows after the last id it handled.
+   */
+  onReconnect?: () => void;
+  onError?: (error: unknown) => void;
+  /** How often to poll when LISTEN is not available. @defaultValue 1000 ms */
+  pollMs?: number;
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+const HEALTH_CHECK_MS = 30_000;
+
+/**
+ * Calls `onId` with the id of every event committed from now on. PGlite listens in-process;
+ * PostgreSQL gets one dedicated connection (not from the pool: a pooled client would be handed
+ * back and lose its LISTEN) that reconnects with backoff. Without a URL it polls instead.
+ */
+export async function listenForEvents(
+  db: Database,
+  databaseUrl: string | undefined,
+  onId: (id: number) => void,
+  options: ListenOptions = {},
+): Promise<EventListener> {
+  const announce = (payload: string | undefined) => {
+    const id = Number(payload);
+    if (Number.isSafeInteger(id) && id > 0) onId(id);
+  };
+  const lite = db.kind === 'pglite' ? pgliteOf(db) : undefined;
+  if (lite) {
+    const unlisten = await lite.listen(EVENT_CHANNEL, announce);
+    // The database may be closed already when the server shuts down after it.
+    return { close: () => unlisten().catch(() => {}) };
+  }
+  if (db.kind === 'postgres' && databaseUrl) return listenOnServer(databaseUrl, announce, options);
+  return pollForEvents(db, onId, options);
+}
+
+async function listenOnServer(
+  url: string,
+  announce: (payload: string | undefined) => void,
+  options: ListenOptions,
+): Promise<EventListener> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let delay = BACKOFF_MIN_MS;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<pg.Client> => {
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: 'sluice-events',
+      // A peer that vanished without a FIN is found by keepalive or by the health query timing out.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 10_000,
+    });
+    next.on('notification', (message) => {
+      if (message.channel === EVENT_CHANNEL) announce(message.payload);
+    });
+    next.on('error', (error) => {
+      options.onError?.(error);
+      drop(next);
+    });
+    next.on('end', () => drop(next));
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${EVENT_CHANNEL}`);
+    } catch (error) {
+      await next.end().catch(() => {});
+      throw error;
+    }
+    return next;
+  };
+
+  const drop = (dead: pg.Client) => {
+    if (client !== dead) return;
+    client = undefined;
+    dead.end().catch(() => {});
+    if (!closed) scheduleReconnect();
+  };
+
+  const scheduleReconnect = () => {
+    reconnectTimer = setTimeout(async () => {
+      reconnectTimer = undefined;
+      if (closed) return;
+      try {
+        const next = await connect();
+        if (closed) {
+          await next.end().catch(() => {});
+          return;
+        }
+        client = next;
+        delay = BACKOFF_MIN_MS;
+        options.onReconnect?.();
+      } catch (error) {
+        options.onError?.(error);
+        delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+        scheduleReconnect();
+      }
+    }, delay);
+    reconnectTimer.unref();
+  };
+
+  client = await connect();
+  const health = setInterval(() => {
+    const current = client;
+    current?.query('SELECT 1').catch((error: unknown) => {
+      options.onError?.(error);
+      drop(current);
+    });
+  }, HEALTH_CHECK_MS);
+  health.unref();
+
+  return {
+    async close() {
+      closed = true;
+      clearInterval(health);
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => {});
+    },
+  };
+}
+
+/** The fallback without LISTEN: ids above the last one seen, read every `pollMs`. */
+async function pollForEvents(
+  db: Queryable,
+  onId: (id: number) => void,
+  options: ListenOptions,
+): Promise<EventListener> {
+  let cursor = await latestEventId(db);
+  let inFlight: Promise<void> | undefined;
+  const poll = async () => {
+    try {
+      const { rows } = await db.query<{ id: number | string }>(
+        'SELECT id FROM sluice.events WHERE id > $1 ORDER BY id LIMIT 1000',
+        [cursor],
+      );
+      for (const row of rows) {
+        cursor = Number(row.id);
+        onId(cursor);
+      }
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  const timer = setInterval(() => {
+    inFlight ??= poll().finally(() => {
+      inFlight = undefined;
+    });
+  }, options.pollMs ?? 1000);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
