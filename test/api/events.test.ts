@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildApiServer } from '../../src/adapters/api/api-server.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
+import { latestEventId, pruneEvents, readEventsAfter } from '../../src/adapters/postgres/event-store.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
@@ -242,6 +243,29 @@ for (const backend of await testBackends()) {
       assert.equal(await status('/api/events', { ...bearer(), 'last-event-id': 'yesterday' }), 400);
     });
 
+    it('sends replay:truncated instead of more than 1000 missed events', async () => {
+      const before = Number(seen.succeededId);
+      await sluice.db.query(
+        `INSERT INTO sluice.ticks (pipeline, scheduled_at, evaluated_at, outcome)
+         SELECT 'backlog', '2020-01-01T00:00:00Z'::timestamptz + n * interval '1 minute', now(), 'missed'
+           FROM generate_series(1, 1001) AS n`,
+      );
+      const { rows } = await sluice.db.query<{ id: number }>('SELECT max(id) AS id FROM sluice.events');
+      const stream = await openStream(`${base}/api/events`, { ...bearer(), 'last-event-id': String(before) });
+      try {
+        const reset = await stream.next();
+        assert.equal(reset.event, 'replay:truncated');
+        assert.equal(reset.id, String(rows[0]?.id));
+        assert.deepEqual(JSON.parse(reset.data), { afterId: before, resumeId: rows[0]?.id });
+        const report = await sluice.run('readings_csv');
+        const next = await stream.next();
+        assert.equal(next.event, 'run:running', 'live events follow the reset, no backlog');
+        assert.equal(JSON.parse(next.data).id, report.runId);
+      } finally {
+        stream.close();
+      }
+    });
+
     it('catches up after the LISTEN connection is killed', {
       skip: backend.kind !== 'postgres',
     }, async () => {
@@ -259,6 +283,17 @@ for (const backend of await testBackends()) {
       } finally {
         stream.close();
       }
+    });
+
+    it('prunes events older than the retention', async () => {
+      const latest = await latestEventId(sluice.db);
+      await sluice.db.query(
+        `INSERT INTO sluice.events (type, payload, created_at) VALUES ('tick:missed', '{}', now() - interval '2 days')`,
+      );
+      assert.ok((await latestEventId(sluice.db)) > latest);
+      assert.equal(await pruneEvents(sluice.db, new Date(Date.now() - 24 * 60 * 60 * 1000)), 1);
+      assert.equal(await latestEventId(sluice.db), latest);
+      assert.ok((await readEventsAfter(sluice.db, 0, 5000)).length > 1000, 'recent events stay');
     });
 
     it('works without a LISTEN URL and ends open streams when the server closes', async () => {

@@ -41,7 +41,11 @@ describe('sluice serve', () => {
         method: 'POST',
         headers: auth,
       });
-      assert.equal((await readJson(run)).status, 'succeeded');
+      const finished = await readJson(run);
+      assert.equal(finished.status, 'succeeded');
+      // An idle worker is woken by LISTEN/NOTIFY, not by a polling interval.
+      const pickupMs = Date.parse(finished.run.startedAt) - Date.parse(finished.run.queuedAt);
+      assert.ok(pickupMs < 1000, `picked up ${pickupMs} ms after it was queued`);
 
       // The embedded database belongs to the server now: the CLI says so instead of corrupting it.
       const busy = await runCli(['runs'], { cwd: project.dir });

@@ -80,10 +80,14 @@ describe('scheduler across processes', { skip: postgres.skip }, () => {
         runs.map((run) => run.trigger),
         minutes.map((at) => `schedule:${at}`),
       );
+      // A tick fired while the workers were stopping may still be queued (no worker took it);
+      // every other run finished, and succeeded.
+      const finished = runs.filter((run) => run.status !== 'queued');
       assert.ok(
-        runs.every((run) => run.status === 'succeeded'),
+        runs.slice(0, finished.length).every((run) => run.status === 'succeeded'),
         JSON.stringify(runs),
       );
+      assert.ok(runs.length - finished.length <= 1, JSON.stringify(runs));
     } finally {
       await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
       await database.drop();

@@ -44,7 +44,14 @@ export function createEventHub(db: Database, options: { databaseUrl?: string; lo
       delivered.add(event.id);
       if (delivered.size > RECENT_IDS) delivered.delete(delivered.values().next().value as number);
       cursor = Math.max(cursor, event.id);
-      for (const subscriber of subscribers) subscriber(event);
+      for (const subscriber of subscribers) {
+        try {
+          subscriber(event);
+        } catch (error) {
+          // One broken client must not cost the others their events.
+          options.logger.warn({ err: error, eventId: event.id }, 'events: a subscriber failed');
+        }
+      }
     }
   };
 
@@ -63,12 +70,8 @@ export function createEventHub(db: Database, options: { databaseUrl?: string; lo
             if (page.length < CATCH_UP_PAGE) break;
           }
         }
-        deliver(
-          await readEventsById(
-            db,
-            [...new Set(ids)].filter((id) => !delivered.has(id)),
-          ),
-        );
+        const fresh = [...new Set(ids)].filter((id) => !delivered.has(id));
+        deliver(await readEventsById(db, fresh));
       } catch (error) {
         if (closed) return;
         pending.unshift(...ids);
@@ -198,6 +201,19 @@ export function frameEvent(event: { id: number; type: string; payload: unknown }
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`;
 }
 
+interface Replay {
+  events: EventRecord[];
+  /** Set instead of events when more than the limit were missed. */
+  resetTo?: number;
+}
+
+async function readReplay(db: Queryable, afterId: number | undefined, limit: number): Promise<Replay> {
+  if (afterId === undefined) return { events: [] };
+  const events = await readEventsAfter(db, afterId, limit + 1);
+  if (events.length <= limit) return { events };
+  return { events: [], resetTo: await latestEventId(db) };
+}
+
 export function createEventStreams(
   db: Queryable,
   hub: EventHub,
@@ -211,56 +227,54 @@ export function createEventStreams(
 
   return {
     async serve(reply, wanted) {
+      const raw = reply.raw;
       const matches = (event: EventRecord) =>
         wanted.types.length === 0 || wanted.types.some((prefix) => event.type.startsWith(prefix));
-      const raw = reply.raw;
-      let ended = false;
-      let live = false;
-      let heartbeat: NodeJS.Timeout | undefined;
       const buffered: EventRecord[] = [];
-      const write = (chunk: string) => {
-        if (ended) return;
-        raw.write(chunk);
-        if (raw.writableLength > maxBuffered) end();
-      };
-      const onEvent = (event: EventRecord) => {
-        if (!matches(event)) return;
-        if (live) write(frameEvent(event));
-        else buffered.push(event);
-      };
-      // Subscribe before reading the replay, so nothing committed in between falls through.
-      const unsubscribe = await hub.subscribe(onEvent).catch((error: unknown) => {
-        throw new HttpProblem(503, 'events_unavailable', `cannot listen for events: ${errorMessage(error)}`);
-      });
+      // After a reset the client resumes from its id: older events would only be noise.
+      let floor = 0;
+      let state: 'starting' | 'live' | 'ended' = 'starting';
+      // A function, not a comparison: TypeScript cannot see that `end` changes `state` meanwhile.
+      const isEnded = () => state === 'ended';
+      let unsubscribe = () => {};
+      let heartbeat: NodeJS.Timeout | undefined;
       const end = () => {
-        if (ended) return;
-        ended = true;
+        if (isEnded()) return;
+        state = 'ended';
         clearInterval(heartbeat);
         unsubscribe();
         open.delete(end);
         raw.end();
       };
+      const write = (chunk: string) => {
+        if (isEnded()) return;
+        raw.write(chunk);
+        if (raw.writableLength > maxBuffered) end();
+      };
+      // Attached first: a client that leaves while we subscribe or read must not leave a subscriber.
       raw.once('close', end);
 
-      let replay: EventRecord[] = [];
-      let resetTo: number | undefined;
+      let replay: Replay;
       try {
-        if (wanted.afterId !== undefined) {
-          replay = await readEventsAfter(db, wanted.afterId, replayLimit + 1);
-          if (replay.length > replayLimit) {
-            replay = [];
-            resetTo = await latestEventId(db);
-          }
-        }
+        // Subscribe before reading the replay, so nothing committed in between falls through.
+        unsubscribe = await hub.subscribe((event) => {
+          if (!matches(event) || event.id <= floor) return;
+          if (state === 'live') write(frameEvent(event));
+          else buffered.push(event);
+        });
+        replay = await readReplay(db, wanted.afterId, replayLimit);
       } catch (error) {
-        // Fastify answers with a problem document; the stream never started.
-        ended = true;
+        // Fastify answers with a problem document: the stream never started.
+        raw.off('close', end);
         unsubscribe();
-        throw error;
+        throw new HttpProblem(503, 'events_unavailable', `cannot stream events: ${errorMessage(error)}`);
       }
-      if (closing) end();
       reply.hijack();
-      if (ended) return;
+      if (closing || isEnded()) {
+        unsubscribe();
+        end();
+        return;
+      }
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
@@ -268,23 +282,21 @@ export function createEventStreams(
       });
       open.add(end);
       write('retry: 3000\n\n');
-      if (resetTo !== undefined) {
+      if (replay.resetTo !== undefined) {
         // Too far behind to replay: the client reloads its state over REST and resumes from here.
-        write(
-          frameEvent({
-            id: resetTo,
-            type: 'replay:truncated',
-            payload: { afterId: wanted.afterId, resumeId: resetTo },
-          }),
-        );
+        const payload = { afterId: wanted.afterId, resumeId: replay.resetTo };
+        write(frameEvent({ id: replay.resetTo, type: 'replay:truncated', payload }));
+        floor = replay.resetTo;
       }
       const sent = new Set<number>();
-      for (const event of replay) {
+      for (const event of replay.events) {
         sent.add(event.id);
         if (matches(event)) write(frameEvent(event));
       }
-      for (const event of buffered.splice(0)) if (!sent.has(event.id)) write(frameEvent(event));
-      live = true;
+      for (const event of buffered.splice(0)) {
+        if (!sent.has(event.id) && event.id > floor) write(frameEvent(event));
+      }
+      state = 'live';
       heartbeat = setInterval(() => write(': ping\n\n'), heartbeatMs);
       heartbeat.unref();
     },

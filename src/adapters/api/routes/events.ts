@@ -1,5 +1,5 @@
 // Live run and tick events over SSE, the tickets browsers open them with, and event retention.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../../engine/ports.ts';
@@ -12,6 +12,7 @@ import { HttpProblem } from '../problem.ts';
 export interface EventRouteOptions {
   /** The PostgreSQL URL the listener opens its own connection with; without it the hub polls. */
   databaseUrl: string | undefined;
+  /** What tickets expire by. */
   clock: Clock;
 }
 
@@ -37,6 +38,15 @@ function resumeAfter(header: string | string[] | undefined, query: number | unde
     throw new HttpProblem(400, 'invalid_parameter', 'headers.last-event-id: not an event id from this API');
   }
   return parsed.data;
+}
+
+/** The request as Fastify logs it, with the ticket masked: used or not, it is a credential. */
+function redactTicket(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(/([?&]ticket=)[^&]*/, '$1[redacted]'),
+    remoteAddress: request.ip,
+  };
 }
 
 export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: EventRouteOptions): void {
@@ -66,6 +76,7 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
     '/api/events',
     {
       config: { policy: 'viewer', ticketAuth: true },
+      logSerializers: { req: redactTicket },
       schema: {
         tags: ['events'],
         summary: 'Run and tick events as Server-Sent Events; a bearer header or ?ticket= (viewer)',
@@ -89,7 +100,9 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
   const retentionMs = retentionHours(sluice) * 60 * 60 * 1000;
   let pruning: Promise<unknown> | undefined;
   const prune = () => {
-    pruning ??= pruneEvents(sluice.db, new Date(options.clock.now().getTime() - retentionMs))
+    // Wall time, not options.clock: created_at is the database's wall time, and a test clock may
+    // run ahead of it.
+    pruning ??= pruneEvents(sluice.db, new Date(Date.now() - retentionMs))
       .catch((error: unknown) => sluice.logger.warn({ err: error }, 'events: pruning old events failed'))
       .finally(() => {
         pruning = undefined;
