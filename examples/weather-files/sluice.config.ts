@@ -41,6 +41,8 @@ export default defineConfig({
     pipeline('infoclimat_observations', {
       description: 'Infoclimat open-data export: 4 stations, hourly or 10-minute observations.',
       source: files({ dir: 'data', glob: 'infoclimat_*.json', records: 'hourly.*', name: 'infoclimat' }),
+      // Under `sluice serve`: observations 08:00–18:00 every 2 hours, Paris time.
+      schedule: { cron: '0 8-18/2 * * *', timezone: 'Europe/Paris' },
       into: weatherObservations,
       transform: (record) => {
         // `hourly._params` lists field names (strings) beside the per-station arrays: skip them.
@@ -63,6 +65,7 @@ export default defineConfig({
     pipeline('hill_sites_workbook', {
       description: 'Hand-kept workbook of hill-site stations (one sheet, one row per reading).',
       source: files({ dir: 'data', glob: '*.xlsx', xlsx: { sheet: 'observations' }, name: 'workbook' }),
+      schedule: { cron: '30 18 * * *', timezone: 'Europe/Paris' },
       into: weatherObservations,
       transform: (record) => {
         const r = record as Cells;

@@ -40,7 +40,7 @@ for (const backend of await testBackends()) {
       }
       tokens.revoked = (await createToken(sluice.db, 't_revoked', 'admin')).token;
       await revokeToken(sluice.db, 't_revoked');
-      const server = await buildApiServer(sluice, { logRequests: false });
+      const server = await buildApiServer(sluice);
       routes = server.routes;
       base = await server.app.listen({ port: 0, host: '127.0.0.1' });
       close = async () => {
@@ -172,6 +172,8 @@ for (const backend of await testBackends()) {
       const metrics = await (await call('GET', '/metrics', 'viewer')).text();
       assert.match(metrics, /sluice_runs_total\{pipeline="readings_csv",status="succeeded"\} \d+/);
       assert.match(metrics, /sluice_records_total\{pipeline="readings_csv",outcome="inserted"\} 4/);
+      assert.match(metrics, /^sluice_runs_queued \d+$/m);
+      assert.match(metrics, /^sluice_scheduler_lag_seconds [\d.]+$/m);
       const openapi = await readJson(await call('GET', '/api/openapi.json', 'viewer'));
       assert.ok(openapi.paths['/api/datasets/{name}/records']);
       assert.match(await (await call('GET', '/api/docs', 'viewer')).text(), /<h1>sluice API<\/h1>/);

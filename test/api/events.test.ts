@@ -123,7 +123,7 @@ for (const backend of await testBackends()) {
         logger: createLogger({ level: 'silent' }),
       });
       viewer = (await createToken(sluice.db, 't_viewer', 'viewer')).token;
-      const server = await buildApiServer(sluice, { logRequests: false, clock, databaseUrl });
+      const server = await buildApiServer(sluice, { clock, databaseUrl });
       base = await server.app.listen({ port: 0, host: '127.0.0.1' });
       close = async () => {
         await server.app.close();
@@ -297,7 +297,7 @@ for (const backend of await testBackends()) {
     });
 
     it('works without a LISTEN URL and ends open streams when the server closes', async () => {
-      const server = await buildApiServer(sluice, { logRequests: false });
+      const server = await buildApiServer(sluice);
       const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
       const stream = await openStream(`${url}/api/events`, bearer());
       try {

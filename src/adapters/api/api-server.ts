@@ -24,8 +24,6 @@ export interface ApiServer {
 export interface ApiOptions {
   /** Largest request body in bytes. @defaultValue 1 MiB */
   bodyLimit?: number;
-  /** Log requests (method, route, status, time; never headers). @defaultValue true */
-  logRequests?: boolean;
   /** How triggered runs start. @defaultValue in this process */
   dispatcher?: RunDispatcher;
   /** Whether this process fires schedules, for /api/scheduler/status. @defaultValue false */
@@ -40,7 +38,6 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Our own logger, and no request headers in it: they carry tokens.
     loggerInstance: sluice.logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: options.logRequests === false,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -48,13 +48,24 @@ export async function renderMetrics(db: Queryable): Promise<string> {
       lines.push(`sluice_records_total{pipeline="${label(pipeline)}",outcome="${kind}"} ${value}`);
     }
   }
-  const { rows: active } = await db.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM sluice.runs WHERE status IN ('queued', 'running')`,
+  const { rows: states } = await db.query<{ queued: number; running: number; lag: number | null }>(
+    `SELECT (SELECT count(*) FROM sluice.runs WHERE status = 'queued')::int AS queued,
+            (SELECT count(*) FROM sluice.runs WHERE status = 'running')::int AS running,
+            (SELECT max(extract(epoch FROM r.started_at - t.scheduled_at))::float8
+               FROM sluice.ticks t JOIN sluice.runs r ON r.id = t.run_id
+              WHERE t.outcome = 'fired' AND t.scheduled_at > now() - interval '1 hour') AS lag`,
   );
+  const state = states[0];
   lines.push(
-    '# HELP sluice_runs_active Runs queued or running.',
-    '# TYPE sluice_runs_active gauge',
-    `sluice_runs_active ${active[0]?.count ?? 0}`,
+    '# HELP sluice_runs_queued Runs waiting in the queue (queue depth).',
+    '# TYPE sluice_runs_queued gauge',
+    `sluice_runs_queued ${state?.queued ?? 0}`,
+    '# HELP sluice_runs_running Runs being executed.',
+    '# TYPE sluice_runs_running gauge',
+    `sluice_runs_running ${state?.running ?? 0}`,
+    '# HELP sluice_scheduler_lag_seconds Longest delay in the last hour between a tick and the start of its run.',
+    '# TYPE sluice_scheduler_lag_seconds gauge',
+    `sluice_scheduler_lag_seconds ${state?.lag ?? 0}`,
   );
   return `${lines.join('\n')}\n`;
 }
