@@ -14,6 +14,8 @@ export type {
   TransformContext,
 } from './domain/pipeline-definition.ts';
 export { defineConfig, pipeline } from './domain/pipeline-definition.ts';
+export type { QualityRule, RuleOptions, Severity } from './domain/quality-rules.ts';
+export { rule } from './domain/quality-rules.ts';
 export type { FilesSourceOptions, HttpSourceOptions, SecretRef } from './domain/source-definition.ts';
 export { files, http, secret } from './domain/source-definition.ts';
 export type { RecordOrigin } from './domain/source-item.ts';

@@ -10,8 +10,8 @@ import { createDatasetWriter } from './adapters/postgres/dataset-writer.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
-import { createQuarantineStore } from './adapters/postgres/quarantine-store.ts';
-import { createRunStore } from './adapters/postgres/run-store.ts';
+import { createQuarantineStore, markReplayed, pendingReplay } from './adapters/postgres/quarantine-store.ts';
+import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
 import { readSource } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { ConflictError, NotFoundError } from './domain/errors.ts';
@@ -49,6 +49,13 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+export interface ReplayResult {
+  originalRunId: string;
+  report: RunReport | undefined;
+  replayed: number;
+  notReplayable: number;
+}
+
 export interface Sluice extends LoadedConfig {
   db: Database;
   schema: string;
@@ -65,6 +72,12 @@ export interface Sluice extends LoadedConfig {
     name: string,
     options?: { trigger?: string; runId?: string },
   ): { runId: string; done: Promise<RunReport> };
+  /**
+   * Re-validates the quarantined records of a run with today's transform, schema and rules, and
+   * writes those that pass, in a new run (`replay:<run id>`). Each record is replayed once; records
+   * refused by the reader itself (a ragged CSV row) cannot be and stay pending.
+   */
+  replay(runId: string): Promise<ReplayResult>;
   /** Waits for every launched run (for graceful shutdown), at most `timeoutMs`. */
   settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -207,6 +220,45 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         );
       });
       return entry;
+    },
+    async replay(runId) {
+      const original = await getRun(db, runId);
+      const pipeline = pipelineNamed(original.pipeline);
+      const pending = await pendingReplay(db, original.id);
+      const replayable = pending.filter((record) => record.stage !== 'read');
+      const notReplayable = pending.length - replayable.length;
+      if (replayable.length === 0)
+        return { originalRunId: original.id, report: undefined, replayed: 0, notReplayable };
+      // Records refused by the transform go through it again; the others were its output already.
+      const transform = pipeline.transform;
+      const replayPipeline: ResolvedPipeline = {
+        ...pipeline,
+        transform: (value, context) =>
+          context.origin.quarantine?.stage === 'transform' && transform ? transform(value, context) : value,
+      };
+      const ports: CollectPorts = {
+        ...portsOn(db),
+        readSource: async function* () {
+          for (let start = 0; start < replayable.length; start += 1000) {
+            yield replayable.slice(start, start + 1000).map((record) => ({
+              kind: 'record' as const,
+              value: record.raw,
+              origin: { ...record.origin, quarantine: { id: record.id, stage: record.stage } },
+            }));
+          }
+        },
+      };
+      const report = await collectPipeline(ports, replayPipeline, {
+        trigger: `replay:${original.id}`,
+        baseDir: loaded.baseDir,
+        runId: randomUUID(),
+      });
+      const replayed = await markReplayed(
+        db,
+        replayable.map((record) => record.id),
+        report.runId,
+      );
+      return { originalRunId: original.id, report, replayed, notReplayable };
     },
     async settle(timeoutMs) {
       const all = Promise.allSettled([...active.values()].map((entry) => entry.done)).then(() => true);

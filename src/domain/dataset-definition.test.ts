@@ -155,7 +155,7 @@ describe('validateRecord()', () => {
 
   it('encodes valid records as column texts', () => {
     const result = validateRecord(d, { station: 's', at: '2024-10-05T00:00:00Z', value: 1.5 });
-    assert.deepEqual(result, { ok: true, row: ['s', '2024-10-05T00:00:00.000Z', '1.5'] });
+    assert.deepEqual(result, { ok: true, row: ['s', '2024-10-05T00:00:00.000Z', '1.5'], warnings: [] });
   });
 
   it('returns issues with path, code and message for a record with a wrong type', () => {
@@ -172,6 +172,7 @@ describe('validateRecord()', () => {
   it('rejects non-objects without throwing', () => {
     assert.deepEqual(validateRecord(d, 'text'), {
       ok: false,
+      stage: 'validate',
       issues: [{ path: [], code: 'invalid_type', message: 'expected a record object, got string' }],
     });
   });

@@ -1,8 +1,10 @@
 // What a dataset is: a named zod object schema with a natural key, a time column and a write mode.
 import { z } from 'zod';
 import { type ColumnSpec, deriveColumnType, isTimeType, PgType } from './column-type.ts';
+import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import { assertIdentifier } from './identifier.ts';
+import { assertRule, type QualityRule } from './quality-rules.ts';
 
 export const WriteMode = {
   /** New keys only: ON CONFLICT DO NOTHING. */
@@ -30,6 +32,22 @@ export interface DatasetOptions<S extends RecordSchema> {
   /** @defaultValue 'merge' */
   write?: WriteMode;
   description?: string;
+  /** Rules beyond the schema; see quality-rules.ts. */
+  rules?: readonly QualityRule[];
+  /**
+   * Largest share of rejected records (rejected / fetched, 0..1) a run may have; above it the
+   * run fails and the batch that crossed it is not written.
+   */
+  maxErrorRate?: number;
+  /** When the data is stale: no record newer than `maxAge`, per dataset or per series of key columns. */
+  freshness?: { maxAge: string; series?: ReadonlyArray<keyof z.output<S> & string> };
+}
+
+export interface FreshnessRule {
+  readonly maxAgeMs: number;
+  readonly maxAge: string;
+  /** Key columns whose distinct values make a series; empty: the dataset is one series. */
+  readonly series: readonly string[];
 }
 
 export interface DatasetDefinition<S extends RecordSchema = RecordSchema> {
@@ -43,6 +61,9 @@ export interface DatasetDefinition<S extends RecordSchema = RecordSchema> {
   readonly write: WriteMode;
   readonly description: string | undefined;
   readonly columns: readonly ColumnSpec[];
+  readonly rules: readonly QualityRule[];
+  readonly maxErrorRate: number | undefined;
+  readonly freshness: FreshnessRule | undefined;
 }
 
 /** Declares a dataset; throws a ConfigError naming the dataset and field when it cannot be stored. */
@@ -89,10 +110,38 @@ export function dataset<S extends RecordSchema>(
         `z.iso.date() or z.iso.datetime()), not ${time.type}`,
     );
   }
+  const maxErrorRate = options.maxErrorRate;
+  if (
+    maxErrorRate !== undefined &&
+    !(typeof maxErrorRate === 'number' && maxErrorRate >= 0 && maxErrorRate <= 1)
+  ) {
+    throw new ConfigError(`${where}: maxErrorRate must be a number between 0 and 1 (e.g. 0.05 for 5 %)`);
+  }
+  const rules = options.rules ?? [];
+  for (const [index, rule] of rules.entries()) assertRule(`${where}: rules[${index}]`, rule, byName);
+  let freshness: FreshnessRule | undefined;
+  if (options.freshness !== undefined) {
+    const series = [...(options.freshness.series ?? [])];
+    for (const column of series) {
+      if (!options.key.includes(column)) {
+        throw new ConfigError(
+          `${where}: freshness.series column "${column}" must be one of the key columns (${options.key.join(', ')})`,
+        );
+      }
+    }
+    freshness = {
+      maxAge: options.freshness.maxAge,
+      maxAgeMs: parseDuration(`${where}: freshness.maxAge`, options.freshness.maxAge),
+      series,
+    };
+  }
   return {
     kind: 'dataset',
     name,
     table: name,
+    rules,
+    maxErrorRate,
+    freshness,
     schema: options.schema,
     key: [...options.key],
     time: options.time,

@@ -14,6 +14,7 @@ export const ErrorCode = {
   timeout: 'timeout',
   cancelled: 'cancelled',
   staleAttempt: 'stale_attempt',
+  qualityErrorRate: 'quality_error_rate',
   internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

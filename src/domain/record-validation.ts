@@ -2,12 +2,15 @@
 import type { z } from 'zod';
 import { encodeValue } from './column-type.ts';
 import type { DatasetDefinition } from './dataset-definition.ts';
+import { evaluateRules, type RuleContext } from './quality-rules.ts';
 import type { RecordIssue } from './source-item.ts';
 
 /** One row ready for the writer: the text of each column in `dataset.columns` order, null for NULL. */
 export type EncodedRow = (string | null)[];
 
-export type ValidationResult = { ok: true; row: EncodedRow } | { ok: false; issues: RecordIssue[] };
+export type ValidationResult =
+  | { ok: true; row: EncodedRow; warnings: RecordIssue[] }
+  | { ok: false; issues: RecordIssue[]; stage: 'validate' | 'rule' };
 
 export function toRecordIssues(error: z.ZodError): RecordIssue[] {
   return error.issues.map((issue) => ({
@@ -17,21 +20,33 @@ export function toRecordIssues(error: z.ZodError): RecordIssue[] {
   }));
 }
 
-export function validateRecord(dataset: DatasetDefinition, record: unknown): ValidationResult {
+/** Checks the schema, then the dataset's rules (when a rule context is given), then encodes. */
+export function validateRecord(
+  dataset: DatasetDefinition,
+  record: unknown,
+  rules?: RuleContext,
+): ValidationResult {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     const got = record === null ? 'null' : Array.isArray(record) ? 'array' : typeof record;
     return {
       ok: false,
+      stage: 'validate',
       issues: [{ path: [], code: 'invalid_type', message: `expected a record object, got ${got}` }],
     };
   }
   const parsed = dataset.schema.safeParse(record);
-  if (!parsed.success) return { ok: false, issues: toRecordIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, stage: 'validate', issues: toRecordIssues(parsed.error) };
   const data = parsed.data as Record<string, unknown>;
+  let warnings: RecordIssue[] = [];
+  if (rules && dataset.rules.length > 0) {
+    const verdict = evaluateRules(dataset.rules, data, rules);
+    if (verdict.rejected.length > 0) return { ok: false, stage: 'rule', issues: verdict.rejected };
+    warnings = verdict.warned;
+  }
   const row: EncodedRow = new Array(dataset.columns.length);
   for (let index = 0; index < dataset.columns.length; index++) {
     const column = dataset.columns[index]!;
     row[index] = encodeValue(column.type, data[column.name]);
   }
-  return { ok: true, row };
+  return { ok: true, row, warnings };
 }

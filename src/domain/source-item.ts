@@ -8,6 +8,8 @@ export interface RecordOrigin {
   /** 1-based line (CSV, NDJSON) or row (xlsx). */
   readonly line?: number;
   readonly sheet?: string;
+  /** Set when the record is replayed from the quarantine: its row there and where it was refused. */
+  readonly quarantine?: { readonly id: number; readonly stage: string };
 }
 
 export interface RecordIssue {

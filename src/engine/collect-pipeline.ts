@@ -1,6 +1,7 @@
 // Runs one pipeline once: read the source, transform, validate, write in batches, persist the run.
-import { errorCode, errorMessage } from '../domain/errors.ts';
+import { ErrorCode, errorCode, errorMessage, SluiceError } from '../domain/errors.ts';
 import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
+import type { RuleContext } from '../domain/quality-rules.ts';
 import { validateRecord } from '../domain/record-validation.ts';
 import { emptyCounts, errorRate, finalStatus, type RunErrorEntry } from '../domain/run-status.ts';
 import type { RecordOrigin, SourceItem } from '../domain/source-item.ts';
@@ -48,6 +49,8 @@ export async function collectPipeline(
   const errors: RunErrorEntry[] = [];
   let provider: string | undefined;
   let filtered = 0;
+  let warned = 0;
+  const warnings = new QualityTally(0);
   let sourceFailed = false;
   let writeFailed = false;
   let lastProgress = startedAt.getTime();
@@ -97,6 +100,35 @@ export async function collectPipeline(
     rejects.push(record);
   };
 
+  const ruleContext: RuleContext = {
+    now: startedAt,
+    time: dataset.time,
+    keyOf: (record) => JSON.stringify(dataset.key.map((key) => record[key])),
+    seenKeys: new Set(),
+  };
+  // Above the dataset's maximum error rate the run fails and the batch that crossed it is not written.
+  let qualityFailed = false;
+  const errorRateExceeded = () =>
+    dataset.maxErrorRate !== undefined &&
+    counts.fetched > 0 &&
+    counts.rejected / counts.fetched > dataset.maxErrorRate;
+  const failOnErrorRate = () => {
+    if (qualityFailed || !errorRateExceeded()) return qualityFailed;
+    qualityFailed = true;
+    const discarded = lanes.discard();
+    const rate = counts.rejected / counts.fetched;
+    recordError(
+      new SluiceError(
+        ErrorCode.qualityErrorRate,
+        `error rate ${(rate * 100).toFixed(1)} % (${counts.rejected} of ${counts.fetched}) is above the dataset's ` +
+          `maximum ${((dataset.maxErrorRate ?? 0) * 100).toFixed(1)} %: the run stopped and ${discarded} pending valid ` +
+          'records were not written. Fix the source or the transform, then replay the quarantine.',
+      ),
+      'quality',
+    );
+    return true;
+  };
+
   const handleRecord = (item: Extract<SourceItem, { kind: 'record' }>) => {
     let outputs: unknown;
     try {
@@ -108,6 +140,7 @@ export async function collectPipeline(
         raw: item.value,
         issues: [{ path: [], code: 'transform_error', message: errorMessage(error) }],
         origin: item.origin,
+        stage: 'transform',
       });
       return;
     }
@@ -118,12 +151,16 @@ export async function collectPipeline(
     const list = Array.isArray(outputs) ? outputs : [outputs];
     if (list.length === 0) filtered++;
     for (const output of list) {
-      const result = validateRecord(dataset, output);
+      const result = validateRecord(dataset, output, ruleContext);
       if (result.ok) {
         counts.valid++;
         lanes.add(result.row);
+        if (result.warnings.length > 0) {
+          warned++;
+          warnings.add({ raw: output, issues: result.warnings, origin: item.origin, stage: 'rule' });
+        }
       } else {
-        reject({ raw: output, issues: result.issues, origin: item.origin });
+        reject({ raw: output, issues: result.issues, origin: item.origin, stage: result.stage });
       }
     }
   };
@@ -139,10 +176,12 @@ export async function collectPipeline(
       for (const item of chunk) {
         counts.fetched++;
         origin = item.origin;
-        if (item.kind === 'rejected') reject({ raw: item.raw, issues: item.issues, origin: item.origin });
-        else handleRecord(item);
+        if (item.kind === 'rejected') {
+          reject({ raw: item.raw, issues: item.issues, origin: item.origin, stage: 'read' });
+        } else handleRecord(item);
       }
       if (origin) provider = origin.provider;
+      if (failOnErrorRate()) break;
       await lanes.flushFull({ runId, provider: provider ?? pipeline.source.name });
       if (rejects.length >= REJECT_BATCH) await flushRejects();
       if (lanes.failed) break;
@@ -159,6 +198,7 @@ export async function collectPipeline(
     recordError(error, 'fetch');
   }
   // Valid records read before a source failure are still written: the counts say exactly what was.
+  failOnErrorRate();
   await lanes.drain({ runId, provider: provider ?? pipeline.source.name });
   if (lanes.failed) {
     writeFailed = true;
@@ -175,7 +215,7 @@ export async function collectPipeline(
   const finishedAt = clock.now();
   const durationMs = finishedAt.getTime() - startedAt.getTime();
   const status = finalStatus({
-    sourceFailed: sourceFailed || writeFailed,
+    sourceFailed: sourceFailed || writeFailed || qualityFailed,
     cancelled: signal.aborted,
     counts,
   });
@@ -189,7 +229,17 @@ export async function collectPipeline(
     counts,
     filtered,
     duplicatesInBatch: lanes.totals.duplicatesInBatch,
-    quality: { errorRate: errorRate(counts), issues: tally.issues(), samples: tally.samples() },
+    quality: {
+      input: counts.fetched,
+      valid: counts.valid,
+      rejected: counts.rejected,
+      warned,
+      errorRate: errorRate(counts),
+      maxErrorRate: dataset.maxErrorRate ?? null,
+      issues: tally.issues(),
+      warnings: warnings.issues(),
+      samples: tally.samples(),
+    },
     errors,
     timings: {
       startedAt: startedAt.toISOString(),

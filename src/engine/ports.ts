@@ -38,10 +38,14 @@ export interface DatasetWriter {
   write(rows: readonly EncodedRow[], meta: BatchMeta): Promise<WriteCounts>;
 }
 
+export type RejectionStage = 'read' | 'transform' | 'validate' | 'rule';
+
 export interface RejectedRecord {
   raw: unknown;
   issues: readonly RecordIssue[];
   origin: RecordOrigin;
+  /** Where it was refused: by the reader, the transform, the schema or a quality rule. */
+  stage: RejectionStage;
 }
 
 export interface NewRun {
@@ -112,7 +116,22 @@ export interface RunReport {
   /** Records the transform dropped (returned nothing for). */
   filtered: number;
   duplicatesInBatch: number;
-  quality: { errorRate: number; issues: RuleCount[]; samples: RejectedRecord[] };
+  quality: {
+    /** Records the source delivered (= counts.fetched). */
+    input: number;
+    valid: number;
+    rejected: number;
+    /** Valid records stored with a `warn` rule broken. */
+    warned: number;
+    /** rejected / input. */
+    errorRate: number;
+    maxErrorRate: number | null;
+    /** Rejections per rule code and field. */
+    issues: RuleCount[];
+    /** Warnings per rule code and field. */
+    warnings: RuleCount[];
+    samples: RejectedRecord[];
+  };
   errors: RunErrorEntry[];
   timings: { startedAt: string; finishedAt: string; durationMs: number; writeMs: number };
 }

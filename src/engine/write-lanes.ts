@@ -61,6 +61,16 @@ export class WriteLanes {
     }
   }
 
+  /** Drops the rows not yet sent to the database; returns how many. */
+  discard(): number {
+    let count = 0;
+    for (let lane = 0; lane < this.#pending.length; lane++) {
+      count += this.#pending[lane]!.length;
+      this.#pending[lane] = [];
+    }
+    return count;
+  }
+
   /** Writes everything pending and waits for every lane. */
   async drain(meta: { runId: string; provider: string }): Promise<void> {
     for (let lane = 0; lane < this.#pending.length; lane++) await this.#flush(lane, meta);

@@ -12,6 +12,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
+import { quarantineRoutes } from './routes/quarantine.ts';
 import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 
@@ -58,6 +59,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   healthRoutes(app, sluice);
   pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
   runRoutes(app, sluice);
+  quarantineRoutes(app, sluice);
   schedulerRoutes(app, sluice, {
     enabled: options.schedulerEnabled ?? false,
     clock: options.clock ?? systemClock,

@@ -14,10 +14,11 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     updated: number;
     unchanged: number;
     rejected: number;
+    warned: number;
     duration_s: number;
   }>(
     `SELECT pipeline, status, count(*)::bigint AS runs, sum(inserted)::bigint AS inserted,
-            sum(updated)::bigint AS updated, sum(unchanged)::bigint AS unchanged, sum(rejected)::bigint AS rejected,
+            sum(updated)::bigint AS updated, sum(unchanged)::bigint AS unchanged, sum(rejected)::bigint AS rejected, sum(warned)::bigint AS warned,
             coalesce(sum(duration_ms), 0)::float8 / 1000 AS duration_s
        FROM sluice.runs GROUP BY pipeline, status ORDER BY pipeline, status`,
   );
@@ -38,8 +39,8 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   ];
   const totals = new Map<string, Record<string, number>>();
   for (const r of rows) {
-    const t = totals.get(r.pipeline) ?? { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
-    for (const kind of ['inserted', 'updated', 'unchanged', 'rejected'] as const)
+    const t = totals.get(r.pipeline) ?? { inserted: 0, updated: 0, unchanged: 0, rejected: 0, warned: 0 };
+    for (const kind of ['inserted', 'updated', 'unchanged', 'rejected', 'warned'] as const)
       t[kind] = (t[kind] ?? 0) + Number(r[kind]);
     totals.set(r.pipeline, t);
   }

@@ -4,6 +4,7 @@ import { secretRedactor } from '../log/secret-redactor.ts';
 import { type Command, type CommandIo, helpText, parseCommandArgs } from './command.ts';
 import { initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { quarantineCommand } from './commands/quarantine.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { scheduleCommand, triggerCommand } from './commands/schedule.ts';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   migrateCommand,
   runCommand,
   runsCommand,
+  quarantineCommand,
   statsCommand,
   statusCommand,
   startCommand,

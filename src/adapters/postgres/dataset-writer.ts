@@ -8,6 +8,7 @@ import type { EncodedRow } from '../../domain/record-validation.ts';
 import type { BatchMeta, DatasetWriter, WriteCounts } from '../../engine/ports.ts';
 import { copyText, type Queryable } from './database.ts';
 import { qualifiedTable } from './dataset-tables.ts';
+import { freshnessUpsertSql } from './freshness-summary.ts';
 
 export interface WriteStatements {
   /** The temp table rows are copied into: one per connection and column layout. */
@@ -48,6 +49,9 @@ export function buildWriteStatements(schema: string, dataset: DatasetDefinition)
       `WHERE ROW(${current}) IS DISTINCT FROM ROW(${incoming})`;
   }
   const stageColumns = dataset.columns.map((column) => `${quoteIdent(column.name)} ${column.type}`);
+  // Datasets with `freshness` keep their summary current in the same statement, so it commits
+  // (or rolls back, in a dry run) exactly with the rows.
+  const freshness = freshnessUpsertSql(dataset, 'input');
   return {
     stage,
     createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stage} (${stageColumns.join(', ')}, _ord integer NOT NULL)`,
@@ -64,7 +68,9 @@ export function buildWriteStatements(schema: string, dataset: DatasetDefinition)
         SELECT ${columns.join(', ')}, $1::text, $2::text, now(), now() FROM input
         ${conflict}
         RETURNING (xmax = 0) AS inserted
-      )
+      )${freshness ? `, freshness AS (
+        ${freshness}
+      )` : ''}
       SELECT (SELECT count(*) FROM guard)::int AS live, (SELECT count(*) FROM input)::int AS input,
              (count(*) FILTER (WHERE inserted))::int AS inserted,
              (count(*) FILTER (WHERE NOT inserted))::int AS updated

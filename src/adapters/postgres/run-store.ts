@@ -52,7 +52,7 @@ export function createRunStore(db: Queryable): RunStore {
       await db.query(
         `UPDATE sluice.runs SET status = $2, fetched = $3, valid = $4, rejected = $5, inserted = $6, updated = $7,
                 unchanged = $8, provider = coalesce($9, provider), finished_at = $10, duration_ms = $11,
-                errors = $12::jsonb, report = $13::jsonb, heartbeat_at = now()
+                errors = $12::jsonb, report = $13::jsonb, warned = $14, heartbeat_at = now()
           WHERE id = $1`,
         [
           runId,
@@ -68,6 +68,7 @@ export function createRunStore(db: Queryable): RunStore {
           run.durationMs,
           toJsonb(run.errors),
           toJsonb(run.report),
+          run.report.quality.warned,
         ],
       );
     },

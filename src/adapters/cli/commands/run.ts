@@ -25,6 +25,10 @@ export function describeRun(report: RunReport): string {
   for (const issue of report.quality.issues.slice(0, 5)) {
     lines.push(`  rejected ×${issue.count}: ${issue.code}${issue.path ? ` at ${issue.path}` : ''}`);
   }
+  if (report.quality.warned > 0) lines.push(`  ${report.quality.warned} stored with warnings`);
+  for (const issue of report.quality.warnings.slice(0, 5)) {
+    lines.push(`  warned ×${issue.count}: ${issue.code}${issue.path ? ` at ${issue.path}` : ''}`);
+  }
   for (const error of report.errors) lines.push(`  error [${error.code}]: ${error.message}`);
   lines.push(`  run id ${report.runId}${report.provider ? `, served by ${report.provider}` : ''}`);
   return lines.join('\n');

@@ -1,0 +1,58 @@
+// The quarantine over HTTP: browse rejected records, replay a run's records.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Sluice } from '../../../main.ts';
+import { listQuarantine } from '../../postgres/quarantine-store.ts';
+import { HttpProblem } from '../problem.ts';
+
+export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/api/quarantine',
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['quality'],
+        summary: 'Quarantined records with their issues, newest first (viewer)',
+        querystring: z.object({
+          dataset: z.string().optional(),
+          run: z.uuid().optional(),
+          pending: z
+            .enum(['true', 'false'])
+            .default('false')
+            .transform((value) => value === 'true'),
+          limit: z.coerce.number().int().min(1).max(1000).default(50),
+          cursor: z.coerce.number().int().positive().optional().describe('nextCursor of the previous page'),
+        }),
+      },
+    },
+    async (request) => {
+      const { dataset, run, pending, limit, cursor } = request.query;
+      if (dataset !== undefined && !sluice.config.datasets.has(dataset)) {
+        throw new HttpProblem(404, 'not_found', `dataset "${dataset}" is not defined`);
+      }
+      const records = await listQuarantine(sluice.db, {
+        dataset,
+        runId: run,
+        pending,
+        beforeId: cursor,
+        limit: limit + 1,
+      });
+      const page = records.slice(0, limit);
+      return { records: page, nextCursor: records.length > limit ? (page.at(-1)?.id ?? null) : null };
+    },
+  );
+  api.post(
+    '/api/quarantine/replay',
+    {
+      config: { policy: 'analyst' },
+      schema: {
+        tags: ['quality'],
+        summary: 'Re-validate a run’s quarantined records and write those that pass now (analyst)',
+        querystring: z.object({ run: z.uuid() }),
+      },
+    },
+    async (request) => sluice.replay(request.query.run),
+  );
+}

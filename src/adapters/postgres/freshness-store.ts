@@ -1,0 +1,283 @@
+// Reading freshness: per dataset and per series from the summary table (index scans only), and last good runs.
+import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import {
+  assessSeries,
+  compareDatasetStatus,
+  compareStalest,
+  datasetStatus,
+  FreshnessStatus,
+  formatAge,
+  freshnessCutoff,
+  projectStatus,
+  type SeriesStatus,
+  type StatusCounts,
+} from '../../domain/freshness.ts';
+import type { Queryable } from './database.ts';
+import { ensureFreshnessSummary } from './freshness-summary.ts';
+
+/** What freshness needs to know about the project: its datasets and which pipeline feeds which. */
+export interface FreshnessProject {
+  schema: string;
+  datasets: Iterable<DatasetDefinition>;
+  pipelines: Iterable<{ name: string; into: { name: string } }>;
+}
+
+export interface SeriesFreshness {
+  dataset: string;
+  /** The series columns' values; {} when the dataset is one series. */
+  series: Record<string, unknown>;
+  status: SeriesStatus;
+  /** Newest record time, ISO 8601; null when the series never had a record. */
+  lastTime: string | null;
+  ageMs: number | null;
+  /** `ageMs` for people, e.g. '27h 5m'. */
+  age: string;
+  maxAge: string;
+  /** When the series became or becomes stale without new records. */
+  staleAt: string | null;
+  provider: string | null;
+  lastRunId: string | null;
+  updatedAt: string | null;
+  /** When the monitor last recorded a status change of this series. */
+  statusChangedAt: string | null;
+}
+
+export interface LastRun {
+  id: string;
+  pipeline: string;
+  status: string;
+  finishedAt: string | null;
+}
+
+export interface DatasetFreshness {
+  dataset: string;
+  status: FreshnessStatus;
+  maxAge: string | null;
+  seriesColumns: string[];
+  counts: StatusCounts & { series: number };
+  /** The newest record time over all series. */
+  lastTime: string | null;
+  pipelines: string[];
+  /** The latest succeeded or partial run of a pipeline writing into the dataset. */
+  lastSuccessfulRun: LastRun | null;
+  /** Stalest first, at most the requested limit; `counts.series` says how many there are. */
+  series: SeriesFreshness[];
+}
+
+export interface FreshnessReport {
+  status: FreshnessStatus;
+  checkedAt: string;
+  datasets: DatasetFreshness[];
+}
+
+export interface FreshnessQuery {
+  now: Date;
+  /** Series per dataset (report) or in all (stalest). */
+  limit: number;
+  /** Only this dataset; a NotFoundError when the config has no such dataset. */
+  dataset?: string;
+}
+
+interface SeriesRow {
+  dataset: string;
+  series: Record<string, unknown>;
+  last_time: Date;
+  last_run_id: string | null;
+  provider: string | null;
+  updated_at: Date;
+  status: string | null;
+  status_changed_at: Date | null;
+}
+
+const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
+
+function selectDatasets(project: FreshnessProject, only: string | undefined): DatasetDefinition[] {
+  const all = [...project.datasets];
+  if (only === undefined) return all;
+  const found = all.filter((dataset) => dataset.name === only);
+  if (found.length === 0) {
+    const known = all.map((dataset) => dataset.name).join(', ') || 'none';
+    throw new NotFoundError(`dataset "${only}" is not defined (defined: ${known})`);
+  }
+  return found;
+}
+
+function toSeries(dataset: DatasetDefinition, row: SeriesRow | undefined, now: Date): SeriesFreshness {
+  const rule = dataset.freshness!;
+  const assessed = assessSeries(row?.last_time ?? null, rule.maxAgeMs, now);
+  return {
+    dataset: dataset.name,
+    series: row?.series ?? {},
+    status: assessed.status,
+    lastTime: iso(row?.last_time),
+    ageMs: assessed.ageMs,
+    age: formatAge(assessed.ageMs),
+    maxAge: rule.maxAge,
+    staleAt: iso(assessed.staleAt),
+    provider: row?.provider ?? null,
+    lastRunId: row?.last_run_id ?? null,
+    updatedAt: iso(row?.updated_at),
+    statusChangedAt: iso(row?.status_changed_at),
+  };
+}
+
+/**
+ * The stalest series of each dataset, `limit` per dataset, through the (dataset, last_time,
+ * series) index; `staleOnly` stops at the freshness cutoff.
+ */
+async function stalestRows(
+  db: Queryable,
+  datasets: readonly DatasetDefinition[],
+  now: Date,
+  limit: number,
+  staleOnly: boolean,
+): Promise<SeriesRow[]> {
+  if (datasets.length === 0) return [];
+  const { rows } = await db.query<SeriesRow>(
+    `SELECT s.* FROM unnest($1::text[], $2::timestamptz[]) AS d(name, cutoff)
+       CROSS JOIN LATERAL (
+         SELECT dataset, series, last_time, last_run_id::text AS last_run_id, provider, updated_at, status, status_changed_at
+           FROM sluice.freshness_series
+          WHERE dataset = d.name AND ($4::boolean IS FALSE OR last_time < d.cutoff)
+          ORDER BY last_time, series LIMIT $3) AS s`,
+    [
+      datasets.map((dataset) => dataset.name),
+      datasets.map((dataset) => freshnessCutoff(now, dataset.freshness!.maxAgeMs).toISOString()),
+      limit,
+      staleOnly,
+    ],
+  );
+  return rows;
+}
+
+/** The latest succeeded or partial run of each pipeline, newest first per pipeline via runs_pipeline_idx. */
+async function lastSuccessfulRuns(db: Queryable, pipelines: readonly string[]): Promise<Map<string, LastRun>> {
+  if (pipelines.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; pipeline: string; status: string; finished_at: Date | null }>(
+    `SELECT r.id::text AS id, p.name AS pipeline, r.status, r.finished_at
+       FROM unnest($1::text[]) AS p(name)
+       CROSS JOIN LATERAL (
+         SELECT id, status, finished_at FROM sluice.runs
+          WHERE pipeline = p.name AND status IN ('succeeded', 'partial') ORDER BY queued_at DESC LIMIT 1) AS r`,
+    [pipelines],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.pipeline,
+      { id: row.id, pipeline: row.pipeline, status: row.status, finishedAt: iso(row.finished_at) },
+    ]),
+  );
+}
+
+function pipelinesByDataset(project: FreshnessProject): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const pipeline of project.pipelines) {
+    const list = map.get(pipeline.into.name) ?? [];
+    list.push(pipeline.name);
+    map.set(pipeline.into.name, list);
+  }
+  return map;
+}
+
+/**
+ * Freshness of the project, each dataset and its stalest `limit` series. Reads only the summary
+ * table (two index scans per monitored dataset) and the runs index; a monitored dataset whose
+ * summary is missing is rebuilt once per process first.
+ */
+export async function readFreshnessReport(
+  db: Queryable,
+  project: FreshnessProject,
+  query: FreshnessQuery,
+): Promise<FreshnessReport> {
+  const datasets = selectDatasets(project, query.dataset);
+  const monitored = datasets.filter((dataset) => dataset.freshness);
+  await ensureFreshnessSummary(db, project.schema, monitored);
+  const { now } = query;
+  const { rows: counts } = await db.query<{ dataset: string; total: number; stale: number; newest: Date | null }>(
+    `SELECT d.name AS dataset, c.total, c.stale, c.newest FROM unnest($1::text[], $2::timestamptz[]) AS d(name, cutoff)
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS total, (count(*) FILTER (WHERE last_time < d.cutoff))::int AS stale,
+                max(last_time) AS newest
+           FROM sluice.freshness_series WHERE dataset = d.name) AS c`,
+    [monitored.map((dataset) => dataset.name), monitored.map((d) => freshnessCutoff(now, d.freshness!.maxAgeMs).toISOString())],
+  );
+  const countsOf = new Map(counts.map((row) => [row.dataset, row]));
+  const rowsOf = Map.groupBy(await stalestRows(db, monitored, now, query.limit, false), (row) => row.dataset);
+  const feeding = pipelinesByDataset(project);
+  const lastRuns = await lastSuccessfulRuns(
+    db,
+    datasets.flatMap((dataset) => feeding.get(dataset.name) ?? []),
+  );
+
+  const reports = datasets.map((dataset): DatasetFreshness => {
+    const pipelines = feeding.get(dataset.name) ?? [];
+    const lastSuccessfulRun =
+      pipelines
+        .map((name) => lastRuns.get(name))
+        .filter((run) => run !== undefined)
+        .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0] ?? null;
+    const base = { dataset: dataset.name, pipelines, lastSuccessfulRun };
+    const rule = dataset.freshness;
+    if (!rule) {
+      return {
+        ...base,
+        status: FreshnessStatus.unmonitored,
+        maxAge: null,
+        seriesColumns: [],
+        counts: { series: 0, fresh: 0, stale: 0, never: 0 },
+        lastTime: null,
+        series: [],
+      };
+    }
+    const count = countsOf.get(dataset.name);
+    const total = count?.total ?? 0;
+    // No summary row at all: the dataset never had a record, shown as one `never` series.
+    const tally = total === 0 ? { fresh: 0, stale: 0, never: 1 } : { fresh: total - count!.stale, stale: count!.stale, never: 0 };
+    const rows = rowsOf.get(dataset.name) ?? [];
+    return {
+      ...base,
+      status: datasetStatus(tally),
+      maxAge: rule.maxAge,
+      seriesColumns: [...rule.series],
+      counts: { series: total, ...tally },
+      lastTime: iso(count?.newest),
+      series: total === 0 ? [toSeries(dataset, undefined, now)] : rows.map((row) => toSeries(dataset, row, now)),
+    };
+  });
+  reports.sort((a, b) => compareDatasetStatus(a.status, b.status) || a.dataset.localeCompare(b.dataset));
+  return {
+    status: projectStatus(reports.map((report) => report.status)),
+    checkedAt: now.toISOString(),
+    datasets: reports,
+  };
+}
+
+/**
+ * The `limit` stalest series (stale or never) over all monitored datasets, stalest first by when
+ * they crossed their own maxAge. Each dataset contributes at most `limit` through its index.
+ */
+export async function readStalestSeries(
+  db: Queryable,
+  project: FreshnessProject,
+  query: FreshnessQuery,
+): Promise<SeriesFreshness[]> {
+  const monitored = selectDatasets(project, query.dataset).filter((dataset) => dataset.freshness);
+  await ensureFreshnessSummary(db, project.schema, monitored);
+  const { now } = query;
+  const { rows: present } = await db.query<{ dataset: string }>(
+    `SELECT d.name AS dataset FROM unnest($1::text[]) AS d(name)
+      WHERE EXISTS (SELECT 1 FROM sluice.freshness_series WHERE dataset = d.name)`,
+    [monitored.map((dataset) => dataset.name)],
+  );
+  const withRows = new Set(present.map((row) => row.dataset));
+  const byName = new Map(monitored.map((dataset) => [dataset.name, dataset]));
+  const stale = (await stalestRows(db, monitored, now, query.limit, true)).map((row) =>
+    toSeries(byName.get(row.dataset)!, row, now),
+  );
+  const never = monitored
+    .filter((dataset) => !withRows.has(dataset.name))
+    .map((dataset) => toSeries(dataset, undefined, now));
+  const staleAt = (entry: SeriesFreshness) => ({ staleAt: entry.staleAt === null ? null : new Date(entry.staleAt) });
+  return [...never, ...stale].sort((a, b) => compareStalest(staleAt(a), staleAt(b))).slice(0, query.limit);
+}
