@@ -99,7 +99,12 @@ describe('refresh targets', () => {
       { name: 'weather', into: { name: 'readings' } },
       { name: 'rates_backup', into: { name: 'rates' } },
     ];
-    const series = [{ dataset: 'readings' }, { dataset: 'rates' }, { dataset: 'rates' }, { dataset: 'orphan' }];
+    const series = [
+      { dataset: 'readings' },
+      { dataset: 'rates' },
+      { dataset: 'rates' },
+      { dataset: 'orphan' },
+    ];
     assert.deepEqual(refreshTargets(series, pipelines), [
       { pipeline: 'weather', dataset: 'readings' },
       { pipeline: 'rates_ecb', dataset: 'rates' },

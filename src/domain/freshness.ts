@@ -17,6 +17,23 @@ export type FreshnessStatus = (typeof FreshnessStatus)[keyof typeof FreshnessSta
 export const FreshnessEvent = { stale: 'freshness:stale', fresh: 'freshness:fresh' } as const;
 export type FreshnessEvent = (typeof FreshnessEvent)[keyof typeof FreshnessEvent];
 
+/** What a `freshness:*` event carries in sluice.events; the alert webhook posts it with its `type`. */
+export interface FreshnessEventPayload {
+  dataset: string;
+  /** The series columns' values; {} when the dataset is one series. */
+  series: Record<string, unknown>;
+  status: 'fresh' | 'stale';
+  previous: SeriesStatus;
+  /** ISO 8601 in UTC, like `at`. */
+  lastTime: string;
+  /** `ageMs` for people, e.g. '27h'. */
+  age: string;
+  ageMs: number;
+  maxAge: string;
+  provider: string | null;
+  at: string;
+}
+
 export interface SeriesAssessment {
   status: SeriesStatus;
   /** now − newest record time in ms; negative when the newest record lies in the future; null for `never`. */

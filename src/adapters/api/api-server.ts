@@ -10,6 +10,7 @@ import { handleError, sendProblem } from './problem.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
+import { freshnessRoutes } from './routes/freshness.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
@@ -65,6 +66,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     clock: options.clock ?? systemClock,
   });
   datasetRoutes(app, sluice);
+  freshnessRoutes(app, sluice, options);
   eventRoutes(app, sluice, { databaseUrl: options.databaseUrl, clock: options.clock ?? systemClock });
   docsRoutes(app);
   await app.ready();

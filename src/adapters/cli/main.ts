@@ -2,6 +2,7 @@
 import { errorCode, errorMessage, UsageError } from '../../domain/errors.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import { type Command, type CommandIo, helpText, parseCommandArgs } from './command.ts';
+import { freshnessCommand, refreshCommand } from './commands/freshness.ts';
 import { initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { quarantineCommand } from './commands/quarantine.ts';
@@ -24,6 +25,8 @@ export const commands: readonly Command[] = [
   quarantineCommand,
   statsCommand,
   statusCommand,
+  freshnessCommand,
+  refreshCommand,
   startCommand,
   serveCommand,
   workerCommand,

@@ -4,6 +4,7 @@ import { UsageError } from '../../domain/errors.ts';
 import { schedulerEnabled } from '../../domain/schedule-env.ts';
 import type { Sluice } from '../../main.ts';
 import { clockFromEnv } from '../clock.ts';
+import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { startRunQueue } from '../queue/run-queue.ts';
 import { startWorkers } from '../queue/run-worker.ts';
@@ -53,12 +54,14 @@ export async function startRuntime(
   settings: RuntimeSettings,
   databaseUrl: string | undefined,
 ): Promise<Runtime> {
+  const freshnessSettings = freshnessMonitorSettings();
   const queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
   const workers = await startWorkers(sluice, queue, settings.concurrency);
   const clock = clockFromEnv();
   const scheduler = settings.scheduler
     ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
     : undefined;
+  const freshness = startFreshnessMonitor(sluice, { clock, ...freshnessSettings });
 
   // The pool reconnects by itself; this only decides when to give up and let a supervisor restart us.
   let failingSince: number | undefined;
@@ -93,6 +96,7 @@ export async function startRuntime(
     async stop() {
       clearInterval(watchdog);
       await scheduler?.stop();
+      await freshness.stop();
       await workers.stop(settings.graceSeconds * 1000);
     },
   };

@@ -68,9 +68,13 @@ export function buildWriteStatements(schema: string, dataset: DatasetDefinition)
         SELECT ${columns.join(', ')}, $1::text, $2::text, now(), now() FROM input
         ${conflict}
         RETURNING (xmax = 0) AS inserted
-      )${freshness ? `, freshness AS (
+      )${
+        freshness
+          ? `, freshness AS (
         ${freshness}
-      )` : ''}
+      )`
+          : ''
+      }
       SELECT (SELECT count(*) FROM guard)::int AS live, (SELECT count(*) FROM input)::int AS input,
              (count(*) FILTER (WHERE inserted))::int AS inserted,
              (count(*) FILTER (WHERE NOT inserted))::int AS updated

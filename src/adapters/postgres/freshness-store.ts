@@ -19,8 +19,23 @@ import { ensureFreshnessSummary } from './freshness-summary.ts';
 /** What freshness needs to know about the project: its datasets and which pipeline feeds which. */
 export interface FreshnessProject {
   schema: string;
-  datasets: Iterable<DatasetDefinition>;
-  pipelines: Iterable<{ name: string; into: { name: string } }>;
+  datasets: readonly DatasetDefinition[];
+  pipelines: ReadonlyArray<{ name: string; into: { name: string } }>;
+}
+
+/** The freshness view of an opened project (a Sluice): its schema and config. */
+export function freshnessProjectOf(source: {
+  schema: string;
+  config: {
+    datasets: ReadonlyMap<string, DatasetDefinition>;
+    pipelines: ReadonlyMap<string, { name: string; into: { name: string } }>;
+  };
+}): FreshnessProject {
+  return {
+    schema: source.schema,
+    datasets: [...source.config.datasets.values()],
+    pipelines: [...source.config.pipelines.values()],
+  };
 }
 
 export interface SeriesFreshness {
@@ -93,8 +108,8 @@ interface SeriesRow {
 const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
 
 function selectDatasets(project: FreshnessProject, only: string | undefined): DatasetDefinition[] {
-  const all = [...project.datasets];
-  if (only === undefined) return all;
+  const all = project.datasets;
+  if (only === undefined) return [...all];
   const found = all.filter((dataset) => dataset.name === only);
   if (found.length === 0) {
     const known = all.map((dataset) => dataset.name).join(', ') || 'none';
@@ -139,20 +154,22 @@ async function stalestRows(
        CROSS JOIN LATERAL (
          SELECT dataset, series, last_time, last_run_id::text AS last_run_id, provider, updated_at, status, status_changed_at
            FROM sluice.freshness_series
-          WHERE dataset = d.name AND ($4::boolean IS FALSE OR last_time < d.cutoff)
+          WHERE dataset = d.name ${staleOnly ? 'AND last_time < d.cutoff' : ''}
           ORDER BY last_time, series LIMIT $3) AS s`,
     [
       datasets.map((dataset) => dataset.name),
       datasets.map((dataset) => freshnessCutoff(now, dataset.freshness!.maxAgeMs).toISOString()),
       limit,
-      staleOnly,
     ],
   );
   return rows;
 }
 
 /** The latest succeeded or partial run of each pipeline, newest first per pipeline via runs_pipeline_idx. */
-async function lastSuccessfulRuns(db: Queryable, pipelines: readonly string[]): Promise<Map<string, LastRun>> {
+async function lastSuccessfulRuns(
+  db: Queryable,
+  pipelines: readonly string[],
+): Promise<Map<string, LastRun>> {
   if (pipelines.length === 0) return new Map();
   const { rows } = await db.query<{ id: string; pipeline: string; status: string; finished_at: Date | null }>(
     `SELECT r.id::text AS id, p.name AS pipeline, r.status, r.finished_at
@@ -182,8 +199,8 @@ function pipelinesByDataset(project: FreshnessProject): Map<string, string[]> {
 
 /**
  * Freshness of the project, each dataset and its stalest `limit` series. Reads only the summary
- * table (two index scans per monitored dataset) and the runs index; a monitored dataset whose
- * summary is missing is rebuilt once per process first.
+ * table (per monitored dataset: one count over its rows, one index scan for the stalest) and the
+ * runs index, never a dataset table; a missing summary is rebuilt once per process first.
  */
 export async function readFreshnessReport(
   db: Queryable,
@@ -194,13 +211,21 @@ export async function readFreshnessReport(
   const monitored = datasets.filter((dataset) => dataset.freshness);
   await ensureFreshnessSummary(db, project.schema, monitored);
   const { now } = query;
-  const { rows: counts } = await db.query<{ dataset: string; total: number; stale: number; newest: Date | null }>(
+  const { rows: counts } = await db.query<{
+    dataset: string;
+    total: number;
+    stale: number;
+    newest: Date | null;
+  }>(
     `SELECT d.name AS dataset, c.total, c.stale, c.newest FROM unnest($1::text[], $2::timestamptz[]) AS d(name, cutoff)
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS total, (count(*) FILTER (WHERE last_time < d.cutoff))::int AS stale,
                 max(last_time) AS newest
            FROM sluice.freshness_series WHERE dataset = d.name) AS c`,
-    [monitored.map((dataset) => dataset.name), monitored.map((d) => freshnessCutoff(now, d.freshness!.maxAgeMs).toISOString())],
+    [
+      monitored.map((dataset) => dataset.name),
+      monitored.map((d) => freshnessCutoff(now, d.freshness!.maxAgeMs).toISOString()),
+    ],
   );
   const countsOf = new Map(counts.map((row) => [row.dataset, row]));
   const rowsOf = Map.groupBy(await stalestRows(db, monitored, now, query.limit, false), (row) => row.dataset);
@@ -233,7 +258,10 @@ export async function readFreshnessReport(
     const count = countsOf.get(dataset.name);
     const total = count?.total ?? 0;
     // No summary row at all: the dataset never had a record, shown as one `never` series.
-    const tally = total === 0 ? { fresh: 0, stale: 0, never: 1 } : { fresh: total - count!.stale, stale: count!.stale, never: 0 };
+    const tally =
+      total === 0
+        ? { fresh: 0, stale: 0, never: 1 }
+        : { fresh: total - count!.stale, stale: count!.stale, never: 0 };
     const rows = rowsOf.get(dataset.name) ?? [];
     return {
       ...base,
@@ -242,7 +270,8 @@ export async function readFreshnessReport(
       seriesColumns: [...rule.series],
       counts: { series: total, ...tally },
       lastTime: iso(count?.newest),
-      series: total === 0 ? [toSeries(dataset, undefined, now)] : rows.map((row) => toSeries(dataset, row, now)),
+      series:
+        total === 0 ? [toSeries(dataset, undefined, now)] : rows.map((row) => toSeries(dataset, row, now)),
     };
   });
   reports.sort((a, b) => compareDatasetStatus(a.status, b.status) || a.dataset.localeCompare(b.dataset));
@@ -278,6 +307,8 @@ export async function readStalestSeries(
   const never = monitored
     .filter((dataset) => !withRows.has(dataset.name))
     .map((dataset) => toSeries(dataset, undefined, now));
-  const staleAt = (entry: SeriesFreshness) => ({ staleAt: entry.staleAt === null ? null : new Date(entry.staleAt) });
+  const staleAt = (entry: SeriesFreshness) => ({
+    staleAt: entry.staleAt === null ? null : new Date(entry.staleAt),
+  });
   return [...never, ...stale].sort((a, b) => compareStalest(staleAt(a), staleAt(b))).slice(0, query.limit);
 }

@@ -1,13 +1,15 @@
 // Writes to sluice.freshness_series: the upsert each batch write carries, and rebuilding from a dataset's table.
-import { type DatasetDefinition, SystemColumn } from '../../domain/dataset-definition.ts';
+
 import { PgType } from '../../domain/column-type.ts';
+import { type DatasetDefinition, SystemColumn } from '../../domain/dataset-definition.ts';
 import { isIdentifier, quoteIdent } from '../../domain/identifier.ts';
 import type { Queryable } from './database.ts';
 import { qualifiedTable } from './dataset-tables.ts';
 
 /** A dataset name as an SQL string literal; names passed the identifier allow-list, so no quote can occur. */
 function nameLiteral(dataset: DatasetDefinition): string {
-  if (!isIdentifier(dataset.name)) throw new Error(`refusing unchecked dataset name ${JSON.stringify(dataset.name)}`);
+  if (!isIdentifier(dataset.name))
+    throw new Error(`refusing unchecked dataset name ${JSON.stringify(dataset.name)}`);
   return `'${dataset.name}'`;
 }
 
@@ -50,7 +52,11 @@ export function freshnessUpsertSql(dataset: DatasetDefinition, input: string): s
  * dropped first. Times only move forward (`greatest`), so a rebuild racing a batch write is safe.
  * Scans the whole table: run it when the summary is missing, not per request.
  */
-export async function rebuildFreshness(db: Queryable, schema: string, dataset: DatasetDefinition): Promise<number> {
+export async function rebuildFreshness(
+  db: Queryable,
+  schema: string,
+  dataset: DatasetDefinition,
+): Promise<number> {
   const rule = dataset.freshness;
   if (!rule) return 0;
   const columns = rule.series.map(quoteIdent);
