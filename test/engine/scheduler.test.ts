@@ -1,11 +1,14 @@
 // Schedule evaluation against real databases and the real queue, with a fake clock: ticks stored
 // once, misfires recorded with their reason, a tick that finds an active run skipped.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/adapters/log/logger.ts';
+import { enqueueRun } from '../../src/adapters/postgres/run-store.ts';
 import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue.ts';
+import { startRunSweeper } from '../../src/adapters/queue/run-sweeper.ts';
 import { scheduledJobs, startScheduler } from '../../src/adapters/queue/scheduler.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
@@ -120,6 +123,29 @@ for (const backend of await testBackends()) {
           ['2026-03-02T19:00:00.000Z', 'fired', null],
         ],
       );
+    });
+
+    it('re-sends a queued run whose job was never sent, once', async () => {
+      const runId = randomUUID();
+      await enqueueRun(sluice.db, {
+        id: runId,
+        pipeline: 'market',
+        dataset: 'readings',
+        trigger: 'test',
+        jobId: runId,
+      });
+      await sluice.db.query(`UPDATE sluice.runs SET queued_at = now() - interval '5 minutes' WHERE id = $1`, [
+        runId,
+      ]);
+      const sweeper = startRunSweeper(sluice, queue, { intervalMs: 3_600_000, graceSeconds: 30 });
+      try {
+        assert.ok(!(await queue.hasJob(runId)));
+        assert.ok((await sweeper.sweep()).includes(runId));
+        assert.ok(await queue.hasJob(runId));
+        assert.ok(!(await sweeper.sweep()).includes(runId), 'a run with a job is left alone');
+      } finally {
+        sweeper.stop();
+      }
     });
   });
 }

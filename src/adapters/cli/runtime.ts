@@ -7,6 +7,7 @@ import { clockFromEnv } from '../clock.ts';
 import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { startRunQueue } from '../queue/run-queue.ts';
+import { startRunSweeper } from '../queue/run-sweeper.ts';
 import { startWorkers } from '../queue/run-worker.ts';
 import { type Scheduler, startScheduler } from '../queue/scheduler.ts';
 
@@ -62,6 +63,7 @@ export async function startRuntime(
     ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
     : undefined;
   const freshness = startFreshnessMonitor(sluice, { clock, ...freshnessSettings });
+  const sweeper = startRunSweeper(sluice, queue, { intervalMs: 30_000, graceSeconds: 30 });
 
   // The pool reconnects by itself; this only decides when to give up and let a supervisor restart us.
   let failingSince: number | undefined;
@@ -95,6 +97,7 @@ export async function startRuntime(
     fatal,
     async stop() {
       clearInterval(watchdog);
+      sweeper.stop();
       await scheduler?.stop();
       await freshness.stop();
       await workers.stop(settings.graceSeconds * 1000);

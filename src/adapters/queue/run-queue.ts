@@ -44,6 +44,8 @@ export interface RunQueue {
   /** Enqueues many in one insert. */
   enqueueMany(jobs: readonly RunJobData[]): Promise<void>;
   work(concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void>;
+  /** Whether pg-boss holds a job with this id (in any state). */
+  hasJob(jobId: string): Promise<boolean>;
   /** Jobs waiting or running, for metrics. */
   depth(): Promise<{ queued: number; active: number }>;
   /** Fails a job now so another worker retries it without waiting for its heartbeat to lapse. */
@@ -115,6 +117,9 @@ export async function startRunQueue(
           },
         );
       }
+    },
+    async hasJob(jobId) {
+      return (await boss.getJobById(RUN_QUEUE, jobId)) !== null;
     },
     async depth() {
       const queue = await boss.getQueue(RUN_QUEUE);

@@ -1,0 +1,53 @@
+// Re-sends runs that are `queued` in sluice.runs but have no pg-boss job: a process that died
+// between committing a fired tick (or a trigger) and sending its job leaves such a run behind.
+import type { Sluice } from '../../main.ts';
+import type { RunQueue } from './run-queue.ts';
+
+export interface RunSweeper {
+  sweep(): Promise<string[]>;
+  stop(): void;
+}
+
+/** Runs queued for longer than `graceSeconds` are checked; a missing job is sent again. */
+export function startRunSweeper(
+  sluice: Sluice,
+  queue: RunQueue,
+  options: { intervalMs: number; graceSeconds: number },
+): RunSweeper {
+  const logger = sluice.logger.child({ stage: 'sweeper' });
+  const sweep = async () => {
+    const { rows } = await sluice.db.query<{
+      id: string;
+      pipeline: string;
+      trigger: string;
+      job_id: string | null;
+    }>(
+      `SELECT id, pipeline, trigger, job_id FROM sluice.runs
+        WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at LIMIT 100`,
+      [options.graceSeconds],
+    );
+    const resent: string[] = [];
+    for (const run of rows) {
+      if (await queue.hasJob(run.job_id ?? run.id)) continue;
+      await queue.enqueue({ runId: run.id, pipeline: run.pipeline, trigger: run.trigger });
+      resent.push(run.id);
+      logger.warn(
+        { runId: run.id, pipeline: run.pipeline },
+        'queued run had no job (its process died before sending it); sent again',
+      );
+    }
+    return resent;
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweep()
+      .catch((error: unknown) => logger.error({ err: error }, 'sweep failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return { sweep, stop: () => clearInterval(timer) };
+}
