@@ -16,6 +16,20 @@ export type {
 export { defineConfig, pipeline } from './domain/pipeline-definition.ts';
 export type { QualityRule, RuleOptions, Severity } from './domain/quality-rules.ts';
 export { rule } from './domain/quality-rules.ts';
-export type { FilesSourceOptions, HttpSourceOptions, SecretRef } from './domain/source-definition.ts';
-export { files, http, secret } from './domain/source-definition.ts';
+export type {
+  BreakerOptions,
+  FailureRateOptions,
+  RateLimitOptions,
+  ResilienceOptions,
+  RetryOptions,
+} from './domain/resilience-policy.ts';
+export type {
+  FallbackSourceDefinition,
+  FilesSourceOptions,
+  HttpSourceOptions,
+  ResponseCheck,
+  SecretRef,
+  StaticSourceOptions,
+} from './domain/source-definition.ts';
+export { fallback, files, http, secret, staticValue } from './domain/source-definition.ts';
 export type { RecordOrigin } from './domain/source-item.ts';

@@ -12,11 +12,14 @@ import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
 import { createQuarantineStore, markReplayed, pendingReplay } from './adapters/postgres/quarantine-store.ts';
 import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
-import { readSource } from './adapters/sources/read-source.ts';
+import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
+import { createProcessLimits } from './adapters/sources/process-limits.ts';
+import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { ConflictError, NotFoundError } from './domain/errors.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import { applyScheduleEnv, unknownScheduleEnvNames } from './domain/schedule-env.ts';
+import { sourceProviders } from './domain/source-definition.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
   type CollectPorts,
@@ -92,10 +95,11 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
 /** Reads the env var of every secret() the config uses, so logs and errors can scrub its value. */
 function registerSecrets(config: LoadedConfig['config']): void {
   for (const pipeline of config.pipelines.values()) {
-    const source = pipeline.source;
-    if (source.kind !== 'http') continue;
-    for (const [, value] of [...source.query, ...source.headers]) {
-      if ('env' in value) secretRedactor.add(process.env[value.env]);
+    for (const source of sourceProviders(pipeline.source)) {
+      if (source.kind !== 'http') continue;
+      for (const [, value] of [...source.query, ...source.headers]) {
+        if ('env' in value) secretRedactor.add(process.env[value.env]);
+      }
     }
   }
 }
@@ -139,10 +143,14 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     );
   };
 
+  // Retry budgets and slot queues are per process; breakers, limits and stats are shared in the database.
+  const limits = createProcessLimits();
   const portsOn = (queryable: Queryable): CollectPorts => {
     const writers = new Map<string, DatasetWriter>();
+    // PGlite has one connection: inside a dry run's transaction the provider state must go through it.
+    const store = createSharedProviderStore(db.kind === 'postgres' ? db : queryable, db);
     return {
-      readSource,
+      readSource: createSourceReader({ store, limits }),
       writerFor(dataset: DatasetDefinition) {
         let writer = writers.get(dataset.name);
         if (!writer) {

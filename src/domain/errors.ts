@@ -11,6 +11,9 @@ export const ErrorCode = {
   source: 'source_error',
   sourceFormat: 'source_format_error',
   upstreamHttp: 'upstream_http_error',
+  upstreamErrorBody: 'upstream_error_body',
+  rateLimited: 'rate_limited',
+  breakerOpen: 'breaker_open',
   timeout: 'timeout',
   cancelled: 'cancelled',
   staleAttempt: 'stale_attempt',
@@ -64,15 +67,23 @@ export class NotFoundError extends SluiceError {
  */
 export class SourceError extends SluiceError {
   readonly retryable: boolean;
+  /** The upstream's HTTP status, when it answered with one. */
+  readonly status: number | undefined;
+  /** How long the upstream asked to be left alone (Retry-After on a 429 or 503), in ms. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { retryable: boolean; cause?: unknown } = { retryable: false },
+    options: { retryable: boolean; cause?: unknown; status?: number; retryAfterMs?: number } = {
+      retryable: false,
+    },
   ) {
     super(code, message, { cause: options.cause });
     this.name = 'SourceError';
     this.retryable = options.retryable;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

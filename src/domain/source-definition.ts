@@ -1,6 +1,7 @@
 // What a user declares about where records come from; the readers live in adapters/sources.
 import { ConfigError } from './errors.ts';
 import { parseSelector, type RecordSelector } from './record-selector.ts';
+import { assertResilienceOptions, type ResilienceOptions } from './resilience-policy.ts';
 import { parseTemplate, type TemplatePart } from './template.ts';
 
 /** A value read from an environment variable when the source runs; never logged or stored. */
@@ -98,7 +99,19 @@ export type HttpFormat = (typeof HttpFormat)[keyof typeof HttpFormat];
 
 export type TemplateValue = string | SecretRef;
 
-export interface HttpSourceOptions {
+/**
+ * Recognises an error that arrives as data (HTTP 200 with `{"status":"error"}`, a row of `N/D`):
+ * return why, or undefined for data. A hit fails the call with that reason instead of producing records.
+ */
+export interface ResponseCheck {
+  /** The whole body: the parsed document for JSON, the text otherwise. Bodies over 1 MiB are not checked. */
+  body?: (body: unknown) => string | undefined;
+  /** Every record the source yields (after `records` selection; CSV rows as objects). */
+  record?: (record: unknown) => string | undefined;
+}
+
+/** Besides the request itself: retry, rateLimit, concurrency and breaker (see ResilienceOptions). */
+export interface HttpSourceOptions extends ResilienceOptions {
   /** URL template; `{{name}}` placeholders come from the pipeline's parameters. */
   url: string;
   /** Query parameters appended to the URL; values may be templates or secrets. */
@@ -113,7 +126,8 @@ export interface HttpSourceOptions {
   /** Largest accepted body in bytes. @defaultValue 50 MiB */
   maxBytes?: number;
   csv?: CsvOptions;
-  /** Provider name recorded on runs and rows. @defaultValue the URL's host */
+  check?: ResponseCheck;
+  /** Provider name recorded on runs and rows, and the key of its shared breaker. @defaultValue the URL's host */
   name?: string;
 }
 
@@ -131,6 +145,9 @@ export interface HttpSourceDefinition {
   readonly timeoutMs: number;
   readonly maxBytes: number;
   readonly csv: CsvOptions;
+  readonly check: ResponseCheck;
+  /** As declared; the environment's overrides apply when the source runs. */
+  readonly resilience: ResilienceOptions;
 }
 
 export const httpDefaults = {
@@ -161,9 +178,17 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
   } catch {
     throw new ConfigError(`http(): \`url\` "${options.url}" is not a valid URL`);
   }
+  const name = options.name ?? host;
+  const { retry, rateLimit, concurrency, breaker } = options;
+  const resilience: ResilienceOptions = { retry, rateLimit, concurrency, breaker };
+  assertResilienceOptions(`http() "${name}"`, resilience);
+  for (const [what, check] of Object.entries(options.check ?? {})) {
+    if (typeof check !== 'function')
+      throw new ConfigError(`http(): check.${what} must be a function returning a reason or undefined`);
+  }
   return {
     kind: 'http',
-    name: options.name ?? host,
+    name,
     url: parseTemplate(options.url),
     urlSource: options.url,
     query: parseValues('query parameter', options.query),
@@ -173,6 +198,8 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? httpDefaults.timeoutMs),
     maxBytes: positive('maxBytes', options.maxBytes ?? httpDefaults.maxBytes),
     csv: options.csv ?? {},
+    check: options.check ?? {},
+    resilience,
   };
 }
 
@@ -190,10 +217,105 @@ function selectorOrConfigError(where: string, records: string | undefined): Reco
   }
 }
 
-export type SourceDefinition = FilesSourceDefinition | HttpSourceDefinition;
+export interface StaticSourceOptions {
+  /** Recorded as `static:<name>` on runs and rows, so a last-resort value is never mistaken for a fetched one. */
+  name: string;
+  records: ReadonlyArray<Record<string, unknown>> | Record<string, unknown>;
+  /** The date the values are from (e.g. a benchmark's publication date), 'YYYY-MM-DD' or ISO 8601. */
+  asOf: string;
+}
+
+export interface StaticSourceDefinition {
+  readonly kind: 'static';
+  readonly name: string;
+  readonly records: readonly unknown[];
+  readonly asOf: string;
+}
+
+export const STATIC_PREFIX = 'static:';
+
+/** Fixed records with the date they are from: the last resort of a fallback chain. */
+export function staticValue(options: StaticSourceOptions): StaticSourceDefinition {
+  if (!options || typeof options.name !== 'string' || options.name === '') {
+    throw new ConfigError('staticValue(): `name` is required');
+  }
+  const where = `staticValue("${options.name}")`;
+  if (
+    typeof options.asOf !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}/.test(options.asOf) ||
+    Number.isNaN(Date.parse(options.asOf))
+  ) {
+    throw new ConfigError(`${where}: \`asOf\` must be the date the values are from, e.g. '2025-06-13'`);
+  }
+  const records = Array.isArray(options.records) ? options.records : [options.records];
+  if (records.length === 0 || records.some((record) => typeof record !== 'object' || record === null)) {
+    throw new ConfigError(`${where}: \`records\` must be an object or a non-empty array of objects`);
+  }
+  const name = options.name.startsWith(STATIC_PREFIX) ? options.name : `${STATIC_PREFIX}${options.name}`;
+  return { kind: 'static', name, records, asOf: options.asOf };
+}
+
+/** What a fallback chain tries in order: anything but another chain. */
+export type ProviderDefinition = FilesSourceDefinition | HttpSourceDefinition | StaticSourceDefinition;
+
+export interface FallbackSourceDefinition {
+  readonly kind: 'fallback';
+  readonly name: string;
+  readonly providers: readonly ProviderDefinition[];
+}
+
+/**
+ * Tries providers in order and the first that delivers serves the run; one whose breaker is
+ * open is skipped without a request. Nested chains are flattened; a static value may only come last.
+ */
+export function fallback(
+  ...providers: Array<ProviderDefinition | FallbackSourceDefinition>
+): FallbackSourceDefinition {
+  const flat = providers.flatMap((provider) =>
+    provider?.kind === 'fallback' ? provider.providers : [provider],
+  );
+  if (flat.length < 2)
+    throw new ConfigError('fallback(): give at least two providers, in the order to try them');
+  const names = new Set<string>();
+  for (const [index, provider] of flat.entries()) {
+    if (!provider || !['files', 'http', 'static'].includes(provider.kind)) {
+      throw new ConfigError(
+        `fallback(): provider ${index + 1} is not a files(), http() or staticValue() definition`,
+      );
+    }
+    if (names.has(provider.name)) {
+      throw new ConfigError(
+        `fallback(): two providers are named "${provider.name}"; give each a distinct \`name\` (it keys its breaker)`,
+      );
+    }
+    names.add(provider.name);
+    if (provider.kind === 'static' && index < flat.length - 1) {
+      throw new ConfigError(
+        `fallback(): ${provider.name} must come last (the providers after it would never run)`,
+      );
+    }
+  }
+  return { kind: 'fallback', name: flat.map((provider) => provider.name).join(' > '), providers: flat };
+}
+
+export type SourceDefinition =
+  | FilesSourceDefinition
+  | HttpSourceDefinition
+  | StaticSourceDefinition
+  | FallbackSourceDefinition;
+
+/** The providers a source calls: itself, or each provider of its fallback chain in order. */
+export function sourceProviders(source: SourceDefinition): readonly ProviderDefinition[] {
+  return source.kind === 'fallback' ? source.providers : [source];
+}
 
 /** Template variables a source uses, to check against the pipeline's parameters at load time. */
 export function sourceTemplates(source: SourceDefinition): Array<{ where: string; parts: TemplatePart[] }> {
+  if (source.kind === 'fallback') {
+    return source.providers.flatMap((provider) =>
+      sourceTemplates(provider).map((entry) => ({ ...entry, where: `"${provider.name}" ${entry.where}` })),
+    );
+  }
   if (source.kind !== 'http') return [];
   const templates = [{ where: 'url', parts: source.url }];
   for (const [what, entries] of [

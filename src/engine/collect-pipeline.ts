@@ -4,7 +4,7 @@ import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
 import type { RuleContext } from '../domain/quality-rules.ts';
 import { validateRecord } from '../domain/record-validation.ts';
 import { emptyCounts, errorRate, finalStatus, type RunErrorEntry } from '../domain/run-status.ts';
-import type { RecordOrigin, SourceItem } from '../domain/source-item.ts';
+import type { ProviderAttempt, RecordOrigin, SourceItem } from '../domain/source-item.ts';
 import type { CollectPorts, RejectedRecord, RunReport } from './ports.ts';
 import { QualityTally } from './quality-tally.ts';
 import { WriteLanes } from './write-lanes.ts';
@@ -48,6 +48,7 @@ export async function collectPipeline(
   const tally = new QualityTally();
   const errors: RunErrorEntry[] = [];
   let provider: string | undefined;
+  const providers: ProviderAttempt[] = [];
   let filtered = 0;
   let warned = 0;
   const warnings = new QualityTally(0);
@@ -171,6 +172,8 @@ export async function collectPipeline(
       params: pipeline.params,
       signal,
       logger: logger.child({ stage: 'fetch' }),
+      clock,
+      onProvider: (attempt) => providers.push(attempt),
     })) {
       let origin: RecordOrigin | undefined;
       for (const item of chunk) {
@@ -226,6 +229,7 @@ export async function collectPipeline(
     status,
     dryRun: options.dryRun ?? false,
     provider,
+    ...(providers.length > 0 ? { providers } : {}),
     counts,
     filtered,
     duplicatesInBatch: lanes.totals.duplicatesInBatch,

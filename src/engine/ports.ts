@@ -4,7 +4,7 @@ import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
 import type { EncodedRow } from '../domain/record-validation.ts';
 import type { RunCounts, RunErrorEntry, RunStatus } from '../domain/run-status.ts';
 import type { SourceDefinition } from '../domain/source-definition.ts';
-import type { RecordIssue, RecordOrigin, SourceChunk } from '../domain/source-item.ts';
+import type { ProviderAttempt, RecordIssue, RecordOrigin, SourceChunk } from '../domain/source-item.ts';
 
 export interface Clock {
   now(): Date;
@@ -94,6 +94,10 @@ export interface SourceContext {
   params: Readonly<Record<string, string>>;
   signal: AbortSignal;
   logger: Logger;
+  /** What Retry-After dates and breaker cooldowns are measured against. @defaultValue systemClock */
+  clock?: Clock;
+  /** Told how each provider of a fallback chain fared, for the run report. */
+  onProvider?: (attempt: ProviderAttempt) => void;
 }
 
 export type SourceReader = (source: SourceDefinition, context: SourceContext) => AsyncIterable<SourceChunk>;
@@ -112,6 +116,8 @@ export interface RunReport {
   status: RunStatus;
   dryRun: boolean;
   provider: string | undefined;
+  /** For a fallback chain: each provider tried, in order, and how it fared. */
+  providers?: ProviderAttempt[];
   counts: RunCounts;
   /** Records the transform dropped (returned nothing for). */
   filtered: number;

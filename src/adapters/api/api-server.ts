@@ -16,6 +16,7 @@ import { pipelineRoutes } from './routes/pipelines.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
+import { sourceRoutes } from './routes/sources.ts';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -66,6 +67,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     clock: options.clock ?? systemClock,
   });
   datasetRoutes(app, sluice);
+  sourceRoutes(app, sluice, options.clock ?? systemClock);
   freshnessRoutes(app, sluice, options);
   eventRoutes(app, sluice, { databaseUrl: options.databaseUrl, clock: options.clock ?? systemClock });
   docsRoutes(app);

@@ -1,5 +1,6 @@
 // Prometheus text exposition computed from the database, so every process reports the same totals.
 import type { Queryable } from '../postgres/database.ts';
+import { upstreamMetricLines } from './upstream-metrics.ts';
 
 function label(value: string): string {
   return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
@@ -68,5 +69,6 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     '# TYPE sluice_scheduler_lag_seconds gauge',
     `sluice_scheduler_lag_seconds ${state?.lag ?? 0}`,
   );
+  lines.push(...(await upstreamMetricLines(db)));
   return `${lines.join('\n')}\n`;
 }

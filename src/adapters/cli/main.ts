@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { scheduleCommand, triggerCommand } from './commands/schedule.ts';
 import { serveCommand, workerCommand } from './commands/serve.ts';
+import { sourcesCommand } from './commands/sources.ts';
 import { startCommand } from './commands/start.ts';
 import { statsCommand } from './commands/stats.ts';
 import { statusCommand } from './commands/status.ts';
@@ -27,6 +28,7 @@ export const commands: readonly Command[] = [
   statusCommand,
   freshnessCommand,
   refreshCommand,
+  sourcesCommand,
   startCommand,
   serveCommand,
   workerCommand,

@@ -1,5 +1,6 @@
 // Run and tick events: reading and pruning sluice.events, and the LISTEN connection announcing new ids.
 import pg from 'pg';
+import type { BreakerEvent, BreakerState } from '../../domain/circuit-breaker.ts';
 import type { RunStatus } from '../../domain/run-status.ts';
 import type { Database, Queryable } from './database.ts';
 import { pgliteOf } from './pglite-database.ts';
@@ -29,12 +30,23 @@ export interface TickEventPayload {
   runId: string | null;
 }
 
+/** A breaker's state change, published by breaker-store.ts in the transaction that made it. */
+export interface BreakerEventPayload {
+  provider: string;
+  state: BreakerState;
+  previousState: BreakerState;
+  consecutiveFailures: number;
+  reason: string;
+  /** ISO 8601 in UTC. */
+  at: string;
+}
+
 /** Every stored event type with its payload; the triggers in 0004_events.sql write exactly these. */
 export type EventPayloads = { [S in RunStatus as `run:${S}`]: RunEventPayload } & {
   'tick:fired': TickEventPayload;
   'tick:skipped': TickEventPayload;
   'tick:missed': TickEventPayload;
-};
+} & { [E in BreakerEvent]: BreakerEventPayload };
 export type EventType = keyof EventPayloads;
 
 export type EventRecord = {

@@ -1,14 +1,16 @@
 // The http source: one GET with a whole-call timeout and a size cap, its body streamed into a reader.
 import type { Readable } from 'node:stream';
 import { getGlobalDispatcher, interceptors, request } from 'undici';
+import { parseRetryAfter } from '../../domain/backoff.ts';
 import { ErrorCode, isSluiceError, SourceError } from '../../domain/errors.ts';
 import type { HttpSourceDefinition } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
-import type { SourceContext } from '../../engine/ports.ts';
+import { type SourceContext, systemClock } from '../../engine/ports.ts';
 import { type ByteInput, formatError, looksLikeHtml, peekInput } from './byte-input.ts';
 import { csvRecords } from './csv-records.ts';
 import { type PreparedRequest, prepareRequest } from './http-request.ts';
 import { jsonRecords } from './json-records.ts';
+import { checkBody, checkRecords, errorBodyFailure } from './response-check.ts';
 import { xmlRecords } from './xml-records.ts';
 
 type BodyFormat = 'json' | 'csv' | 'xml';
@@ -189,12 +191,15 @@ export async function* readHttpSource(
     log.debug({ url: shown, status: statusCode, contentType }, 'http response');
     if (statusCode < 200 || statusCode >= 300) {
       const snippet = await bodySnippet(body, prepared.redact);
+      // Only 429 and 503 carry a Retry-After that means "not before then".
+      const retryAfterMs =
+        statusCode === 429 || statusCode === 503
+          ? parseRetryAfter(headerText(headers['retry-after']), (context.clock ?? systemClock).now())
+          : undefined;
       throw new SourceError(
         ErrorCode.upstreamHttp,
         `${shown} answered HTTP ${statusCode}${snippet ? `: ${snippet}` : ''}`,
-        {
-          retryable: isRetryableStatus(statusCode),
-        },
+        { retryable: isRetryableStatus(statusCode), status: statusCode, retryAfterMs },
       );
     }
     const declared = Number(headerText(headers['content-length']));
@@ -212,7 +217,11 @@ export async function* readHttpSource(
       );
     }
     const format = source.format !== 'auto' ? source.format : (byType ?? sniffFormat(peeked.head));
-    yield* recordsOf(format, peeked.input, source, origin, contentType);
+    const fail = errorBodyFailure(shown, prepared.redact);
+    const { body: bodyCheck, record: recordCheck } = source.check;
+    const input = bodyCheck ? await checkBody(peeked.input, format, bodyCheck, fail) : peeked.input;
+    const records = recordsOf(format, input, source, origin, contentType);
+    yield* recordCheck ? checkRecords(records, recordCheck, fail) : records;
   } finally {
     // Also on early return or error: an unread body would hold the connection open.
     if (!body.destroyed) body.destroy();

@@ -1,13 +1,35 @@
 // The engine's SourceReader: dispatches a source definition to the reader for its kind.
-import type { SourceReader } from '../../engine/ports.ts';
+import type { ProviderDefinition } from '../../domain/source-definition.ts';
+import type { SourceChunk } from '../../domain/source-item.ts';
+import type { SourceContext, SourceReader } from '../../engine/ports.ts';
+import { readFallbackSource } from './fallback-source.ts';
 import { readFilesSource } from './files-source.ts';
 import { readHttpSource } from './http-source.ts';
+import { type ResilienceDeps, readResilientHttp } from './resilient-source.ts';
+import { readStaticSource } from './static-source.ts';
 
-export const readSource: SourceReader = (source, context) => {
-  switch (source.kind) {
-    case 'files':
-      return readFilesSource(source, context);
-    case 'http':
-      return readHttpSource(source, context);
-  }
-};
+/**
+ * With `resilience`, every http provider call goes through its policies (breaker, retries,
+ * limits) kept in that store; without, each provider is called once, as declared.
+ */
+export function createSourceReader(resilience?: ResilienceDeps): SourceReader {
+  const readProvider = (provider: ProviderDefinition, context: SourceContext): AsyncIterable<SourceChunk> => {
+    switch (provider.kind) {
+      case 'files':
+        return readFilesSource(provider, context);
+      case 'http':
+        return resilience
+          ? readResilientHttp(provider, context, resilience)
+          : readHttpSource(provider, context);
+      case 'static':
+        return readStaticSource(provider, context);
+    }
+  };
+  return (source, context) =>
+    source.kind === 'fallback'
+      ? readFallbackSource(source, context, readProvider)
+      : readProvider(source, context);
+}
+
+/** Each provider called once, no shared state: for tests and tools outside an opened project. */
+export const readSource: SourceReader = createSourceReader();

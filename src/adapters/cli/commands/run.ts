@@ -30,6 +30,12 @@ export function describeRun(report: RunReport): string {
     lines.push(`  warned ×${issue.count}: ${issue.code}${issue.path ? ` at ${issue.path}` : ''}`);
   }
   for (const error of report.errors) lines.push(`  error [${error.code}]: ${error.message}`);
+  if (report.providers) {
+    const tried = report.providers.map(
+      (p) => `${p.provider} ${p.outcome}${p.asOf ? ` (static values as of ${p.asOf})` : ''}`,
+    );
+    lines.push(`  providers: ${tried.join(', ')}`);
+  }
   lines.push(`  run id ${report.runId}${report.provider ? `, served by ${report.provider}` : ''}`);
   return lines.join('\n');
 }

@@ -1,0 +1,64 @@
+// Prometheus lines for upstream calls: requests by outcome, latency, breaker state, from the shared tables.
+import { BreakerState } from '../../domain/circuit-breaker.ts';
+import { percentile } from '../../domain/upstream-outcome.ts';
+import { listBreakers } from '../postgres/breaker-store.ts';
+import type { Queryable } from '../postgres/database.ts';
+import { listSourceStats } from '../postgres/source-stats-store.ts';
+
+function label(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+}
+
+export async function upstreamMetricLines(db: Queryable): Promise<string[]> {
+  const stats = await listSourceStats(db);
+  const breakers = await listBreakers(db);
+  const lines = [
+    '# HELP sluice_upstream_requests_total Calls to source providers by outcome (short_circuited ones were never sent).',
+    '# TYPE sluice_upstream_requests_total counter',
+  ];
+  for (const stat of stats) {
+    for (const [outcome, count] of Object.entries(stat.requests)) {
+      lines.push(
+        `sluice_upstream_requests_total{provider="${label(stat.provider)}",outcome="${label(outcome)}"} ${count}`,
+      );
+    }
+  }
+  lines.push(
+    '# HELP sluice_upstream_latency_seconds Time to the first records or the failure; quantiles over the latest 200 calls.',
+    '# TYPE sluice_upstream_latency_seconds summary',
+  );
+  for (const stat of stats) {
+    const provider = label(stat.provider);
+    for (const quantile of [0.5, 0.9, 0.99]) {
+      const value = percentile(stat.latenciesMs, quantile * 100);
+      if (value !== null)
+        lines.push(
+          `sluice_upstream_latency_seconds{provider="${provider}",quantile="${quantile}"} ${value / 1000}`,
+        );
+    }
+    lines.push(
+      `sluice_upstream_latency_seconds_sum{provider="${provider}"} ${stat.latencySumMs / 1000}`,
+      `sluice_upstream_latency_seconds_count{provider="${provider}"} ${stat.latencyCount}`,
+    );
+  }
+  lines.push(
+    '# HELP sluice_breaker_state Circuit breaker state per provider: 1 for the current state, 0 for the others.',
+    '# TYPE sluice_breaker_state gauge',
+  );
+  for (const { provider, breaker } of breakers) {
+    for (const state of Object.values(BreakerState)) {
+      lines.push(
+        `sluice_breaker_state{provider="${label(provider)}",state="${state}"} ${breaker.state === state ? 1 : 0}`,
+      );
+    }
+  }
+  lines.push(
+    '# HELP sluice_breaker_consecutive_failures Failures in a row per provider.',
+    '# TYPE sluice_breaker_consecutive_failures gauge',
+    ...breakers.map(
+      ({ provider, breaker }) =>
+        `sluice_breaker_consecutive_failures{provider="${label(provider)}"} ${breaker.consecutiveFailures}`,
+    ),
+  );
+  return lines;
+}
