@@ -30,6 +30,8 @@ export function asFormatError(error: unknown, describe: (message: string) => str
 export interface PeekedInput {
   /** The first bytes of the input: enough to recognise a format, not necessarily a full chunk. */
   head: Buffer;
+  /** True when `head` is the whole input. */
+  complete: boolean;
   /** The whole input again, head included. */
   input: ByteInput;
 }
@@ -46,16 +48,20 @@ function hasContent(parts: readonly Uint8Array[]): boolean {
 }
 
 /**
- * Reads the first bytes to sniff the format, then hands back an input that replays them. It stops
- * as soon as there is something to look at, so a slow body is not waited on before parsing starts.
+ * Reads ahead until `enough(buffered)` or `bytes` are buffered or the input ends, then hands back
+ * an input that replays every byte. Stopping early releases the underlying file or socket.
  */
-export async function peekInput(input: ByteInput, bytes = 1024): Promise<PeekedInput> {
+export async function bufferInput(
+  input: ByteInput,
+  bytes: number,
+  enough: (buffered: readonly Uint8Array[], size: number) => boolean = () => false,
+): Promise<PeekedInput> {
   const iterator = input[Symbol.asyncIterator]();
   const buffered: Uint8Array[] = [];
   let size = 0;
   let done = false;
   try {
-    while (size < bytes && !(size > 0 && hasContent(buffered))) {
+    while (size < bytes && !(size > 0 && enough(buffered, size))) {
       const next = await iterator.next();
       if (next.done) {
         done = true;
@@ -83,7 +89,15 @@ export async function peekInput(input: ByteInput, bytes = 1024): Promise<PeekedI
       if (!done) await iterator.return?.();
     }
   }
-  return { head, input: replay() };
+  return { head, complete: done, input: replay() };
+}
+
+/**
+ * Reads the first bytes to sniff the format, then hands back an input that replays them. It stops
+ * as soon as there is something to look at, so a slow body is not waited on before parsing starts.
+ */
+export function peekInput(input: ByteInput, bytes = 1024): Promise<PeekedInput> {
+  return bufferInput(input, bytes, hasContent);
 }
 
 const HTML_START = /^<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i;

@@ -2,7 +2,7 @@
 import { ErrorCode, errorMessage, SourceError } from '../../domain/errors.ts';
 import type { ResponseCheck } from '../../domain/source-definition.ts';
 import type { SourceChunk } from '../../domain/source-item.ts';
-import type { ByteInput } from './byte-input.ts';
+import { type ByteInput, bufferInput } from './byte-input.ts';
 
 /** Error bodies are small; a body larger than this is data and streams unchecked. */
 export const CHECK_BODY_BYTES = 1024 * 1024;
@@ -46,54 +46,23 @@ export async function checkBody(
   check: NonNullable<ResponseCheck['body']>,
   fail: CheckFailure,
 ): Promise<ByteInput> {
-  const iterator = input[Symbol.asyncIterator]();
-  const buffered: Uint8Array[] = [];
-  let size = 0;
-  let done = false;
-  try {
-    while (size <= CHECK_BODY_BYTES) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        break;
+  // One byte past the limit tells a body that fits from one that does not.
+  const peeked = await bufferInput(input, CHECK_BODY_BYTES + 1);
+  if (peeked.complete) {
+    const text = peeked.head.toString('utf8').replace(/^\uFEFF/, '');
+    let body: unknown = text;
+    if (format === 'json') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Not JSON after all: the reader reports that with its position; nothing to check here.
+        body = undefined;
       }
-      buffered.push(next.value);
-      size += next.value.byteLength;
     }
-    if (done) {
-      const text = Buffer.concat(buffered)
-        .toString('utf8')
-        .replace(/^\uFEFF/, '');
-      let body: unknown = text;
-      if (format === 'json') {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Not JSON after all: the reader reports that with its position; nothing to check here.
-          body = undefined;
-        }
-      }
-      const reason = body === undefined ? undefined : verdict('body', check, body);
-      if (reason !== undefined) throw fail(reason);
-    }
-  } catch (error) {
-    await iterator.return?.();
-    throw error;
+    const reason = body === undefined ? undefined : verdict('body', check, body);
+    if (reason !== undefined) throw fail(reason);
   }
-  async function* replay(): AsyncGenerator<Uint8Array> {
-    try {
-      yield* buffered.splice(0);
-      if (done) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      if (!done) await iterator.return?.();
-    }
-  }
-  return replay();
+  return peeked.input;
 }
 
 /** Passes records through `check.record`; the first hit fails the whole call. */
