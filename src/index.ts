@@ -1,5 +1,12 @@
 // The public API that a project's sluice.config.ts imports.
 export { z } from 'zod';
+export type {
+  AsyncJobOptions,
+  JsonTemplate,
+  PollIntervalOptions,
+  PollStatus,
+} from './domain/async-job-definition.ts';
+export { asyncJob } from './domain/async-job-definition.ts';
 export type { PgType } from './domain/column-type.ts';
 export type { DatasetDefinition, DatasetOptions, WriteMode } from './domain/dataset-definition.ts';
 export { dataset } from './domain/dataset-definition.ts';

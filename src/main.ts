@@ -7,6 +7,7 @@ import { secretRedactor } from './adapters/log/secret-redactor.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
 import { ensureDatasetTables, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter } from './adapters/postgres/dataset-writer.ts';
+import { createExecutionStore } from './adapters/postgres/execution-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
@@ -160,6 +161,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         return writer;
       },
       runs: createRunStore(queryable),
+      executions: createExecutionStore(queryable),
       quarantine: createQuarantineStore(queryable),
       clock: systemClock,
       logger,

@@ -1,4 +1,5 @@
 // What a user declares about where records come from; the readers live in adapters/sources.
+import type { AsyncJobSourceDefinition } from './async-job-definition.ts';
 import { ConfigError } from './errors.ts';
 import { parseSelector, type RecordSelector } from './record-selector.ts';
 import { assertResilienceOptions, type ResilienceOptions } from './resilience-policy.ts';
@@ -256,7 +257,11 @@ export function staticValue(options: StaticSourceOptions): StaticSourceDefinitio
 }
 
 /** What a fallback chain tries in order: anything but another chain. */
-export type ProviderDefinition = FilesSourceDefinition | HttpSourceDefinition | StaticSourceDefinition;
+export type ProviderDefinition =
+  | FilesSourceDefinition
+  | HttpSourceDefinition
+  | StaticSourceDefinition
+  | AsyncJobSourceDefinition;
 
 export interface FallbackSourceDefinition {
   readonly kind: 'fallback';
@@ -302,6 +307,7 @@ export type SourceDefinition =
   | FilesSourceDefinition
   | HttpSourceDefinition
   | StaticSourceDefinition
+  | AsyncJobSourceDefinition
   | FallbackSourceDefinition;
 
 /** The providers a source calls: itself, or each provider of its fallback chain in order. */
@@ -316,6 +322,7 @@ export function sourceTemplates(source: SourceDefinition): Array<{ where: string
       sourceTemplates(provider).map((entry) => ({ ...entry, where: `"${provider.name}" ${entry.where}` })),
     );
   }
+  if (source.kind === 'asyncJob') return [...source.templates];
   if (source.kind !== 'http') return [];
   const templates = [{ where: 'url', parts: source.url }];
   for (const [what, entries] of [

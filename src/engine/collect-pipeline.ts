@@ -5,7 +5,7 @@ import type { RuleContext } from '../domain/quality-rules.ts';
 import { validateRecord } from '../domain/record-validation.ts';
 import { emptyCounts, errorRate, finalStatus, type RunErrorEntry } from '../domain/run-status.ts';
 import type { ProviderAttempt, RecordOrigin, SourceItem } from '../domain/source-item.ts';
-import type { CollectPorts, RejectedRecord, RunReport } from './ports.ts';
+import type { CollectPorts, ExecutionStore, RejectedRecord, RunReport, UpstreamExecution } from './ports.ts';
 import { QualityTally } from './quality-tally.ts';
 import { WriteLanes } from './write-lanes.ts';
 
@@ -35,7 +35,7 @@ export async function collectPipeline(
   pipeline: ResolvedPipeline,
   options: CollectOptions,
 ): Promise<RunReport> {
-  const { clock } = ports;
+  const { clock, executions } = ports;
   const dataset = pipeline.into;
   const runId = options.runId ?? ports.newRunId();
   const signal = options.signal ?? new AbortController().signal;
@@ -174,6 +174,7 @@ export async function collectPipeline(
       logger: logger.child({ stage: 'fetch' }),
       clock,
       onProvider: (attempt) => providers.push(attempt),
+      ...(executions ? { execution: upstreamExecution(executions, runId, options.jobId) } : {}),
     })) {
       let origin: RecordOrigin | undefined;
       for (const item of chunk) {
@@ -255,4 +256,17 @@ export async function collectPipeline(
   await ports.runs.finish(runId, { status, counts, provider, finishedAt, durationMs, errors, report });
   logger.info({ stage: 'finish', status, ...counts, durationMs }, `run ${status}`);
   return report;
+}
+
+function upstreamExecution(
+  store: ExecutionStore,
+  runId: string,
+  jobId: string | undefined,
+): UpstreamExecution {
+  return {
+    runId,
+    jobId,
+    previous: () => store.previous({ runId, jobId }),
+    save: (executionId) => store.save(runId, executionId),
+  };
 }

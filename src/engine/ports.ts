@@ -98,6 +98,23 @@ export interface SourceContext {
   clock?: Clock;
   /** Told how each provider of a fallback chain fared, for the run report. */
   onProvider?: (attempt: ProviderAttempt) => void;
+  /** The upstream execution of this run (asyncJob sources); absent outside a stored run. */
+  execution?: UpstreamExecution;
+}
+
+/** The id an asynchronous upstream gave the work of the current run, kept on the run row. */
+export interface UpstreamExecution {
+  runId: string;
+  jobId?: string;
+  /** The id stored by an earlier attempt of this run or of its queue job, to resume instead of submitting. */
+  previous(): Promise<string | undefined>;
+  save(executionId: string): Promise<void>;
+}
+
+/** Where upstream execution ids are stored: `sluice.runs.upstream_execution_id`. */
+export interface ExecutionStore {
+  previous(run: { runId: string; jobId?: string }): Promise<string | undefined>;
+  save(runId: string, executionId: string): Promise<void>;
 }
 
 export type SourceReader = (source: SourceDefinition, context: SourceContext) => AsyncIterable<SourceChunk>;
@@ -146,6 +163,8 @@ export interface CollectPorts {
   readSource: SourceReader;
   writerFor(dataset: DatasetDefinition): DatasetWriter;
   runs: RunStore;
+  /** Without it, asyncJob sources submit on every attempt. */
+  executions?: ExecutionStore;
   quarantine: QuarantineSink;
   clock: Clock;
   logger: Logger;

@@ -2,9 +2,11 @@
 import type { ProviderDefinition } from '../../domain/source-definition.ts';
 import type { SourceChunk } from '../../domain/source-item.ts';
 import type { SourceContext, SourceReader } from '../../engine/ports.ts';
+import { readAsyncJobSource } from './async-job-source.ts';
 import { readFallbackSource } from './fallback-source.ts';
 import { readFilesSource } from './files-source.ts';
 import { readHttpSource } from './http-source.ts';
+import { createMemoryProviderStore } from './provider-store.ts';
 import { type ResilienceDeps, readResilientHttp } from './resilient-source.ts';
 import { readStaticSource } from './static-source.ts';
 
@@ -13,6 +15,8 @@ import { readStaticSource } from './static-source.ts';
  * limits) kept in that store; without, each provider is called once, as declared.
  */
 export function createSourceReader(resilience?: ResilienceDeps): SourceReader {
+  // Without a shared store, submission limits hold within this reader only.
+  const asyncJobs = { store: resilience?.store ?? createMemoryProviderStore() };
   const readProvider = (provider: ProviderDefinition, context: SourceContext): AsyncIterable<SourceChunk> => {
     switch (provider.kind) {
       case 'files':
@@ -23,6 +27,8 @@ export function createSourceReader(resilience?: ResilienceDeps): SourceReader {
           : readHttpSource(provider, context);
       case 'static':
         return readStaticSource(provider, context);
+      case 'asyncJob':
+        return readAsyncJobSource(provider, context, asyncJobs);
     }
   };
   return (source, context) =>
