@@ -12,6 +12,12 @@ export type { DatasetDefinition, DatasetOptions, WriteMode } from './domain/data
 export { dataset } from './domain/dataset-definition.ts';
 export { ConfigError, SluiceError, SourceError } from './domain/errors.ts';
 export type {
+  KeysDefinition,
+  PartitionsDefinition,
+  TickTarget,
+  TimePartitionDefinition,
+} from './domain/partition-definition.ts';
+export type {
   ConfigOptions,
   PipelineDefinition,
   PipelineOptions,

@@ -18,6 +18,7 @@ import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { ConflictError, NotFoundError } from './domain/errors.ts';
+import { resolvePartitionRun } from './domain/partition-run.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import { applyScheduleEnv, unknownScheduleEnvNames } from './domain/schedule-env.ts';
 import { sourceProviders } from './domain/source-definition.ts';
@@ -51,6 +52,8 @@ export interface RunOptions {
   worker?: string;
   jobId?: string;
   signal?: AbortSignal;
+  /** The partition to collect (`2025-W03|site=annecy`); required for a partitioned pipeline. */
+  partition?: string;
 }
 
 export interface ReplayResult {
@@ -74,7 +77,7 @@ export interface Sluice extends LoadedConfig {
    */
   launch(
     name: string,
-    options?: { trigger?: string; runId?: string },
+    options?: { trigger?: string; runId?: string; partition?: string },
   ): { runId: string; done: Promise<RunReport> };
   /**
    * Re-validates the quarantined records of a run with today's transform, schema and rules, and
@@ -180,7 +183,8 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     tables,
     pipeline: pipelineNamed,
     async run(name, runOptions = {}) {
-      const pipeline = pipelineNamed(name);
+      const resolved = resolvePartitionRun(pipelineNamed(name), runOptions.partition);
+      const pipeline = resolved.pipeline;
       const collect: CollectOptions = {
         trigger: runOptions.trigger ?? 'manual',
         runId: runOptions.runId,
@@ -194,14 +198,26 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         // transaction have one connection.
         writeLanes: db.kind === 'postgres' && !runOptions.dryRun ? 2 : 1,
         ...(runOptions.batchSize ? { batchSize: runOptions.batchSize } : {}),
+        ...(resolved.partition ? { partitionKey: resolved.partition.key } : {}),
       };
-      if (!runOptions.dryRun) return collectPipeline(portsOn(db), pipeline, collect);
+      const problem = resolved.problem;
+      // A partition whose templates cannot render is a failed run, recorded before any request.
+      const portsFor = (queryable: Queryable): CollectPorts =>
+        problem
+          ? {
+              ...portsOn(queryable),
+              readSource: () => {
+                throw problem;
+              },
+            }
+          : portsOn(queryable);
+      if (!runOptions.dryRun) return collectPipeline(portsFor(db), pipeline, collect);
       // A dry run does everything inside one transaction and rolls it back: the counts are what
       // Postgres would have done, and nothing stays written.
       let report: RunReport | undefined;
       await db
         .transaction(async (tx) => {
-          report = await collectPipeline(portsOn(tx), pipeline, collect);
+          report = await collectPipeline(portsFor(tx), pipeline, collect);
           throw new DryRunRollback();
         })
         .catch((error: unknown) => {
@@ -211,16 +227,25 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     },
     launch(name, launchOptions = {}) {
       const pipeline = pipelineNamed(name);
-      const running = active.get(pipeline.name);
+      const partition = launchOptions.partition;
+      // Partitions of one pipeline run side by side; one active run per partition.
+      const slot = partition === undefined ? pipeline.name : `${pipeline.name}|${partition}`;
+      const running = active.get(slot);
       if (running) {
-        throw new ConflictError(`pipeline "${pipeline.name}" already has an active run (${running.runId})`);
+        throw new ConflictError(
+          `pipeline "${pipeline.name}"${partition === undefined ? '' : ` partition ${partition}`} already has an active run (${running.runId})`,
+        );
       }
       const runId = launchOptions.runId ?? randomUUID();
-      const done = sluice.run(pipeline.name, { trigger: launchOptions.trigger ?? 'manual', runId });
+      const done = sluice.run(pipeline.name, {
+        trigger: launchOptions.trigger ?? 'manual',
+        runId,
+        ...(partition === undefined ? {} : { partition }),
+      });
       const entry = { runId, done };
-      active.set(pipeline.name, entry);
+      active.set(slot, entry);
       const forget = () => {
-        if (active.get(pipeline.name) === entry) active.delete(pipeline.name);
+        if (active.get(slot) === entry) active.delete(slot);
       };
       done.then(forget, (error: unknown) => {
         forget();
@@ -233,7 +258,11 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     },
     async replay(runId) {
       const original = await getRun(db, runId);
-      const pipeline = pipelineNamed(original.pipeline);
+      // The transform sees the same partition parameters as in the original run.
+      const pipeline = resolvePartitionRun(
+        pipelineNamed(original.pipeline),
+        original.partitionKey ?? undefined,
+      ).pipeline;
       const pending = await pendingReplay(db, original.id);
       const replayable = pending.filter((record) => record.stage !== 'read');
       const notReplayable = pending.length - replayable.length;
@@ -259,6 +288,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         },
       };
       const report = await collectPipeline(ports, replayPipeline, {
+        ...(original.partitionKey === null ? {} : { partitionKey: original.partitionKey }),
         trigger: `replay:${original.id}`,
         baseDir: loaded.baseDir,
         runId: randomUUID(),

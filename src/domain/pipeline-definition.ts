@@ -3,6 +3,12 @@ import type { z } from 'zod';
 import type { DatasetDefinition, RecordSchema } from './dataset-definition.ts';
 import { ConfigError } from './errors.ts';
 import { assertIdentifier } from './identifier.ts';
+import {
+  type PartitionsDefinition,
+  parsePartitions,
+  type ResolvedPartitioning,
+} from './partition-definition.ts';
+import { assertPartitionTemplateVariables } from './partition-params.ts';
 import { parseSchedule, type ResolvedSchedule, type ScheduleDefinition } from './schedule-definition.ts';
 import { type SourceDefinition, sourceTemplates } from './source-definition.ts';
 import type { RecordOrigin } from './source-item.ts';
@@ -34,6 +40,8 @@ export interface PipelineOptions<S extends RecordSchema> {
   params?: Record<string, string>;
   /** When `sluice serve`/`worker` run it: cron expressions, time zone, misfire policy. */
   schedule?: ScheduleDefinition;
+  /** Time windows, keys or both; each partition is its own run with its own `{{start_date}}`, `{{key}}`, … */
+  partitions?: PartitionsDefinition;
   description?: string;
 }
 
@@ -45,6 +53,7 @@ export interface PipelineDefinition {
   readonly transform: Transform<unknown, unknown> | undefined;
   readonly params: Readonly<Record<string, string>>;
   readonly schedule: ResolvedSchedule | undefined;
+  readonly partitioning: ResolvedPartitioning | undefined;
   readonly description: string | undefined;
 }
 
@@ -63,8 +72,12 @@ export function pipeline<S extends RecordSchema>(
     );
   }
   const params = options.params ?? {};
+  const partitioning =
+    options.partitions === undefined ? undefined : parsePartitions(name, options.partitions);
   for (const { where: field, parts } of sourceTemplates(options.source)) {
-    assertTemplateVariables(`${where}: source ${field}`, parts, Object.keys(params));
+    const at = `${where}: source ${field}`;
+    if (partitioning) assertPartitionTemplateVariables(at, parts, partitioning, Object.keys(params));
+    else assertTemplateVariables(at, parts, Object.keys(params));
   }
   return {
     kind: 'pipeline',
@@ -74,6 +87,7 @@ export function pipeline<S extends RecordSchema>(
     transform: options.transform as Transform<unknown, unknown> | undefined,
     params,
     schedule: options.schedule === undefined ? undefined : parseSchedule(name, options.schedule),
+    partitioning,
     description: options.description,
   };
 }

@@ -25,6 +25,8 @@ export interface CollectOptions {
   attempt?: number;
   worker?: string;
   jobId?: string;
+  /** The partition collected; its parameters are already merged into the pipeline's `params`. */
+  partitionKey?: string;
 }
 
 const REJECT_BATCH = 1000;
@@ -65,6 +67,7 @@ export async function collectPipeline(
     attempt: options.attempt,
     worker: options.worker,
     jobId: options.jobId,
+    partitionKey: options.partitionKey,
   });
   logger.info({ stage: 'start', trigger: options.trigger, dryRun: options.dryRun ?? false }, 'run started');
 
@@ -227,6 +230,7 @@ export async function collectPipeline(
     runId,
     pipeline: pipeline.name,
     dataset: dataset.name,
+    ...(options.partitionKey !== undefined ? { partitionKey: options.partitionKey } : {}),
     status,
     dryRun: options.dryRun ?? false,
     provider,

@@ -60,6 +60,8 @@ export interface NewRun {
   worker?: string;
   /** The queue job that carries it, when it came through the queue. */
   jobId?: string;
+  /** The partition it collects (`2025-W03|site=annecy`), for a partitioned pipeline. */
+  partitionKey?: string;
 }
 
 export interface RunProgress {
@@ -130,6 +132,8 @@ export interface RunReport {
   runId: string;
   pipeline: string;
   dataset: string;
+  /** The partition collected, for a partitioned pipeline. */
+  partitionKey?: string;
   status: RunStatus;
   dryRun: boolean;
   provider: string | undefined;

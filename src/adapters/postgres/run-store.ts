@@ -10,10 +10,12 @@ export function createRunStore(db: Queryable): RunStore {
     async start(run: NewRun) {
       // A queued run already has its row: it becomes running. A direct run gets its row now.
       const { rowCount } = await db.query(
-        `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, attempt, worker, job_id, queued_at, started_at, heartbeat_at)
-         VALUES ($1, $2, $3, 'running', $4, $6, $7, $8, $5, $5, $5)
+        `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, attempt, worker, job_id, partition_key,
+           queued_at, started_at, heartbeat_at)
+         VALUES ($1, $2, $3, 'running', $4, $6, $7, $8, $9, $5, $5, $5)
          ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = excluded.started_at,
-           heartbeat_at = excluded.heartbeat_at, attempt = excluded.attempt, worker = excluded.worker
+           heartbeat_at = excluded.heartbeat_at, attempt = excluded.attempt, worker = excluded.worker,
+           partition_key = coalesce(sluice.runs.partition_key, excluded.partition_key)
          WHERE sluice.runs.status = 'queued'`,
         [
           run.id,
@@ -24,6 +26,7 @@ export function createRunStore(db: Queryable): RunStore {
           run.attempt ?? 1,
           run.worker ?? null,
           run.jobId ?? null,
+          run.partitionKey ?? null,
         ],
       );
       if (rowCount === 0)
@@ -78,22 +81,36 @@ export function createRunStore(db: Queryable): RunStore {
 /** Records a run as queued, before any work: the history shows it from this moment. */
 export async function enqueueRun(
   db: Queryable,
-  run: { id: string; pipeline: string; dataset: string; trigger: string; jobId: string | null },
+  run: {
+    id: string;
+    pipeline: string;
+    dataset: string;
+    trigger: string;
+    jobId: string | null;
+    partitionKey?: string | undefined;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id) VALUES ($1, $2, $3, 'queued', $4, $5)`,
-    [run.id, run.pipeline, run.dataset, run.trigger, run.jobId],
+    `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
+     VALUES ($1, $2, $3, 'queued', $4, $5, $6)`,
+    [run.id, run.pipeline, run.dataset, run.trigger, run.jobId, run.partitionKey ?? null],
   );
 }
 
-/** The run of a pipeline that is queued or running, if any (max one active run per pipeline). */
+/**
+ * The run of a pipeline that is queued or running, if any: max one active run per pipeline, or
+ * per partition when `partitionKey` is given (partitions of one pipeline run side by side).
+ */
 export async function activeRun(
   db: Queryable,
   pipeline: string,
+  partitionKey?: string,
 ): Promise<{ id: string; status: string } | undefined> {
   const { rows } = await db.query<{ id: string; status: string }>(
-    `SELECT id, status FROM sluice.runs WHERE pipeline = $1 AND status IN ('queued', 'running') ORDER BY queued_at DESC LIMIT 1`,
-    [pipeline],
+    `SELECT id, status FROM sluice.runs
+      WHERE pipeline = $1 AND ($2::text IS NULL OR partition_key = $2) AND status IN ('queued', 'running')
+      ORDER BY queued_at DESC LIMIT 1`,
+    [pipeline, partitionKey ?? null],
   );
   return rows[0];
 }
@@ -120,6 +137,8 @@ export interface RunRecord extends RunCounts {
   dataset: string;
   status: RunStatus;
   trigger: string;
+  /** The partition the run collected; null for a pipeline without partitions. */
+  partitionKey: string | null;
   attempt: number;
   queuedAt: string;
   startedAt: string | null;
@@ -140,6 +159,7 @@ interface RunRow {
   dataset: string;
   status: RunStatus;
   trigger: string;
+  partition_key: string | null;
   attempt: number;
   queued_at: Date;
   started_at: Date | null;
@@ -157,7 +177,7 @@ interface RunRow {
   report?: RunReport | null;
 }
 
-const RUN_COLUMNS = `id, pipeline, dataset, status, trigger, attempt, queued_at, started_at, finished_at, duration_ms,
+const RUN_COLUMNS = `id, pipeline, dataset, status, trigger, partition_key, attempt, queued_at, started_at, finished_at, duration_ms,
   fetched, valid, rejected, inserted, updated, unchanged, provider, errors, upstream_execution_id`;
 
 function toRecord(row: RunRow): RunRecord {
@@ -167,6 +187,7 @@ function toRecord(row: RunRow): RunRecord {
     dataset: row.dataset,
     status: row.status,
     trigger: row.trigger,
+    partitionKey: row.partition_key,
     attempt: row.attempt,
     queuedAt: row.queued_at.toISOString(),
     startedAt: row.started_at?.toISOString() ?? null,

@@ -63,23 +63,26 @@ export async function triggerMany(
 }
 
 /**
- * Records the run as queued, unless the pipeline already has an active run. The check and the
- * insert happen under a transaction-scoped advisory lock per pipeline, so two processes
- * triggering at once cannot both pass the check.
+ * Records the run as queued, unless the pipeline (or, with `partitionKey`, that partition)
+ * already has an active run. The check and the insert happen under a transaction-scoped advisory
+ * lock per pipeline or partition, so two processes triggering at once cannot both pass the check.
  */
 export async function recordQueuedRun(
   db: Queryable,
   sluice: Sluice,
   pipeline: string,
   trigger: string,
+  partitionKey?: string,
 ): Promise<string> {
   const definition = sluice.pipeline(pipeline);
+  const slot = partitionKey === undefined ? definition.name : `${definition.name}|${partitionKey}`;
   return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || $1))`, [definition.name]);
-    const active = await activeRun(tx, definition.name);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || $1))`, [slot]);
+    const active = await activeRun(tx, definition.name, partitionKey);
     if (active) {
+      const what = partitionKey === undefined ? '' : ` partition ${partitionKey}`;
       throw new ConflictError(
-        `pipeline "${definition.name}" already has an active run (${active.id}, ${active.status})`,
+        `pipeline "${definition.name}"${what} already has an active run (${active.id}, ${active.status})`,
       );
     }
     const runId = randomUUID();
@@ -89,6 +92,7 @@ export async function recordQueuedRun(
       dataset: definition.into.name,
       trigger,
       jobId: runId,
+      partitionKey,
     });
     return runId;
   });

@@ -10,6 +10,8 @@ export interface RunJobData {
   runId: string;
   pipeline: string;
   trigger: string;
+  /** The partition to collect, for a partitioned pipeline. */
+  partition?: string;
 }
 
 export interface RunJob {

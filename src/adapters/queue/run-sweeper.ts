@@ -21,15 +21,21 @@ export function startRunSweeper(
       pipeline: string;
       trigger: string;
       job_id: string | null;
+      partition_key: string | null;
     }>(
-      `SELECT id, pipeline, trigger, job_id FROM sluice.runs
+      `SELECT id, pipeline, trigger, job_id, partition_key FROM sluice.runs
         WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at LIMIT 100`,
       [options.graceSeconds],
     );
     const resent: string[] = [];
     for (const run of rows) {
       if (await queue.hasJob(run.job_id ?? run.id)) continue;
-      await queue.enqueue({ runId: run.id, pipeline: run.pipeline, trigger: run.trigger });
+      await queue.enqueue({
+        runId: run.id,
+        pipeline: run.pipeline,
+        trigger: run.trigger,
+        ...(run.partition_key === null ? {} : { partition: run.partition_key }),
+      });
       resent.push(run.id);
       logger.warn(
         { runId: run.id, pipeline: run.pipeline },

@@ -16,7 +16,7 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, concurrency:
   let stopping = false;
 
   const handle = async (job: RunJob) => {
-    const { pipeline, trigger } = job.data;
+    const { pipeline, trigger, partition } = job.data;
     let runId = job.data.runId;
     const logger = sluice.logger.child({ jobId: job.id, pipeline, attempt: job.retryCount + 1 });
     if (job.retryCount > 0) {
@@ -33,6 +33,7 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, concurrency:
         dataset: sluice.pipeline(pipeline).into.name,
         trigger,
         jobId: job.id,
+        partitionKey: partition,
       });
       logger.warn({ abandoned, runId }, 'retrying a run whose worker stopped');
     }
@@ -47,6 +48,7 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, concurrency:
         worker,
         jobId: job.id,
         signal: controller.signal,
+        ...(partition === undefined ? {} : { partition }),
       });
       // A run cut short by shutdown fails its job, so pg-boss hands it to another worker at once.
       if (report.status === 'cancelled' && stopping) throw new Error(`run ${runId} interrupted by shutdown`);

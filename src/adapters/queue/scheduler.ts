@@ -1,6 +1,7 @@
 // The scheduler loop: every process evaluates due ticks; a row lock per pipeline and a unique tick
 // key make each tick fire exactly once however many processes run it.
 import { errorMessage, isSluiceError } from '../../domain/errors.ts';
+import { partitionsForTick } from '../../domain/partition-set.ts';
 import type { ResolvedPipeline } from '../../domain/pipeline-definition.ts';
 import { dueTicks, nextTicks } from '../../domain/schedule-ticks.ts';
 import type { Clock } from '../../engine/ports.ts';
@@ -14,7 +15,10 @@ export interface TickOutcome {
   scheduledAt: Date;
   outcome: 'fired' | 'skipped' | 'missed';
   reason: string | null;
+  /** The first queued run; a partitioned pipeline's tick lists all of them in `runs`. */
   runId: string | null;
+  /** Every run a fired tick queued, with its partition (absent for an unpartitioned pipeline). */
+  runs?: Array<{ runId: string; partitionKey?: string }>;
 }
 
 export interface Scheduler {
@@ -78,20 +82,7 @@ async function evaluatePipeline(
       if (await recordTick(tx, tick, now)) outcomes.push(tick);
     }
     for (const at of due.fire) {
-      let tick: TickOutcome;
-      try {
-        const runId = await recordQueuedRun(tx, sluice, pipeline.name, `schedule:${at.toISOString()}`);
-        tick = { pipeline: pipeline.name, scheduledAt: at, outcome: 'fired', reason: null, runId };
-      } catch (error) {
-        if (!isSluiceError(error) || error.code !== 'conflict') throw error;
-        tick = {
-          pipeline: pipeline.name,
-          scheduledAt: at,
-          outcome: 'skipped',
-          reason: error.message,
-          runId: null,
-        };
-      }
+      const tick = await fireTick(tx, sluice, pipeline, at);
       if (await recordTick(tx, tick, now)) outcomes.push(tick);
     }
     await tx.query(
@@ -100,6 +91,54 @@ async function evaluatePipeline(
     );
     return outcomes;
   });
+}
+
+/**
+ * Queues a tick's runs: one for an unpartitioned pipeline, one per partition the tick targets for
+ * a partitioned one. A pipeline or partition that still has an active run is skipped.
+ */
+async function fireTick(
+  tx: Queryable,
+  sluice: Sluice,
+  pipeline: ResolvedPipeline,
+  at: Date,
+): Promise<TickOutcome> {
+  const trigger = `schedule:${at.toISOString()}`;
+  const skipped = (reason: string): TickOutcome => ({
+    pipeline: pipeline.name,
+    scheduledAt: at,
+    outcome: 'skipped',
+    reason,
+    runId: null,
+  });
+  const partitionKeys = pipeline.partitioning
+    ? partitionsForTick(pipeline.partitioning, at).map((partition) => partition.key)
+    : [undefined];
+  if (partitionKeys.length === 0) {
+    return skipped(`no partition: the window this tick targets is outside the pipeline's partitions`);
+  }
+  const runs: Array<{ runId: string; partitionKey?: string }> = [];
+  const conflicts: string[] = [];
+  for (const partitionKey of partitionKeys) {
+    try {
+      const runId = await recordQueuedRun(tx, sluice, pipeline.name, trigger, partitionKey);
+      runs.push(partitionKey === undefined ? { runId } : { runId, partitionKey });
+    } catch (error) {
+      if (!isSluiceError(error) || error.code !== 'conflict') throw error;
+      conflicts.push(error.message);
+    }
+  }
+  const first = runs[0];
+  if (!first) return skipped(conflicts.join('; '));
+  return {
+    pipeline: pipeline.name,
+    scheduledAt: at,
+    outcome: 'fired',
+    // Partitions still running from an earlier tick are named; the others were queued.
+    reason: conflicts.length > 0 ? `${conflicts.length} partitions skipped: ${conflicts.join('; ')}` : null,
+    runId: first.runId,
+    runs,
+  };
 }
 
 export function startScheduler(
@@ -115,12 +154,16 @@ export function startScheduler(
       try {
         const outcomes = await evaluatePipeline(sluice, pipeline, now);
         for (const tick of outcomes) {
-          if (tick.outcome === 'fired' && tick.runId) {
-            await queue.enqueue({
-              runId: tick.runId,
-              pipeline: tick.pipeline,
-              trigger: `schedule:${tick.scheduledAt.toISOString()}`,
-            });
+          if (tick.outcome === 'fired') {
+            const trigger = `schedule:${tick.scheduledAt.toISOString()}`;
+            for (const { runId, partitionKey } of tick.runs ?? []) {
+              await queue.enqueue({
+                runId,
+                pipeline: tick.pipeline,
+                trigger,
+                ...(partitionKey === undefined ? {} : { partition: partitionKey }),
+              });
+            }
           }
           logger.info(
             {
@@ -129,6 +172,7 @@ export function startScheduler(
               outcome: tick.outcome,
               reason: tick.reason,
               runId: tick.runId,
+              runs: tick.runs?.length,
             },
             `tick ${tick.outcome}`,
           );

@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../../domain/errors.ts';
+import { partitionKeyForDate } from '../../../domain/partition-run.ts';
 import type { RunReport } from '../../../engine/ports.ts';
 import type { Command } from '../command.ts';
 import { stringOption } from '../command.ts';
@@ -11,7 +12,8 @@ import { withSluice } from '../open.ts';
 
 export function describeRun(report: RunReport): string {
   const c = report.counts;
-  const head = `${report.dryRun ? '[dry run] ' : ''}${report.pipeline} → ${report.dataset}: ${report.status} in ${duration(report.timings.durationMs)}`;
+  const partition = report.partitionKey === undefined ? '' : ` [${report.partitionKey}]`;
+  const head = `${report.dryRun ? '[dry run] ' : ''}${report.pipeline}${partition} → ${report.dataset}: ${report.status} in ${duration(report.timings.durationMs)}`;
   const lines = [
     head,
     `  fetched ${c.fetched}, valid ${c.valid}, rejected ${c.rejected} (error rate ${percent(report.quality.errorRate)})` +
@@ -52,8 +54,17 @@ export const runCommand: Command = {
   name: 'run',
   summary:
     'Run a pipeline once now: fetch, transform, validate and write. Exit 0 succeeded, 1 failed, 3 partial (some records rejected).',
-  usage: 'run <pipeline> | --all [--dry-run] [--report file.json]',
+  usage: 'run <pipeline> [--partition <key>] [--date YYYY-MM-DD] | --all [--dry-run] [--report file.json]',
   options: {
+    partition: {
+      type: 'string',
+      description:
+        'the partition of a partitioned pipeline (2025-W03|site=annecy); with --date, only its keys (site=annecy)',
+    },
+    date: {
+      type: 'string',
+      description: 'run the time partition containing this local date (YYYY-MM-DD)',
+    },
     all: { type: 'boolean', description: 'run every pipeline of the config, one after the other' },
     'dry-run': {
       type: 'boolean',
@@ -71,11 +82,27 @@ export const runCommand: Command = {
     if (all && name) throw new UsageError('pass either a pipeline name or --all, not both');
     const reportPath = stringOption(args, 'report');
     const dryRun = args.values['dry-run'] === true;
+    const partitionOption = stringOption(args, 'partition');
+    const date = stringOption(args, 'date');
+    if (all && (partitionOption !== undefined || date !== undefined)) {
+      throw new UsageError('--partition and --date run one pipeline; name it instead of --all');
+    }
     const reports = await withSluice(args, io, async (sluice) => {
       const names = all ? [...sluice.config.pipelines.keys()] : [sluice.pipeline(name as string).name];
       const done: RunReport[] = [];
       for (const pipeline of names) {
-        const report = await sluice.run(pipeline, { dryRun });
+        const partitioning = sluice.pipeline(pipeline).partitioning;
+        const partition =
+          date !== undefined && partitioning
+            ? partitionKeyForDate(partitioning, date, partitionOption)
+            : partitionOption;
+        if (date !== undefined && !partitioning) {
+          throw new UsageError(`pipeline "${pipeline}" has no partitions; --date does not apply`);
+        }
+        const report = await sluice.run(pipeline, {
+          dryRun,
+          ...(partition === undefined ? {} : { partition }),
+        });
         done.push(report);
         if (!args.json) io.stdout(`${describeRun(report)}\n`);
       }
