@@ -23,7 +23,7 @@ const ANY_ATTRIBUTE = '*';
 
 /**
  * Every parameter a pipeline with this partitioning can use. For a stored key set the
- * attributes are listed as `site.*`: any name is accepted at load time.
+ * attributes are listed as `site.*`: every name is accepted at load time.
  */
 export function knownPartitionParams(partitioning: ResolvedPartitioning): string[] {
   const known: string[] = [];
