@@ -130,7 +130,7 @@ try {
   await triggerMany(
     sluice,
     queue,
-    Array.from({ length: RUNS }, (_, i) => `p_${i}`),
+    Array.from({ length: RUNS }, (_, i) => ({ pipeline: `p_${i}` })),
     'bench',
   );
   const enqueueSeconds = (Date.now() - sluiceStart) / 1000;

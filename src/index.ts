@@ -11,6 +11,7 @@ export type { PgType } from './domain/column-type.ts';
 export type { DatasetDefinition, DatasetOptions, WriteMode } from './domain/dataset-definition.ts';
 export { dataset } from './domain/dataset-definition.ts';
 export { ConfigError, SluiceError, SourceError } from './domain/errors.ts';
+export type { KeySetDefinition } from './domain/key-set.ts';
 export type {
   KeysDefinition,
   PartitionsDefinition,

@@ -8,6 +8,7 @@ import type { Database, Queryable } from './adapters/postgres/database.ts';
 import { ensureDatasetTables, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
+import { loadKeySets } from './adapters/postgres/key-set-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
@@ -18,7 +19,9 @@ import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { ConflictError, NotFoundError } from './domain/errors.ts';
+import { keySetNamesOf } from './domain/key-set.ts';
 import { resolvePartitionRun } from './domain/partition-run.ts';
+import type { KeySets } from './domain/partition-set.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import { applyScheduleEnv, unknownScheduleEnvNames } from './domain/schedule-env.ts';
 import { sourceProviders } from './domain/source-definition.ts';
@@ -70,6 +73,11 @@ export interface Sluice extends LoadedConfig {
   migrations: string[];
   tables: TableSetup[];
   pipeline(name: string): ResolvedPipeline;
+  /**
+   * The stored key sets the pipeline's key dimensions read (an empty map when none). Pass `on`
+   * inside a transaction: PGlite has one connection.
+   */
+  keySets(pipeline: ResolvedPipeline, on?: Queryable): Promise<KeySets>;
   run(name: string, options?: RunOptions): Promise<RunReport>;
   /**
    * Starts a run in the background and returns its id at once; at most one active run per
@@ -182,8 +190,14 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     migrations,
     tables,
     pipeline: pipelineNamed,
+    keySets: (pipeline, on = db) => loadKeySets(on, keySetNamesOf(pipeline.partitioning)),
     async run(name, runOptions = {}) {
-      const resolved = resolvePartitionRun(pipelineNamed(name), runOptions.partition);
+      const definition = pipelineNamed(name);
+      const resolved = resolvePartitionRun(
+        definition,
+        runOptions.partition,
+        await sluice.keySets(definition),
+      );
       const pipeline = resolved.pipeline;
       const collect: CollectOptions = {
         trigger: runOptions.trigger ?? 'manual',
@@ -259,9 +273,11 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     async replay(runId) {
       const original = await getRun(db, runId);
       // The transform sees the same partition parameters as in the original run.
+      const definition = pipelineNamed(original.pipeline);
       const pipeline = resolvePartitionRun(
-        pipelineNamed(original.pipeline),
+        definition,
         original.partitionKey ?? undefined,
+        await sluice.keySets(definition),
       ).pipeline;
       const pending = await pendingReplay(db, original.id);
       const replayable = pending.filter((record) => record.stage !== 'read');

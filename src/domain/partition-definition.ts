@@ -123,6 +123,16 @@ const ATTRIBUTE_NAME = /^[A-Za-z_]\w*$/;
 // `|`, `=` and `,` delimit partition keys and `--keys` filters.
 const KEY_VALUE = /^[^\s|=,]+$/;
 
+/** Whether `key` can be a key of a key dimension (static or stored): it must fit in a partition key. */
+export function isKeyValue(key: string): boolean {
+  return KEY_VALUE.test(key);
+}
+
+/** Whether `name` can name a key attribute (`{{site.romma_id}}`). */
+export function isAttributeName(name: string): boolean {
+  return ATTRIBUTE_NAME.test(name);
+}
+
 /**
  * Validates a pipeline's `partitions` declaration and applies the defaults.
  * Throws a ConfigError naming the pipeline and the field.
@@ -176,7 +186,11 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** A boundary as an instant; a bare end date means "through that day", so it becomes the next midnight. */
-function parseBoundary(where: string, value: unknown, timezone: string, role: 'start' | 'end'): Date {
+/**
+ * Reads a range boundary in a zone: a date (local midnight; as an `end`, the next midnight, so the
+ * day is included), a local time, or an instant. Throws a ConfigError naming `where`.
+ */
+export function parseBoundary(where: string, value: unknown, timezone: string, role: 'start' | 'end'): Date {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new ConfigError(`${where} is an invalid Date`);
     return new Date(value.getTime());

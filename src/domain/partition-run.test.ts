@@ -23,7 +23,7 @@ function resolved(url: string): ResolvedPipeline {
       keys: { name: 'site', keySet: 'sites' },
     },
   });
-  const found = defineConfig({ pipelines: [defined] }).pipelines.get('obs');
+  const found = defineConfig({ pipelines: [defined], keySets: { sites: {} } }).pipelines.get('obs');
   assert.ok(found);
   return found;
 }

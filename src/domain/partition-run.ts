@@ -90,3 +90,18 @@ export function partitionKeyForDate(partitioning: ResolvedPartitioning, date: st
   }
   return keys ? `${window.key}|${keys}` : window.key;
 }
+
+/**
+ * The partition key a `--partition` / `--date` pair (or the API's `partition` / `date`) names for
+ * a pipeline: the date picks the time window, the partition gives the keys (or the whole key).
+ */
+export function partitionFromOptions(
+  pipeline: ResolvedPipeline,
+  options: { partition?: string | undefined; date?: string | undefined },
+): string | undefined {
+  if (options.date === undefined) return options.partition;
+  if (!pipeline.partitioning) {
+    throw new UsageError(`pipeline "${pipeline.name}" has no partitions; --date does not apply`);
+  }
+  return partitionKeyForDate(pipeline.partitioning, options.date, options.partition);
+}

@@ -48,8 +48,16 @@ export function formatPartitionKey(
 export function keyEntriesOf(dimension: KeyDimension, keySets: KeySets = NO_KEY_SETS): readonly KeyEntry[] {
   if (dimension.source === KeySource.static) return dimension.entries;
   const entries = keySets.get(dimension.keySet);
+  // The caller loads every key set the partitioning reads, so a missing one is a wiring mistake.
   if (!entries) {
-    throw new NotFoundError(`key set "${dimension.keySet}" (dimension "${dimension.name}") is not stored`);
+    throw new NotFoundError(`key set "${dimension.keySet}" (dimension "${dimension.name}") was not loaded`);
+  }
+  // Zero keys would make zero partitions, and every run or tick would silently do nothing.
+  if (entries.length === 0) {
+    const name = dimension.keySet;
+    throw new UsageError(
+      `key set "${name}" is empty: load it with \`sluice seed ${name}\` or \`sluice keys ${name} add <key> [attribute=value …]\``,
+    );
   }
   return entries;
 }

@@ -4,6 +4,12 @@ import type { DatasetDefinition, RecordSchema } from './dataset-definition.ts';
 import { ConfigError } from './errors.ts';
 import { assertIdentifier } from './identifier.ts';
 import {
+  assertKeySetsDeclared,
+  type KeySetDefinition,
+  parseKeySetDeclarations,
+  type ResolvedKeySet,
+} from './key-set.ts';
+import {
   type PartitionsDefinition,
   parsePartitions,
   type ResolvedPartitioning,
@@ -95,6 +101,8 @@ export function pipeline<S extends RecordSchema>(
 export interface ConfigOptions {
   datasets?: DatasetDefinition[];
   pipelines?: PipelineDefinition[];
+  /** Stored key sets that key dimensions read (`keySet: 'sites'`), by name, with their seed files. */
+  keySets?: Record<string, KeySetDefinition>;
 }
 
 export interface ResolvedPipeline extends Omit<PipelineDefinition, 'into'> {
@@ -105,6 +113,7 @@ export interface SluiceConfig {
   readonly kind: 'config';
   readonly datasets: ReadonlyMap<string, DatasetDefinition>;
   readonly pipelines: ReadonlyMap<string, ResolvedPipeline>;
+  readonly keySets: ReadonlyMap<string, ResolvedKeySet>;
 }
 
 /** Checks names and references across the whole config; every problem names what and where. */
@@ -123,6 +132,7 @@ export function defineConfig(options: ConfigOptions): SluiceConfig {
   for (const [index, definition] of (options.datasets ?? []).entries())
     addDataset(definition, `datasets[${index}]`);
 
+  const keySets = parseKeySetDeclarations(options.keySets);
   const pipelines = new Map<string, ResolvedPipeline>();
   for (const [index, definition] of (options.pipelines ?? []).entries()) {
     if (definition?.kind !== 'pipeline') {
@@ -150,7 +160,8 @@ export function defineConfig(options: ConfigOptions): SluiceConfig {
     } else {
       throw new ConfigError(`${where}: into must be a dataset(...) or the name of one`);
     }
+    assertKeySetsDeclared(definition.name, definition.partitioning, keySets);
     pipelines.set(definition.name, { ...definition, into });
   }
-  return { kind: 'config', datasets, pipelines };
+  return { kind: 'config', datasets, pipelines, keySets };
 }

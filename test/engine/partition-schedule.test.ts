@@ -127,7 +127,7 @@ for (const backend of await testBackends()) {
     });
 
     it('workers run each queued run with its partition', async () => {
-      const workers = await startWorkers(sluice, queue, 2);
+      const workers = await startWorkers(sluice, queue, { runs: 2, backfill: 0 });
       try {
         for (const row of await runsOf('daily_sites')) {
           const run = await waitForRun(sluice.db, row.id, 20_000);

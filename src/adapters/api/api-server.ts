@@ -7,11 +7,13 @@ import type { Sluice } from '../../main.ts';
 import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
+import { type BackfillWake, backfillRoutes } from './routes/backfills.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { freshnessRoutes } from './routes/freshness.ts';
 import { healthRoutes } from './routes/health.ts';
+import { keySetRoutes } from './routes/key-sets.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -34,6 +36,8 @@ export interface ApiOptions {
   clock?: Clock;
   /** PostgreSQL URL for the event listener's own LISTEN connection; without it events are polled. */
   databaseUrl?: string;
+  /** Wakes the backfill pump of this process after a backfill changes. @defaultValue none: workers notice within their interval */
+  wakeBackfills?: BackfillWake;
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -66,8 +70,10 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     enabled: options.schedulerEnabled ?? false,
     clock: options.clock ?? systemClock,
   });
+  backfillRoutes(app, sluice, options.wakeBackfills);
   datasetRoutes(app, sluice);
   sourceRoutes(app, sluice, options.clock ?? systemClock);
+  keySetRoutes(app, sluice);
   freshnessRoutes(app, sluice, options);
   eventRoutes(app, sluice, { databaseUrl: options.databaseUrl, clock: options.clock ?? systemClock });
   docsRoutes(app);

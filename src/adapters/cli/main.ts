@@ -2,13 +2,16 @@
 import { errorCode, errorMessage, UsageError } from '../../domain/errors.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import { type Command, type CommandIo, helpText, parseCommandArgs } from './command.ts';
+import { backfillCommand } from './commands/backfill.ts';
 import { freshnessCommand, refreshCommand } from './commands/freshness.ts';
 import { initCommand } from './commands/init.ts';
+import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { quarantineCommand } from './commands/quarantine.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { scheduleCommand, triggerCommand } from './commands/schedule.ts';
+import { seedCommand } from './commands/seed.ts';
 import { serveCommand, workerCommand } from './commands/serve.ts';
 import { sourcesCommand } from './commands/sources.ts';
 import { startCommand } from './commands/start.ts';
@@ -29,10 +32,13 @@ export const commands: readonly Command[] = [
   freshnessCommand,
   refreshCommand,
   sourcesCommand,
+  keysCommand,
+  seedCommand,
   startCommand,
   serveCommand,
   workerCommand,
   triggerCommand,
+  backfillCommand,
   scheduleCommand,
   tokensCommand,
 ];

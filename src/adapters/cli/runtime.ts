@@ -1,9 +1,11 @@
 // What `serve` and `worker` run besides the API: the queue, workers, the scheduler, a database
 // watchdog, and the order in which they stop.
+import { backfillDefaults } from '../../domain/backfill.ts';
 import { UsageError } from '../../domain/errors.ts';
 import { schedulerEnabled } from '../../domain/schedule-env.ts';
 import type { Sluice } from '../../main.ts';
 import { clockFromEnv } from '../clock.ts';
+import { type BackfillPump, type BackfillPumpSettings, startBackfillPump } from '../queue/backfill-pump.ts';
 import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { startRunQueue } from '../queue/run-queue.ts';
@@ -14,6 +16,9 @@ import { type Scheduler, startScheduler } from '../queue/scheduler.ts';
 export interface RuntimeSettings {
   /** Runs executed at once by this process. SLUICE_WORKER_CONCURRENCY, default 2. */
   concurrency: number;
+  /** Backfill partitions executed at once by this process, besides. SLUICE_BACKFILL_WORKERS, default 10. */
+  backfillWorkers: number;
+  backfill: BackfillPumpSettings;
   scheduler: boolean;
   /** SLUICE_SCHEDULER_INTERVAL_MS, default 1000. */
   schedulerIntervalMs: number;
@@ -35,6 +40,8 @@ function numberFromEnv(name: string, fallback: number, min: number): number {
 export function runtimeSettings(options: { scheduler: boolean }): RuntimeSettings {
   return {
     concurrency: numberFromEnv('SLUICE_WORKER_CONCURRENCY', 2, 1),
+    backfillWorkers: numberFromEnv('SLUICE_BACKFILL_WORKERS', backfillDefaults.concurrency, 0),
+    backfill: backfillPumpSettings(),
     scheduler: options.scheduler && schedulerEnabled(process.env),
     schedulerIntervalMs: numberFromEnv('SLUICE_SCHEDULER_INTERVAL_MS', 1000, 50),
     graceSeconds: numberFromEnv('SLUICE_SHUTDOWN_GRACE_S', 30, 0),
@@ -42,8 +49,17 @@ export function runtimeSettings(options: { scheduler: boolean }): RuntimeSetting
   };
 }
 
+export function backfillPumpSettings(): BackfillPumpSettings {
+  return {
+    intervalMs: numberFromEnv('SLUICE_BACKFILL_INTERVAL_MS', 1000, 50),
+    maxActive: numberFromEnv('SLUICE_MAX_ACTIVE_BACKFILLS', backfillDefaults.maxActive, 1),
+    repairAfterSeconds: 60,
+  };
+}
+
 export interface Runtime {
   dispatcher: RunDispatcher;
+  backfills: BackfillPump;
   scheduler: Scheduler | undefined;
   /** Resolves with an exit code when the database has been unreachable for too long. */
   fatal: Promise<number>;
@@ -57,7 +73,12 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const freshnessSettings = freshnessMonitorSettings();
   const queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
-  const workers = await startWorkers(sluice, queue, settings.concurrency);
+  const backfills = startBackfillPump(sluice, queue, settings.backfill);
+  const workers = await startWorkers(sluice, queue, {
+    runs: settings.concurrency,
+    backfill: settings.backfillWorkers,
+    afterBackfillPartition: backfills.pump,
+  });
   const clock = clockFromEnv();
   const scheduler = settings.scheduler
     ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
@@ -93,11 +114,13 @@ export async function startRuntime(
 
   return {
     dispatcher: queueDispatcher(sluice, queue),
+    backfills,
     scheduler,
     fatal,
     async stop() {
       clearInterval(watchdog);
       sweeper.stop();
+      backfills.stop();
       await scheduler?.stop();
       await freshness.stop();
       await workers.stop(settings.graceSeconds * 1000);

@@ -68,5 +68,17 @@ export async function loadConfig(configPath: string | undefined, cwd = process.c
     if (isSluiceError(error)) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
     throw error;
   }
-  return { config, path, baseDir: dirname(path) };
+  const baseDir = dirname(path);
+  return { config: withSeedPaths(config, baseDir), path, baseDir };
+}
+
+/** Seed files are declared relative to the config; from here on they are absolute paths. */
+function withSeedPaths(config: SluiceConfig, baseDir: string): SluiceConfig {
+  const keySets = new Map(
+    [...config.keySets].map(([name, keySet]) => [
+      name,
+      { ...keySet, seed: keySet.seed === undefined ? undefined : resolve(baseDir, keySet.seed) },
+    ]),
+  );
+  return { ...config, keySets };
 }

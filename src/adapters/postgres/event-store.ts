@@ -1,5 +1,6 @@
 // Run and tick events: reading and pruning sluice.events, and the LISTEN connection announcing new ids.
 import pg from 'pg';
+import type { BackfillStatus, PartitionState } from '../../domain/backfill.ts';
 import type { BreakerEvent, BreakerState } from '../../domain/circuit-breaker.ts';
 import type { RunStatus } from '../../domain/run-status.ts';
 import type { Database, Queryable } from './database.ts';
@@ -41,12 +42,38 @@ export interface BreakerEventPayload {
   at: string;
 }
 
+/** A backfill was created or changed status (backfill_status_event in 0009). */
+export interface BackfillEventPayload {
+  id: string;
+  pipeline: string;
+  status: BackfillStatus;
+  total: number;
+}
+
+/** Partitions of a backfill changed state (backfill_progress_event in 0009): counts after the change. */
+export interface BackfillProgressPayload {
+  id: string;
+  pipeline: string;
+  status: BackfillStatus;
+  counts: Partial<Record<PartitionState, number>>;
+  /** The partitions that changed, in plan order (at most 100). */
+  partitions: Array<{
+    partition: string;
+    status: PartitionState;
+    attempts: number;
+    runId: string | null;
+    error: string | null;
+  }>;
+}
+
 /** Every stored event type with its payload; the triggers in 0004_events.sql write exactly these. */
 export type EventPayloads = { [S in RunStatus as `run:${S}`]: RunEventPayload } & {
   'tick:fired': TickEventPayload;
   'tick:skipped': TickEventPayload;
   'tick:missed': TickEventPayload;
-} & { [E in BreakerEvent]: BreakerEventPayload };
+} & { [E in BreakerEvent]: BreakerEventPayload } & {
+  [S in BackfillStatus as `backfill:${S}`]: BackfillEventPayload;
+} & { 'backfill:progress': BackfillProgressPayload };
 export type EventType = keyof EventPayloads;
 
 export type EventRecord = {

@@ -1,64 +1,140 @@
-// Starting runs: queued through pg-boss (serve/worker) or in this process, one active run per pipeline.
+// Starting runs: queued through pg-boss (serve/worker) or in this process, one active run per
+// pipeline or partition.
 import { randomUUID } from 'node:crypto';
 import { ConflictError, errorMessage } from '../../domain/errors.ts';
+import { resolvePartitionRun } from '../../domain/partition-run.ts';
+import { deterministicRunId } from '../../domain/partition-set.ts';
+import type { ResolvedPipeline } from '../../domain/pipeline-definition.ts';
 import { terminalStatuses } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
+import { nextPartitionAttempts } from '../postgres/backfill-store.ts';
 import type { Queryable } from '../postgres/database.ts';
 import { abandonRuns, activeRun, enqueueRun, getRun, type RunDetail } from '../postgres/run-store.ts';
 import type { RunQueue } from './run-queue.ts';
 
 export interface RunDispatcher {
-  /** Starts or queues a run now and returns its id; a ConflictError when one is already active. */
-  trigger(pipeline: string, trigger: string): Promise<string>;
+  /**
+   * Starts or queues a run now and returns its id; a ConflictError when one is already active for
+   * the pipeline (or the partition), a UsageError when the partition does not fit the pipeline.
+   */
+  trigger(pipeline: string, trigger: string, partition?: string): Promise<string>;
+}
+
+export interface TriggerTarget {
+  pipeline: string;
+  /** Required for a partitioned pipeline. */
+  partition?: string;
 }
 
 export interface BulkTrigger {
-  queued: Array<{ pipeline: string; runId: string }>;
-  /** Pipelines left out because they already had an active run. */
-  skipped: Array<{ pipeline: string; activeRunId: string }>;
+  queued: Array<{ pipeline: string; partition?: string; runId: string }>;
+  /** Targets left out because they already had an active run. */
+  skipped: Array<{ pipeline: string; partition?: string; activeRunId: string }>;
+}
+
+const slotOf = (pipeline: string, partition: string | undefined) =>
+  partition === undefined ? pipeline : `${pipeline}|${partition}`;
+
+/**
+ * The id of a new run: random for an unpartitioned pipeline, and for a partition a UUID v5 of
+ * (pipeline, partition, attempt), so the same attempt enqueued twice is the same job.
+ */
+async function newRunIds(
+  tx: Queryable,
+  targets: ReadonlyArray<{ pipeline: string; partition: string | undefined }>,
+): Promise<string[]> {
+  const partitioned = targets.filter((target) => target.partition !== undefined);
+  const attempts = new Map<string, number>();
+  for (const pipeline of new Set(partitioned.map((target) => target.pipeline))) {
+    const keys = partitioned.filter((t) => t.pipeline === pipeline).map((t) => t.partition ?? '');
+    for (const [key, attempt] of await nextPartitionAttempts(tx, pipeline, keys)) {
+      attempts.set(slotOf(pipeline, key), attempt);
+    }
+  }
+  return targets.map(({ pipeline, partition }) =>
+    partition === undefined
+      ? randomUUID()
+      : deterministicRunId(pipeline, partition, attempts.get(slotOf(pipeline, partition)) ?? 1),
+  );
+}
+
+/** Checks that the partition fits the pipeline (and its stored keys); returns its canonical key. */
+async function checkedPartition(
+  sluice: Sluice,
+  tx: Queryable,
+  pipeline: ResolvedPipeline,
+  partition: string | undefined,
+): Promise<string | undefined> {
+  const keySets = pipeline.partitioning ? await sluice.keySets(pipeline, tx) : undefined;
+  return resolvePartitionRun(pipeline, partition, keySets).partition?.key;
 }
 
 /**
- * Queues one run for each of many pipelines in one transaction and one pg-boss insert. Locks are
- * taken in name order, so concurrent bulk triggers cannot deadlock.
+ * Queues one run for each of many targets in one transaction and one pg-boss insert. Locks are
+ * taken in slot order, so concurrent bulk triggers cannot deadlock.
  */
 export async function triggerMany(
   sluice: Sluice,
   queue: RunQueue,
-  pipelines: readonly string[],
+  targets: readonly TriggerTarget[],
   trigger: string,
 ): Promise<BulkTrigger> {
-  const definitions = [...new Set(pipelines)].sort().map((name) => sluice.pipeline(name));
-  const names = definitions.map((definition) => definition.name);
   const result = await sluice.db.transaction(async (tx) => {
+    const wanted = new Map<string, { pipeline: ResolvedPipeline; partition: string | undefined }>();
+    for (const target of targets) {
+      const pipeline = sluice.pipeline(target.pipeline);
+      const partition = await checkedPartition(sluice, tx, pipeline, target.partition);
+      wanted.set(slotOf(pipeline.name, partition), { pipeline, partition });
+    }
+    const slots = [...wanted.keys()].sort();
     await tx.query(
-      `SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || p)) FROM unnest($1::text[]) AS p ORDER BY p`,
-      [names],
+      `SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || s)) FROM unnest($1::text[]) AS s ORDER BY s`,
+      [slots],
     );
-    const { rows: active } = await tx.query<{ pipeline: string; id: string }>(
-      `SELECT DISTINCT ON (pipeline) pipeline, id FROM sluice.runs
-        WHERE pipeline = ANY($1::text[]) AND status IN ('queued', 'running') ORDER BY pipeline, queued_at DESC`,
-      [names],
+    const list = slots.map(
+      (slot) => wanted.get(slot) as { pipeline: ResolvedPipeline; partition: string | undefined },
     );
-    const busy = new Map(active.map((row) => [row.pipeline, row.id]));
-    const queued = definitions
-      .filter((definition) => !busy.has(definition.name))
-      .map((definition) => ({
-        pipeline: definition.name,
-        dataset: definition.into.name,
-        runId: randomUUID(),
-      }));
+    // An unpartitioned pipeline has one active run at most; a partition has one of its own.
+    const { rows: active } = await tx.query<{ pipeline: string; partition_key: string | null; id: string }>(
+      `SELECT DISTINCT ON (r.pipeline, r.partition_key) r.pipeline, r.partition_key, r.id FROM sluice.runs r
+         JOIN unnest($1::text[], $2::text[]) AS t(pipeline, partition_key)
+           ON r.pipeline = t.pipeline AND r.partition_key IS NOT DISTINCT FROM t.partition_key
+        WHERE r.status IN ('queued', 'running') ORDER BY r.pipeline, r.partition_key, r.queued_at DESC`,
+      [list.map((t) => t.pipeline.name), list.map((t) => t.partition ?? null)],
+    );
+    const busy = new Map(active.map((row) => [slotOf(row.pipeline, row.partition_key ?? undefined), row.id]));
+    const free = list
+      .filter((t) => !busy.has(slotOf(t.pipeline.name, t.partition)))
+      .map((t) => ({ pipeline: t.pipeline.name, dataset: t.pipeline.into.name, partition: t.partition }));
+    const ids = await newRunIds(tx, free);
+    const queued = free.map((t, index) => ({ ...t, runId: ids[index] ?? randomUUID() }));
     await tx.query(
-      `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id)
-       SELECT id, pipeline, dataset, 'queued', $4, id FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, pipeline, dataset)`,
-      [queued.map((q) => q.runId), queued.map((q) => q.pipeline), queued.map((q) => q.dataset), trigger],
+      `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
+       SELECT id, pipeline, dataset, 'queued', $5, id, partition_key
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, pipeline, dataset, partition_key)`,
+      [
+        queued.map((q) => q.runId),
+        queued.map((q) => q.pipeline),
+        queued.map((q) => q.dataset),
+        queued.map((q) => q.partition ?? null),
+        trigger,
+      ],
     );
+    const withPartition = <T extends object>(value: T, partition: string | undefined) =>
+      partition === undefined ? value : { ...value, partition };
     return {
-      queued: queued.map(({ pipeline, runId }) => ({ pipeline, runId })),
-      skipped: [...busy].map(([pipeline, activeRunId]) => ({ pipeline, activeRunId })),
+      queued: queued.map((q) => withPartition({ pipeline: q.pipeline, runId: q.runId }, q.partition)),
+      skipped: list
+        .filter((t) => busy.has(slotOf(t.pipeline.name, t.partition)))
+        .map((t) =>
+          withPartition(
+            { pipeline: t.pipeline.name, activeRunId: busy.get(slotOf(t.pipeline.name, t.partition)) ?? '' },
+            t.partition,
+          ),
+        ),
     };
   });
-  await queue.enqueueMany(result.queued.map(({ pipeline, runId }) => ({ runId, pipeline, trigger })));
+  await queue.enqueueMany(result.queued.map((q) => ({ ...q, trigger })));
   return result;
 }
 
@@ -66,6 +142,7 @@ export async function triggerMany(
  * Records the run as queued, unless the pipeline (or, with `partitionKey`, that partition)
  * already has an active run. The check and the insert happen under a transaction-scoped advisory
  * lock per pipeline or partition, so two processes triggering at once cannot both pass the check.
+ * A partition must fit the pipeline; its run id is deterministic per (pipeline, partition, attempt).
  */
 export async function recordQueuedRun(
   db: Queryable,
@@ -75,24 +152,26 @@ export async function recordQueuedRun(
   partitionKey?: string,
 ): Promise<string> {
   const definition = sluice.pipeline(pipeline);
-  const slot = partitionKey === undefined ? definition.name : `${definition.name}|${partitionKey}`;
   return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || $1))`, [slot]);
-    const active = await activeRun(tx, definition.name, partitionKey);
+    const partition = await checkedPartition(sluice, tx, definition, partitionKey);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sluice.trigger:' || $1))`, [
+      slotOf(definition.name, partition),
+    ]);
+    const active = await activeRun(tx, definition.name, partition);
     if (active) {
-      const what = partitionKey === undefined ? '' : ` partition ${partitionKey}`;
+      const what = partition === undefined ? '' : ` partition ${partition}`;
       throw new ConflictError(
         `pipeline "${definition.name}"${what} already has an active run (${active.id}, ${active.status})`,
       );
     }
-    const runId = randomUUID();
+    const [runId = randomUUID()] = await newRunIds(tx, [{ pipeline: definition.name, partition }]);
     await enqueueRun(tx, {
       id: runId,
       pipeline: definition.name,
       dataset: definition.into.name,
       trigger,
       jobId: runId,
-      partitionKey,
+      partitionKey: partition,
     });
     return runId;
   });
@@ -100,10 +179,10 @@ export async function recordQueuedRun(
 
 export function queueDispatcher(sluice: Sluice, queue: RunQueue): RunDispatcher {
   return {
-    async trigger(pipeline, trigger) {
-      const runId = await recordQueuedRun(sluice.db, sluice, pipeline, trigger);
+    async trigger(pipeline, trigger, partition) {
+      const runId = await recordQueuedRun(sluice.db, sluice, pipeline, trigger, partition);
       try {
-        await queue.enqueue({ runId, pipeline, trigger });
+        await queue.enqueue({ runId, pipeline, trigger, ...(partition === undefined ? {} : { partition }) });
       } catch (error) {
         await abandonRuns(sluice.db, runId, `could not be queued: ${errorMessage(error)}`);
         throw error;
@@ -115,9 +194,10 @@ export function queueDispatcher(sluice: Sluice, queue: RunQueue): RunDispatcher 
 
 export function inProcessDispatcher(sluice: Sluice): RunDispatcher {
   return {
-    async trigger(pipeline, trigger) {
-      const runId = await recordQueuedRun(sluice.db, sluice, pipeline, trigger);
-      return sluice.launch(pipeline, { trigger, runId }).runId;
+    async trigger(pipeline, trigger, partition) {
+      const runId = await recordQueuedRun(sluice.db, sluice, pipeline, trigger, partition);
+      return sluice.launch(pipeline, { trigger, runId, ...(partition === undefined ? {} : { partition }) })
+        .runId;
     },
   };
 }

@@ -1,10 +1,18 @@
 // The run queue on pg-boss, in the same database: PGlite through its adapter, or a PostgreSQL server.
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Logger } from '../../engine/ports.ts';
-import type { Database } from '../postgres/database.ts';
+import type { Database, Queryable } from '../postgres/database.ts';
 import { pgliteOf } from '../postgres/pglite-database.ts';
 
 export const RUN_QUEUE = 'sluice-runs';
+/**
+ * Backfill partitions have their own queue and worker slots, so a backfill of thousands of
+ * partitions never stands between a scheduled run and a free worker.
+ */
+export const BACKFILL_QUEUE = 'sluice-backfill';
+
+export type QueueKind = 'runs' | 'backfill';
+const queueNames: Record<QueueKind, string> = { runs: RUN_QUEUE, backfill: BACKFILL_QUEUE };
 
 export interface RunJobData {
   runId: string;
@@ -12,7 +20,12 @@ export interface RunJobData {
   trigger: string;
   /** The partition to collect, for a partitioned pipeline. */
   partition?: string;
+  /** The backfill this run belongs to; such jobs go to the backfill queue. */
+  backfill?: string;
 }
+
+/** A job's state in pg-boss; `missing` once pg-boss has deleted it (or never had it). */
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed' | 'missing';
 
 export interface RunJob {
   id: string;
@@ -41,17 +54,19 @@ export const defaultQueueSettings = {
 } satisfies QueueSettings;
 
 export interface RunQueue {
-  /** Enqueues with the run id as the job id; returns it. */
+  /** Enqueues with the run id as the job id; returns it. A job with `backfill` goes to the backfill queue. */
   enqueue(data: RunJobData): Promise<string>;
-  /** Enqueues many in one insert. */
-  enqueueMany(jobs: readonly RunJobData[]): Promise<void>;
-  work(concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void>;
-  /** Whether pg-boss holds a job with this id (in any state). */
+  /**
+   * Enqueues many in one insert; with `tx`, inside that transaction, so the jobs exist exactly
+   * when it commits. An id that is already queued is left alone (pg-boss ignores it).
+   */
+  enqueueMany(jobs: readonly RunJobData[], tx?: Queryable): Promise<void>;
+  work(kind: QueueKind, concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void>;
+  /** Whether pg-boss holds a job with this id (in any state), in either queue. */
   hasJob(jobId: string): Promise<boolean>;
+  jobState(kind: QueueKind, jobId: string): Promise<JobState>;
   /** Jobs waiting or running, for metrics. */
   depth(): Promise<{ queued: number; active: number }>;
-  /** Fails a job now so another worker retries it without waiting for its heartbeat to lapse. */
-  release(jobId: string, reason: string): Promise<void>;
   stop(options: { graceful: boolean; timeoutMs: number }): Promise<void>;
 }
 
@@ -76,7 +91,6 @@ export async function startRunQueue(
   });
   boss.on('error', (error) => options.logger.error({ err: error, stage: 'queue' }, 'queue error'));
   await boss.start();
-  const existing = await boss.getQueue(RUN_QUEUE);
   const queueOptions = {
     notify: true,
     heartbeatSeconds: settings.heartbeatSeconds,
@@ -84,30 +98,41 @@ export async function startRunQueue(
     retryDelay: 0,
     expireInSeconds: settings.expireInSeconds,
   };
-  if (!existing)
-    await boss.createQueue(RUN_QUEUE, queueOptions).catch(() => boss.updateQueue(RUN_QUEUE, queueOptions));
-  else await boss.updateQueue(RUN_QUEUE, queueOptions);
+  for (const name of Object.values(queueNames)) {
+    const existing = await boss.getQueue(name);
+    if (!existing)
+      await boss.createQueue(name, queueOptions).catch(() => boss.updateQueue(name, queueOptions));
+    else await boss.updateQueue(name, queueOptions);
+  }
+  const queueOf = (data: RunJobData) => (data.backfill === undefined ? RUN_QUEUE : BACKFILL_QUEUE);
 
   return {
     async enqueue(data) {
-      const id = await boss.send(RUN_QUEUE, { ...data }, { id: data.runId });
+      const id = await boss.send(queueOf(data), { ...data }, { id: data.runId });
       return id ?? data.runId;
     },
-    async enqueueMany(jobs) {
-      if (jobs.length === 0) return;
-      await boss.insert(
-        RUN_QUEUE,
-        jobs.map((data) => ({ id: data.runId, data: { ...data } })),
-      );
+    async enqueueMany(jobs, tx) {
+      const connection = tx
+        ? { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values ?? []) } }
+        : {};
+      for (const name of Object.values(queueNames)) {
+        const some = jobs.filter((data) => queueOf(data) === name);
+        if (some.length === 0) continue;
+        await boss.insert(
+          name,
+          some.map((data) => ({ id: data.runId, data: { ...data } })),
+          connection,
+        );
+      }
     },
-    async work(concurrency, handler) {
+    async work(kind, concurrency, handler) {
       // One pg-boss worker per slot. After each job the slot asks to be woken at once: with a
       // backlog it takes the next job immediately instead of sleeping a polling interval (pg-boss
       // only skips that sleep for NOTIFYs of new jobs or for full batches).
       for (let slot = 0; slot < concurrency; slot++) {
         let workerId = '';
         workerId = await boss.work<RunJobData>(
-          RUN_QUEUE,
+          queueNames[kind],
           { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 5 },
           async ([job]) => {
             if (!job) return;
@@ -121,14 +146,18 @@ export async function startRunQueue(
       }
     },
     async hasJob(jobId) {
-      return (await boss.getJobById(RUN_QUEUE, jobId)) !== null;
+      for (const name of Object.values(queueNames)) {
+        if ((await boss.findJobs(name, { id: jobId })).length > 0) return true;
+      }
+      return false;
+    },
+    async jobState(kind, jobId) {
+      const [job] = await boss.findJobs(queueNames[kind], { id: jobId });
+      return job ? job.state : 'missing';
     },
     async depth() {
       const queue = await boss.getQueue(RUN_QUEUE);
       return { queued: queue?.queuedCount ?? 0, active: queue?.activeCount ?? 0 };
-    },
-    async release(jobId, reason) {
-      await boss.fail(RUN_QUEUE, jobId, { reason });
     },
     stop: ({ graceful, timeoutMs }) => boss.stop({ graceful, timeout: timeoutMs, close: true }),
   };

@@ -3,6 +3,11 @@
 import type { Sluice } from '../../main.ts';
 import type { RunQueue } from './run-queue.ts';
 
+/** A backfill's runs are triggered `backfill:<id>`; their jobs belong on the backfill queue. */
+export function backfillOfTrigger(trigger: string): { backfill?: string } {
+  return trigger.startsWith('backfill:') ? { backfill: trigger.slice('backfill:'.length) } : {};
+}
+
 export interface RunSweeper {
   sweep(): Promise<string[]>;
   stop(): void;
@@ -35,6 +40,7 @@ export function startRunSweeper(
         pipeline: run.pipeline,
         trigger: run.trigger,
         ...(run.partition_key === null ? {} : { partition: run.partition_key }),
+        ...backfillOfTrigger(run.trigger),
       });
       resent.push(run.id);
       logger.warn(

@@ -1,6 +1,9 @@
-// Workers: take run jobs from the queue, run them, and hand back what a shutdown interrupts.
+// Workers: take run jobs from the queues, run them, and hand back what a shutdown interrupts.
 import { hostname } from 'node:os';
+import { partitionStateOfRun } from '../../domain/backfill.ts';
+import { errorMessage } from '../../domain/errors.ts';
 import type { Sluice } from '../../main.ts';
+import { settleBackfillPartition } from '../postgres/backfill-store.ts';
 import { abandonRuns, enqueueRun } from '../postgres/run-store.ts';
 import type { RunJob, RunQueue } from './run-queue.ts';
 
@@ -10,30 +13,43 @@ export interface Workers {
   readonly active: number;
 }
 
-export async function startWorkers(sluice: Sluice, queue: RunQueue, concurrency: number): Promise<Workers> {
+export interface WorkerSlots {
+  /** Slots for scheduled and triggered runs (0: none). */
+  runs: number;
+  /** Slots for backfill partitions (0: none). */
+  backfill: number;
+  /** Called after a backfill partition settled, to start the next one at once. */
+  afterBackfillPartition?: () => Promise<void>;
+}
+
+export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: WorkerSlots): Promise<Workers> {
   const worker = `${hostname()}:${process.pid}`;
   const running = new Map<string, AbortController>();
   let stopping = false;
 
+  /** Runs the job's run; undefined when a shutdown interrupted it (the job is then retried). */
   const handle = async (job: RunJob) => {
     const { pipeline, trigger, partition } = job.data;
     let runId = job.data.runId;
     const logger = sluice.logger.child({ jobId: job.id, pipeline, attempt: job.retryCount + 1 });
     if (job.retryCount > 0) {
       // The previous attempt's worker died or was stopped: close its run, start a new one.
-      const abandoned = await abandonRuns(
-        sluice.db,
-        job.id,
-        `attempt ${job.retryCount} stopped without finishing (worker killed, stopped or disconnected); retried`,
-      );
       runId = crypto.randomUUID();
-      await enqueueRun(sluice.db, {
-        id: runId,
-        pipeline,
-        dataset: sluice.pipeline(pipeline).into.name,
-        trigger,
-        jobId: job.id,
-        partitionKey: partition,
+      const abandoned = await sluice.db.transaction(async (tx) => {
+        const ids = await abandonRuns(
+          tx,
+          job.id,
+          `attempt ${job.retryCount} stopped without finishing (worker killed, stopped or disconnected); retried`,
+        );
+        await enqueueRun(tx, {
+          id: runId,
+          pipeline,
+          dataset: sluice.pipeline(pipeline).into.name,
+          trigger,
+          jobId: job.id,
+          partitionKey: partition,
+        });
+        return ids;
       });
       logger.warn({ abandoned, runId }, 'retrying a run whose worker stopped');
     }
@@ -52,12 +68,41 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, concurrency:
       });
       // A run cut short by shutdown fails its job, so pg-boss hands it to another worker at once.
       if (report.status === 'cancelled' && stopping) throw new Error(`run ${runId} interrupted by shutdown`);
+      return report;
     } finally {
       running.delete(job.id);
     }
   };
 
-  await queue.work(concurrency, handle);
+  const handleBackfill = async (job: RunJob) => {
+    let outcome: { runId: string; state: ReturnType<typeof partitionStateOfRun>; error: string | null };
+    try {
+      const report = await handle(job);
+      outcome = {
+        runId: report.runId,
+        state: partitionStateOfRun(report.status),
+        error: report.errors.at(-1)?.message ?? null,
+      };
+    } catch (error) {
+      if (stopping) throw error;
+      // The run could not even start (its partition no longer parses, its key set lost the key):
+      // the partition fails with the reason instead of burning the job's retries.
+      const message = errorMessage(error);
+      await abandonRuns(sluice.db, job.id, message);
+      outcome = { runId: job.data.runId, state: 'failed', error: message };
+    }
+    await settleBackfillPartition(sluice.db, { jobId: job.id, ...outcome });
+    await slots.afterBackfillPartition?.().catch((error: unknown) => {
+      sluice.logger.error({ err: error, backfill: job.data.backfill }, 'starting the next partitions failed');
+    });
+  };
+
+  if (slots.runs > 0) {
+    await queue.work('runs', slots.runs, async (job) => {
+      await handle(job);
+    });
+  }
+  if (slots.backfill > 0) await queue.work('backfill', slots.backfill, handleBackfill);
   return {
     get active() {
       return running.size;

@@ -1,6 +1,6 @@
 // The scheduler loop: every process evaluates due ticks; a row lock per pipeline and a unique tick
 // key make each tick fire exactly once however many processes run it.
-import { errorMessage, isSluiceError } from '../../domain/errors.ts';
+import { ErrorCode, errorMessage, isSluiceError } from '../../domain/errors.ts';
 import { partitionsForTick } from '../../domain/partition-set.ts';
 import type { ResolvedPipeline } from '../../domain/pipeline-definition.ts';
 import { dueTicks, nextTicks } from '../../domain/schedule-ticks.ts';
@@ -111,9 +111,17 @@ async function fireTick(
     reason,
     runId: null,
   });
-  const partitionKeys = pipeline.partitioning
-    ? partitionsForTick(pipeline.partitioning, at).map((partition) => partition.key)
-    : [undefined];
+  let partitionKeys: Array<string | undefined> = [undefined];
+  if (pipeline.partitioning) {
+    try {
+      const keySets = await sluice.keySets(pipeline, tx);
+      partitionKeys = partitionsForTick(pipeline.partitioning, at, keySets).map((partition) => partition.key);
+    } catch (error) {
+      // An empty key set is recorded on the tick, not retried by every evaluation forever.
+      if (!isSluiceError(error) || error.code !== ErrorCode.usage) throw error;
+      return skipped(error.message);
+    }
+  }
   if (partitionKeys.length === 0) {
     return skipped(`no partition: the window this tick targets is outside the pipeline's partitions`);
   }

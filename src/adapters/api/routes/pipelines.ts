@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { partitionFromOptions } from '../../../domain/partition-run.ts';
 import type { Sluice } from '../../../main.ts';
 import { lastRunPerPipeline } from '../../postgres/stats-store.ts';
 import { type RunDispatcher, waitForRun } from '../../queue/run-dispatch.ts';
@@ -50,6 +51,12 @@ export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher:
             .enum(['true', 'false'])
             .default('false')
             .transform((value) => value === 'true'),
+          partition: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('the partition of a partitioned pipeline, e.g. 2025-W03|site=annecy (URL-encoded)'),
+          date: z.string().optional().describe('the time partition containing this local date, YYYY-MM-DD'),
         }),
       },
     },
@@ -57,7 +64,12 @@ export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher:
       if (!sluice.config.pipelines.has(request.params.name)) {
         throw new HttpProblem(404, 'not_found', `pipeline "${request.params.name}" is not defined`);
       }
-      const runId = await dispatcher.trigger(request.params.name, `api:${request.principal?.name ?? '?'}`);
+      const partition = partitionFromOptions(sluice.pipeline(request.params.name), request.query);
+      const runId = await dispatcher.trigger(
+        request.params.name,
+        `api:${request.principal?.name ?? '?'}`,
+        partition,
+      );
       if (!request.query.wait) return reply.status(202).send({ runId, status: 'queued' });
       const run = await waitForRun(sluice.db, runId, WAIT_LIMIT_MS);
       return { runId, status: run.status, run };

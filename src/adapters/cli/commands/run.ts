@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../../domain/errors.ts';
-import { partitionKeyForDate } from '../../../domain/partition-run.ts';
+import { partitionFromOptions } from '../../../domain/partition-run.ts';
 import type { RunReport } from '../../../engine/ports.ts';
 import type { Command } from '../command.ts';
 import { stringOption } from '../command.ts';
@@ -91,14 +91,10 @@ export const runCommand: Command = {
       const names = all ? [...sluice.config.pipelines.keys()] : [sluice.pipeline(name as string).name];
       const done: RunReport[] = [];
       for (const pipeline of names) {
-        const partitioning = sluice.pipeline(pipeline).partitioning;
-        const partition =
-          date !== undefined && partitioning
-            ? partitionKeyForDate(partitioning, date, partitionOption)
-            : partitionOption;
-        if (date !== undefined && !partitioning) {
-          throw new UsageError(`pipeline "${pipeline}" has no partitions; --date does not apply`);
-        }
+        const partition = partitionFromOptions(sluice.pipeline(pipeline), {
+          partition: partitionOption,
+          date,
+        });
         const report = await sluice.run(pipeline, {
           dryRun,
           ...(partition === undefined ? {} : { partition }),

@@ -1,10 +1,11 @@
 // `sluice schedule` lists scheduled pipelines with their next run times; `sluice trigger` queues a run.
 import { UsageError } from '../../../domain/errors.ts';
+import { partitionFromOptions } from '../../../domain/partition-run.ts';
 import { clockFromEnv } from '../../clock.ts';
 import { queueDispatcher } from '../../queue/run-dispatch.ts';
 import { startRunQueue } from '../../queue/run-queue.ts';
 import { scheduledJobs } from '../../queue/scheduler.ts';
-import { type Command, intOption } from '../command.ts';
+import { type Command, intOption, stringOption } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
 
@@ -42,8 +43,14 @@ export const triggerCommand: Command = {
   name: 'trigger',
   summary:
     'Queue a run of a pipeline for the workers and print its run id (needs the queue: `serve` or `worker` runs it).',
-  usage: 'trigger <pipeline>',
-  options: {},
+  usage: 'trigger <pipeline> [--partition <key>] [--date YYYY-MM-DD]',
+  options: {
+    partition: {
+      type: 'string',
+      description: 'the partition of a partitioned pipeline (2025-W03|site=annecy)',
+    },
+    date: { type: 'string', description: 'the time partition containing this local date (YYYY-MM-DD)' },
+  },
   async run(args, io) {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name the pipeline to trigger: sluice trigger <pipeline>');
@@ -53,7 +60,11 @@ export const triggerCommand: Command = {
         logger: sluice.logger,
       });
       try {
-        return await queueDispatcher(sluice, queue).trigger(name, 'cli');
+        const partition = partitionFromOptions(sluice.pipeline(name), {
+          partition: stringOption(args, 'partition'),
+          date: stringOption(args, 'date'),
+        });
+        return await queueDispatcher(sluice, queue).trigger(name, 'cli', partition);
       } finally {
         await queue.stop({ graceful: false, timeoutMs: 1000 });
       }

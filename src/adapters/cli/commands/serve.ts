@@ -28,6 +28,7 @@ async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Pr
   const api = withApi
     ? await buildApiServer(sluice, {
         dispatcher: runtime.dispatcher,
+        wakeBackfills: runtime.backfills.pump,
         schedulerEnabled: settings.scheduler,
         clock: clockFromEnv(),
         databaseUrl: process.env.DATABASE_URL || undefined,

@@ -1,0 +1,158 @@
+// Backfills over HTTP: start one (admin), list them, one with its time × key grid, and the actions
+// (admin): pause, resume, cancel, retry the failed partitions or one partition.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  BackfillAction,
+  BackfillStatus,
+  backfillDefaults,
+  MAX_BACKFILL_CONCURRENCY,
+} from '../../../domain/backfill.ts';
+import { backfillGrid } from '../../../domain/backfill-grid.ts';
+import type { Sluice } from '../../../main.ts';
+import {
+  applyBackfillAction,
+  backfillPartitions,
+  getBackfill,
+  listBackfills,
+  retryBackfillPartition,
+} from '../../postgres/backfill-store.ts';
+import { requestBackfill } from '../../queue/backfill-requests.ts';
+import { HttpProblem } from '../problem.ts';
+
+const UUID = z.uuid({ error: 'not a backfill id (a UUID)' });
+
+/** Wakes this process's backfill pump, when it has one (serve), so a change takes effect at once. */
+export type BackfillWake = () => Promise<void>;
+
+export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: BackfillWake | undefined): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const woken = async <T>(value: T): Promise<T> => {
+    await wake?.().catch(() => {});
+    return value;
+  };
+
+  api.post(
+    '/api/backfills',
+    {
+      config: { policy: 'admin' },
+      schema: {
+        tags: ['backfills'],
+        summary: 'Start a backfill over every partition of a range (admin)',
+        body: z.object({
+          pipeline: z.string().min(1),
+          from: z.string().optional().describe('first day YYYY-MM-DD (or local time / instant)'),
+          to: z.string().optional().describe('last day, inclusive'),
+          keys: z
+            .array(z.string().min(1))
+            .optional()
+            .describe('only these keys: ["annecy"] or ["site=annecy"]'),
+          concurrency: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_BACKFILL_CONCURRENCY)
+            .default(backfillDefaults.concurrency),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!sluice.config.pipelines.has(body.pipeline)) {
+        throw new HttpProblem(404, 'not_found', `pipeline "${body.pipeline}" is not defined`);
+      }
+      const backfill = await requestBackfill(sluice, {
+        pipeline: body.pipeline,
+        ...(body.from === undefined ? {} : { from: body.from }),
+        ...(body.to === undefined ? {} : { to: body.to }),
+        keys: body.keys ?? [],
+        concurrency: body.concurrency,
+        createdBy: `api:${request.principal?.name ?? '?'}`,
+      });
+      reply.status(201).header('location', `/api/backfills/${backfill.id}`);
+      return woken({ backfill });
+    },
+  );
+
+  api.get(
+    '/api/backfills',
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['backfills'],
+        summary: 'Backfills, newest first, with partition counts (viewer)',
+        querystring: z.object({
+          pipeline: z.string().optional(),
+          status: z.enum(Object.values(BackfillStatus) as [BackfillStatus, ...BackfillStatus[]]).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+      },
+    },
+    async (request) => ({ backfills: await listBackfills(sluice.db, request.query) }),
+  );
+
+  api.get(
+    '/api/backfills/:id',
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['backfills'],
+        summary: 'One backfill with every partition and the time × key grid (viewer)',
+        params: z.object({ id: UUID }),
+      },
+    },
+    async (request) => {
+      const backfill = await getBackfill(sluice.db, request.params.id);
+      const partitions = await backfillPartitions(sluice.db, backfill.id);
+      const grid = backfillGrid(partitions);
+      return {
+        backfill,
+        partitions,
+        // Cells carry the partition's index in `partitions` (null where the plan has none).
+        grid: {
+          columns: grid.columns,
+          rows: grid.rows,
+          cells: grid.cells.map((row) =>
+            row.map((cell) =>
+              cell ? { partition: cell.partition, status: cell.status, index: cell.ordinal } : null,
+            ),
+          ),
+        },
+      };
+    },
+  );
+
+  const actions = [
+    [BackfillAction.pause, 'Pause: running partitions finish, nothing new starts (admin)'],
+    [BackfillAction.resume, 'Resume a paused backfill (admin)'],
+    [BackfillAction.cancel, 'Cancel: pending partitions are cancelled, running ones finish (admin)'],
+    [BackfillAction.retryFailed, 'Retry the failed partitions only; reopens a finished backfill (admin)'],
+  ] as const;
+  for (const [action, summary] of actions) {
+    api.post(
+      `/api/backfills/:id/${action}`,
+      {
+        config: { policy: 'admin' },
+        schema: { tags: ['backfills'], summary, params: z.object({ id: UUID }) },
+      },
+      async (request) => woken({ backfill: await applyBackfillAction(sluice.db, request.params.id, action) }),
+    );
+  }
+
+  api.post(
+    '/api/backfills/:id/partitions/:partition/retry',
+    {
+      config: { policy: 'admin' },
+      schema: {
+        tags: ['backfills'],
+        summary: 'Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin)',
+        params: z.object({ id: UUID, partition: z.string().min(1) }),
+      },
+    },
+    async (request) =>
+      woken({
+        backfill: await retryBackfillPartition(sluice.db, request.params.id, request.params.partition),
+      }),
+  );
+}

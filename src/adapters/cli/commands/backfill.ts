@@ -1,0 +1,197 @@
+// `sluice backfill`: start a backfill over a range of partitions and follow it with a progress bar
+// (this process works on it until it ends or is detached), list and inspect backfills, and pause,
+// resume, cancel or retry them.
+import { once } from 'node:events';
+import { userInfo } from 'node:os';
+import { BackfillAction, type BackfillStatus } from '../../../domain/backfill.ts';
+import { UsageError } from '../../../domain/errors.ts';
+import { parseKeyFilter } from '../../../domain/partition-set.ts';
+import type { Sluice } from '../../../main.ts';
+import {
+  applyBackfillAction,
+  type BackfillRecord,
+  backfillPartitions,
+  getBackfill,
+  listBackfills,
+  retryBackfillPartition,
+} from '../../postgres/backfill-store.ts';
+import { startBackfillPump } from '../../queue/backfill-pump.ts';
+import { requestBackfill } from '../../queue/backfill-requests.ts';
+import { startRunQueue } from '../../queue/run-queue.ts';
+import { startWorkers } from '../../queue/run-worker.ts';
+import { backfillTable, describeBackfill, progressLine } from '../backfill-view.ts';
+import { type Command, type CommandIo, intOption, type ParsedArgs, stringOption } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { json } from '../format.ts';
+import { withSluice } from '../open.ts';
+import { backfillPumpSettings } from '../runtime.ts';
+
+const finished: readonly BackfillStatus[] = ['completed', 'failed', 'cancelled'];
+
+function exitCodeFor(backfill: BackfillRecord): number {
+  return backfill.status === 'completed' ? ExitCode.ok : ExitCode.failure;
+}
+
+/**
+ * Works on a backfill in this process (queue, pump and `concurrency` backfill workers) and shows its
+ * progress until it ends. SIGINT/SIGTERM detach: running partitions are handed back to the queue
+ * and the backfill goes on in serve/worker processes (or the next `sluice backfill watch`).
+ */
+async function follow(sluice: Sluice, id: string, args: ParsedArgs, io: CommandIo): Promise<number> {
+  let backfill = await getBackfill(sluice.db, id);
+  const queue = await startRunQueue(sluice.db, {
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    logger: sluice.logger,
+  });
+  const pump = startBackfillPump(sluice, queue, backfillPumpSettings());
+  const workers = await startWorkers(sluice, queue, {
+    runs: 0,
+    backfill: backfill.concurrency,
+    afterBackfillPartition: pump.pump,
+  });
+  const live = process.stderr.isTTY === true && !args.json;
+  // Off a terminal, a progress line every few seconds (a log, not an animation).
+  const printEveryMs = live ? 250 : Number(process.env.SLUICE_PROGRESS_INTERVAL_MS ?? 5000);
+  const started = Date.parse(backfill.createdAt);
+  const detach = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(
+    () => 'detach' as const,
+  );
+  let printedAt = 0;
+  let detached = false;
+  try {
+    while (!finished.includes(backfill.status)) {
+      const tick = new Promise<'tick'>((resolve) => setTimeout(resolve, 200, 'tick'));
+      if ((await Promise.race([tick, detach])) === 'detach') {
+        detached = true;
+        break;
+      }
+      backfill = await getBackfill(sluice.db, id);
+      const now = Date.now();
+      if (args.json || (now - printedAt < printEveryMs && !finished.includes(backfill.status))) continue;
+      printedAt = now;
+      const line = progressLine(backfill, now - started);
+      io.stderr(live ? `\r${line}\u001b[K` : `${line}\n`);
+    }
+  } finally {
+    pump.stop();
+    // Partitions still running here are handed back to the queue for another worker.
+    await workers.stop(detached ? 2000 : 0);
+  }
+  if (live) io.stderr('\n');
+  if (detached) {
+    io.stdout(
+      args.json
+        ? json({ backfill, detached: true })
+        : `detached from backfill ${id}: it goes on in sluice serve / sluice worker processes; follow it again with sluice backfill watch ${id}\n`,
+    );
+    return ExitCode.ok;
+  }
+  const partitions = await backfillPartitions(sluice.db, id);
+  io.stdout(args.json ? json({ backfill, partitions }) : describeBackfill(backfill, partitions));
+  return exitCodeFor(backfill);
+}
+
+function idArgument(args: ParsedArgs, action: string): string {
+  const id = args.positionals[1];
+  if (!id)
+    throw new UsageError(
+      `name the backfill: sluice backfill ${action} <id> (sluice backfill list shows them)`,
+    );
+  return id;
+}
+
+async function create(pipeline: string, args: ParsedArgs, io: CommandIo): Promise<number> {
+  return withSluice(args, io, async (sluice) => {
+    const keys = stringOption(args, 'keys');
+    const backfill = await requestBackfill(sluice, {
+      pipeline,
+      from: stringOption(args, 'from'),
+      to: stringOption(args, 'to'),
+      keys: keys === undefined ? [] : parseKeyFilter(keys),
+      concurrency: intOption(args, 'concurrency', 10, 1000),
+      createdBy: `cli:${userInfo().username}`,
+    });
+    if (args.values.detach === true) {
+      io.stdout(
+        args.json
+          ? json({ backfill })
+          : `backfill ${backfill.id} of ${pipeline}: ${backfill.total} partitions queued; sluice serve / sluice worker run them (follow: sluice backfill watch ${backfill.id})\n`,
+      );
+      return ExitCode.ok;
+    }
+    if (!args.json) {
+      io.stderr(
+        `backfill ${backfill.id} of ${pipeline}: ${backfill.total} partitions, ${backfill.concurrency} at a time (Ctrl-C detaches)\n`,
+      );
+    }
+    return follow(sluice, backfill.id, args, io);
+  });
+}
+
+export const backfillCommand: Command = {
+  name: 'backfill',
+  summary:
+    'Backfill a partitioned pipeline over a range with a progress bar; list, inspect, pause, resume, cancel, retry.',
+  usage: [
+    'backfill <pipeline> --from YYYY-MM-DD --to YYYY-MM-DD [--keys a,b] [--concurrency 10] [--detach]',
+    '       sluice backfill list [--pipeline <name>] | status <id> | watch <id>',
+    '       sluice backfill pause <id> | resume <id> | cancel <id> | retry <id> [--partition <key>]',
+  ].join('\n'),
+  options: {
+    from: { type: 'string', description: 'first day (or local time / instant) of the range' },
+    to: { type: 'string', description: 'last day of the range, inclusive' },
+    keys: { type: 'string', description: 'only these keys: a,b or site=a,variable=temp' },
+    concurrency: { type: 'string', description: 'partitions of this backfill running at once (default 10)' },
+    detach: { type: 'boolean', description: 'create it and return; serve/worker processes run it' },
+    partition: { type: 'string', description: 'retry: only this partition (e.g. 2025-W03|site=annecy)' },
+    pipeline: { type: 'string', description: 'list: only this pipeline' },
+  },
+  async run(args, io) {
+    const [first] = args.positionals;
+    if (first === undefined) {
+      throw new UsageError('name the pipeline to backfill, or an action: sluice backfill --help');
+    }
+    switch (first) {
+      case 'list': {
+        const backfills = await withSluice(args, io, (sluice) =>
+          listBackfills(sluice.db, { pipeline: stringOption(args, 'pipeline'), limit: 100 }),
+        );
+        io.stdout(args.json ? json({ backfills }) : backfillTable(backfills));
+        return ExitCode.ok;
+      }
+      case 'status': {
+        const id = idArgument(args, 'status');
+        return withSluice(args, io, async (sluice) => {
+          const backfill = await getBackfill(sluice.db, id);
+          const partitions = await backfillPartitions(sluice.db, backfill.id);
+          io.stdout(args.json ? json({ backfill, partitions }) : describeBackfill(backfill, partitions));
+          return ExitCode.ok;
+        });
+      }
+      case 'watch': {
+        const id = idArgument(args, 'watch');
+        return withSluice(args, io, (sluice) => follow(sluice, id, args, io));
+      }
+      case 'pause':
+      case 'resume':
+      case 'cancel':
+      case 'retry': {
+        const id = idArgument(args, first);
+        const partition = stringOption(args, 'partition');
+        const backfill = await withSluice(args, io, (sluice) =>
+          first === 'retry' && partition !== undefined
+            ? retryBackfillPartition(sluice.db, id, partition)
+            : applyBackfillAction(sluice.db, id, first === 'retry' ? BackfillAction.retryFailed : first),
+        );
+        io.stdout(
+          args.json
+            ? json({ backfill })
+            : `backfill ${backfill.id}: ${backfill.status} (${backfill.counts.pending} pending, ${backfill.counts.running} running, ${backfill.counts.failed} failed)\n`,
+        );
+        return ExitCode.ok;
+      }
+      default:
+        return create(first, args, io);
+    }
+  },
+};
