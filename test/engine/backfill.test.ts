@@ -193,6 +193,24 @@ for (const backend of await testBackends()) {
       await assert.rejects(applyBackfillAction(sluice.db, created.id, 'resume'), /cannot resume/);
     });
 
+    it('lets only the oldest SLUICE_MAX_ACTIVE_BACKFILLS (1 here) progress; the next waits its turn', async () => {
+      const request = (from: string, to: string) =>
+        requestBackfill(sluice, { pipeline: 'weekly_obs', from, to, concurrency: 2, createdBy: 'test' });
+      const first = await request('2025-10-06', '2025-10-19');
+      const second = await request('2025-10-20', '2025-11-02');
+      await pump.pump();
+      assert.equal((await getBackfill(sluice.db, second.id)).counts.running, 0);
+      const firstDone = await until(first.id, ['completed']);
+      await until(second.id, ['completed']);
+      const started = (await backfillPartitions(sluice.db, second.id)).map((p) =>
+        Date.parse(p.startedAt ?? ''),
+      );
+      assert.ok(
+        Math.min(...started) >= Date.parse(firstDone.finishedAt ?? ''),
+        'the second backfill started after the first one finished',
+      );
+    });
+
     it('does not starve scheduled and triggered runs: they have their own queue and workers', async () => {
       // Workers stop their queue when they stop: these get a queue of their own.
       const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
