@@ -155,6 +155,8 @@ for (const backend of await testBackends()) {
       const paused = await call('POST', `/api/backfills/${id}/pause`, 'admin');
       assert.equal((await readJson(paused)).backfill.status, 'paused');
       assert.equal((await call('POST', `/api/backfills/${id}/pause`, 'admin')).status, 409);
+      const metrics = await (await call('GET', '/metrics', 'viewer')).text();
+      assert.match(metrics, /^sluice_backfill_partitions\{pipeline="weekly_obs",state="pending"\} \d+$/m);
       assert.equal((await call('POST', `/api/backfills/${id}/resume`, 'viewer')).status, 403);
       assert.equal(
         (await readJson(await call('POST', `/api/backfills/${id}/resume`, 'admin'))).backfill.status,

@@ -69,6 +69,19 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     '# TYPE sluice_scheduler_lag_seconds gauge',
     `sluice_scheduler_lag_seconds ${state?.lag ?? 0}`,
   );
+  // Partitions of the backfills still in progress, by state: a dashboard's progress and stall alert.
+  const { rows: backfills } = await db.query<{ pipeline: string; status: string; n: number }>(
+    `SELECT b.pipeline, p.status, count(*)::int AS n FROM sluice.backfills b
+       JOIN sluice.backfill_partitions p ON p.backfill_id = b.id
+      WHERE b.status IN ('active', 'paused') GROUP BY b.pipeline, p.status ORDER BY 1, 2`,
+  );
+  lines.push(
+    '# HELP sluice_backfill_partitions Partitions of active and paused backfills by pipeline and state.',
+    '# TYPE sluice_backfill_partitions gauge',
+    ...backfills.map(
+      (r) => `sluice_backfill_partitions{pipeline="${label(r.pipeline)}",state="${r.status}"} ${r.n}`,
+    ),
+  );
   lines.push(...(await upstreamMetricLines(db)));
   return `${lines.join('\n')}\n`;
 }

@@ -187,8 +187,15 @@ export async function backfillPartitions(db: Queryable, id: string): Promise<Bac
   }));
 }
 
-async function lockBackfill(tx: Queryable, id: string): Promise<BackfillRow> {
-  const { rows } = await tx.query<BackfillRow>(
+interface LockedBackfill {
+  id: string;
+  pipeline: string;
+  status: BackfillStatus;
+  concurrency: number;
+}
+
+async function lockBackfill(tx: Queryable, id: string): Promise<LockedBackfill> {
+  const { rows } = await tx.query<LockedBackfill>(
     `SELECT id, pipeline, status, concurrency FROM sluice.backfills WHERE id::text = $1 FOR UPDATE`,
     [id],
   );
