@@ -135,10 +135,22 @@ export async function createBackfill(db: Queryable, backfill: NewBackfill): Prom
   return getBackfill(db, backfill.id);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function missing(id: string): NotFoundError {
+  return new NotFoundError(`backfill ${id} does not exist (sluice backfill list shows them)`);
+}
+
+/** Backfill ids are UUIDs; anything else names no backfill (checked here so the lookup uses the key). */
+function backfillId(id: string): string {
+  if (!UUID.test(id)) throw missing(id);
+  return id;
+}
+
 export async function getBackfill(db: Queryable, id: string): Promise<BackfillRecord> {
-  const { rows } = await db.query<BackfillRow>(`${BACKFILL_SELECT} WHERE b.id::text = $1`, [id]);
+  const { rows } = await db.query<BackfillRow>(`${BACKFILL_SELECT} WHERE b.id = $1`, [backfillId(id)]);
   const row = rows[0];
-  if (!row) throw new NotFoundError(`backfill ${id} does not exist (sluice backfill list shows them)`);
+  if (!row) throw missing(id);
   return toRecord(row);
 }
 
@@ -196,11 +208,11 @@ interface LockedBackfill {
 
 async function lockBackfill(tx: Queryable, id: string): Promise<LockedBackfill> {
   const { rows } = await tx.query<LockedBackfill>(
-    `SELECT id, pipeline, status, concurrency FROM sluice.backfills WHERE id::text = $1 FOR UPDATE`,
-    [id],
+    `SELECT id, pipeline, status, concurrency FROM sluice.backfills WHERE id = $1 FOR UPDATE`,
+    [backfillId(id)],
   );
   const row = rows[0];
-  if (!row) throw new NotFoundError(`backfill ${id} does not exist (sluice backfill list shows them)`);
+  if (!row) throw missing(id);
   return row;
 }
 
@@ -322,82 +334,59 @@ export async function dispatchBackfill(
   return db.transaction(async (tx) => {
     const row = await lockBackfill(tx, id);
     if (row.status !== 'active') return { dispatched: [], finished: undefined };
-    const { rows: running } = await tx.query<{ n: number | string }>(
-      `SELECT count(*) AS n FROM sluice.backfill_partitions WHERE backfill_id = $1 AND status = 'running'`,
-      [row.id],
+    // One statement: the free slots, the next pending partitions without an active run elsewhere,
+    // the trigger lock of each (tried, not waited for: a held one is left for later, so a tick and
+    // a backfill cannot deadlock) and each one's next attempt number.
+    const { rows: candidates } = await tx.query<{ partition_key: string; locked: boolean; attempt: number }>(
+      `WITH free AS (
+         SELECT greatest($3::int - count(*), 0) AS n FROM sluice.backfill_partitions
+          WHERE backfill_id = $1 AND status = 'running'),
+       candidates AS (
+         SELECT bp.ordinal, bp.partition_key FROM sluice.backfill_partitions bp
+          WHERE bp.backfill_id = $1 AND bp.status = 'pending'
+            AND NOT EXISTS (SELECT 1 FROM sluice.runs r WHERE r.pipeline = $2 AND r.partition_key = bp.partition_key
+                              AND r.status IN ('queued', 'running'))
+          ORDER BY bp.ordinal LIMIT (SELECT n FROM free))
+       SELECT c.partition_key,
+              pg_try_advisory_xact_lock(hashtext('sluice.trigger:' || $2 || '|' || c.partition_key)) AS locked,
+              (SELECT count(DISTINCT coalesce(r.job_id, r.id::text)) FROM sluice.runs r
+                WHERE r.pipeline = $2 AND r.partition_key = c.partition_key)::int + 1 AS attempt
+         FROM candidates c ORDER BY c.ordinal`,
+      [row.id, row.pipeline, row.concurrency],
     );
-    const free = row.concurrency - Number(running[0]?.n ?? 0);
-    if (free <= 0) return { dispatched: [], finished: undefined };
-    const { rows: candidates } = await tx.query<{ ordinal: number; partition_key: string }>(
-      `SELECT bp.ordinal, bp.partition_key FROM sluice.backfill_partitions bp
-        WHERE bp.backfill_id = $1 AND bp.status = 'pending'
-          AND NOT EXISTS (SELECT 1 FROM sluice.runs r WHERE r.pipeline = $2 AND r.partition_key = bp.partition_key
-                            AND r.status IN ('queued', 'running'))
-        ORDER BY bp.ordinal LIMIT $3`,
-      [row.id, row.pipeline, free],
-    );
-    // The lock a trigger or tick takes for the same partition; one that is held is left for later,
-    // rather than waited for in an order that could deadlock.
-    const { rows: locked } = await tx.query<{ partition_key: string }>(
-      `SELECT k AS partition_key FROM unnest($2::text[]) AS k
-        WHERE pg_try_advisory_xact_lock(hashtext('sluice.trigger:' || $1 || '|' || k))`,
-      [row.pipeline, candidates.map((candidate) => candidate.partition_key)],
-    );
-    const keys = locked.map((lockedRow) => lockedRow.partition_key);
-    if (keys.length === 0) {
+    const locked = candidates.filter((candidate) => candidate.locked);
+    if (locked.length === 0) {
       if (candidates.length > 0) return { dispatched: [], finished: undefined };
       return { dispatched: [], finished: await finishIfSettled(tx, row.id) };
     }
-    const attempts = await nextPartitionAttempts(tx, row.pipeline, keys);
-    const dispatched = keys.map(
-      (partitionKey): DispatchedPartition => ({
+    const dispatched = locked.map(
+      (candidate): DispatchedPartition => ({
         backfillId: row.id,
         pipeline: row.pipeline,
-        partitionKey,
-        runId: deterministicRunId(row.pipeline, partitionKey, attempts.get(partitionKey) ?? 1),
+        partitionKey: candidate.partition_key,
+        runId: deterministicRunId(row.pipeline, candidate.partition_key, candidate.attempt),
       }),
     );
     await tx.query(
-      `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
-       SELECT u.id, $1, $2, 'queued', $3, u.id, u.partition_key
-         FROM unnest($4::uuid[], $5::text[]) AS u(id, partition_key)`,
+      `WITH u AS (SELECT * FROM unnest($4::uuid[], $5::text[]) AS u(id, partition_key)),
+       runs AS (
+         INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
+         SELECT u.id, $1, $2, 'queued', $3, u.id, u.partition_key FROM u)
+       UPDATE sluice.backfill_partitions bp SET status = 'running', attempts = bp.attempts + 1, job_id = u.id,
+              run_id = u.id, last_error = NULL, started_at = now(), finished_at = NULL
+         FROM u WHERE bp.backfill_id = $6 AND bp.partition_key = u.partition_key`,
       [
         row.pipeline,
         options.dataset,
         `backfill:${row.id}`,
         dispatched.map((d) => d.runId),
         dispatched.map((d) => d.partitionKey),
+        row.id,
       ],
-    );
-    await tx.query(
-      `UPDATE sluice.backfill_partitions bp SET status = 'running', attempts = bp.attempts + 1, job_id = u.id,
-              run_id = u.id, last_error = NULL, started_at = now(), finished_at = NULL
-         FROM unnest($2::uuid[], $3::text[]) AS u(id, partition_key)
-        WHERE bp.backfill_id = $1 AND bp.partition_key = u.partition_key`,
-      [row.id, dispatched.map((d) => d.runId), dispatched.map((d) => d.partitionKey)],
     );
     await options.enqueue(tx, dispatched);
     return { dispatched, finished: undefined };
   });
-}
-
-/**
- * The attempt number the next run of each partition gets: one more than the queue jobs its runs
- * had so far (retries after a crash share their job, so they do not count).
- */
-export async function nextPartitionAttempts(
-  db: Queryable,
-  pipeline: string,
-  partitionKeys: readonly string[],
-): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ partition_key: string; jobs: number | string }>(
-    `SELECT partition_key, count(DISTINCT coalesce(job_id, id::text)) AS jobs FROM sluice.runs
-      WHERE pipeline = $1 AND partition_key = ANY($2::text[]) GROUP BY partition_key`,
-    [pipeline, [...partitionKeys]],
-  );
-  const attempts = new Map(partitionKeys.map((key) => [key, 1]));
-  for (const row of rows) attempts.set(row.partition_key, Number(row.jobs) + 1);
-  return attempts;
 }
 
 /** Ends a backfill with nothing pending or running; returns its final status when it ended now. */
@@ -431,8 +420,17 @@ export async function settleBackfillPartition(
     );
     const backfillId = rows[0]?.backfill_id;
     if (backfillId) {
-      await tx.query(`SELECT 1 FROM sluice.backfills WHERE id = $1 FOR UPDATE`, [backfillId]);
-      await finishIfSettled(tx, backfillId);
+      // Only a settle that may be the last takes the backfill's lock (dispatch holds it); a finish
+      // missed by two concurrent last settles is made by the next pump pass (dispatchBackfill).
+      const { rows: open } = await tx.query<{ open: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM sluice.backfill_partitions WHERE backfill_id = $1
+            AND status IN ('pending', 'running')) AS open`,
+        [backfillId],
+      );
+      if (!open[0]?.open) {
+        await tx.query(`SELECT 1 FROM sluice.backfills WHERE id = $1 FOR UPDATE`, [backfillId]);
+        await finishIfSettled(tx, backfillId);
+      }
     }
     return backfillId;
   });

@@ -246,3 +246,22 @@ export async function getRun(db: Queryable, id: string): Promise<RunDetail> {
   if (!row) throw new NotFoundError(`run "${id}" not found`);
   return { ...toRecord(row), report: row.report ?? null };
 }
+
+/**
+ * The attempt number the next run of each partition gets: one more than the queue jobs its runs
+ * had so far (retries after a crash share their job, so they do not count).
+ */
+export async function nextPartitionAttempts(
+  db: Queryable,
+  pipeline: string,
+  partitionKeys: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ partition_key: string; jobs: number | string }>(
+    `SELECT partition_key, count(DISTINCT coalesce(job_id, id::text)) AS jobs FROM sluice.runs
+      WHERE pipeline = $1 AND partition_key = ANY($2::text[]) GROUP BY partition_key`,
+    [pipeline, [...partitionKeys]],
+  );
+  const attempts = new Map(partitionKeys.map((key) => [key, 1]));
+  for (const row of rows) attempts.set(row.partition_key, Number(row.jobs) + 1);
+  return attempts;
+}

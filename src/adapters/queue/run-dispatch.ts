@@ -7,9 +7,15 @@ import { deterministicRunId } from '../../domain/partition-set.ts';
 import type { ResolvedPipeline } from '../../domain/pipeline-definition.ts';
 import { terminalStatuses } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
-import { nextPartitionAttempts } from '../postgres/backfill-store.ts';
 import type { Queryable } from '../postgres/database.ts';
-import { abandonRuns, activeRun, enqueueRun, getRun, type RunDetail } from '../postgres/run-store.ts';
+import {
+  abandonRuns,
+  activeRun,
+  enqueueRun,
+  getRun,
+  nextPartitionAttempts,
+  type RunDetail,
+} from '../postgres/run-store.ts';
 import type { RunQueue } from './run-queue.ts';
 
 export interface RunDispatcher {

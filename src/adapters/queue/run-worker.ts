@@ -2,10 +2,13 @@
 import { hostname } from 'node:os';
 import { partitionStateOfRun } from '../../domain/backfill.ts';
 import { errorMessage } from '../../domain/errors.ts';
+import { isRunStatus, type RunStatus } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
-import { settleBackfillPartition } from '../postgres/backfill-store.ts';
+import { lastRunOfJob, settleBackfillPartition } from '../postgres/backfill-store.ts';
 import { abandonRuns, enqueueRun } from '../postgres/run-store.ts';
 import type { RunJob, RunQueue } from './run-queue.ts';
+
+const completedWork: readonly RunStatus[] = ['succeeded', 'partial', 'skipped'];
 
 export interface Workers {
   /** Stops taking jobs, lets running ones finish for `graceMs`, then releases the rest for retry. */
@@ -76,6 +79,20 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
 
   const handleBackfill = async (job: RunJob) => {
     let outcome: { runId: string; state: ReturnType<typeof partitionStateOfRun>; error: string | null };
+    // A worker killed between its run's end and the settle leaves a run that did its work: settle
+    // with it rather than collect the partition again. A cancelled (shutdown) or failed run reruns.
+    const finished = job.retryCount > 0 ? await lastRunOfJob(sluice.db, job.id) : undefined;
+    if (finished && isRunStatus(finished.status) && completedWork.includes(finished.status)) {
+      const state = partitionStateOfRun(finished.status);
+      await settleBackfillPartition(sluice.db, {
+        jobId: job.id,
+        runId: finished.id,
+        state,
+        error: finished.error,
+      });
+      await slots.afterBackfillPartition?.();
+      return;
+    }
     try {
       const report = await handle(job);
       outcome = {
