@@ -192,6 +192,15 @@ for (const backend of await testBackends()) {
       assert.match((await readJson(wrong)).detail, /"lyon" is not a key of dimension "site"/);
     });
 
+    it('refresh of stale data skips a partitioned pipeline, saying why', async () => {
+      const response = await call('POST', '/api/freshness/refresh', 'analyst', {});
+      assert.equal(response.status, 200);
+      const body = await readJson(response);
+      assert.deepEqual(body.triggered, []);
+      assert.equal(body.skipped[0].pipeline, 'weekly_obs');
+      assert.match(body.skipped[0].reason, /is partitioned: name the partition/);
+    });
+
     it('answers bad requests with 4xx problems naming the field', async () => {
       const problem = async (response: Response, status: number, pattern: RegExp) => {
         assert.equal(response.status, status);

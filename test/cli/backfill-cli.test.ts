@@ -131,6 +131,8 @@ for (const backend of await testBackends()) {
       const unknown = await cli('backfill', 'status', '00000000-0000-0000-0000-000000000000');
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /backfill 00000000-0000-0000-0000-000000000000 does not exist/);
+      const refresh = await cli('refresh', '--stale');
+      assert.match(refresh.stdout, /skipped weekly_obs: pipeline "weekly_obs" is partitioned/);
       const noPipeline = await cli('backfill', 'nope', '--from', '2025-01-06', '--to', '2025-01-12');
       assert.equal(noPipeline.code, 2);
       assert.match(noPipeline.stderr, /pipeline "nope" is not defined/);

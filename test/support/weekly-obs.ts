@@ -9,6 +9,7 @@ const readings = dataset('readings', {
   schema: z.object({ station: z.string(), observed_at: z.coerce.date(), temperature_c: z.coerce.number() }),
   key: ['station', 'observed_at'],
   time: 'observed_at',
+  freshness: { maxAge: '2h' },
 });
 export default defineConfig({
   datasets: [readings],

@@ -82,7 +82,8 @@ export function freshnessRoutes(
         try {
           triggered.push({ ...target, runId: await options.dispatcher.trigger(target.pipeline, trigger) });
         } catch (error) {
-          if (errorCode(error) !== ErrorCode.conflict) throw error;
+          // An active run (409), or a partitioned pipeline, which needs a partition: reported, not fatal.
+          if (errorCode(error) !== ErrorCode.conflict && errorCode(error) !== ErrorCode.usage) throw error;
           skipped.push({ ...target, reason: errorMessage(error) });
         }
       }

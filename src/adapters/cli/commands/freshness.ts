@@ -96,10 +96,14 @@ export const refreshCommand: Command = {
       const runs: RunReport[] = [];
       const skipped: Array<{ pipeline: string; dataset: string; reason: string }> = [];
       for (const target of refreshTargets(stale, project.pipelines)) {
-        // No queue here: a run already queued or running elsewhere would only be duplicated.
+        // No queue here: a run already queued or running elsewhere would only be duplicated. A
+        // partitioned pipeline needs a partition: that is a backfill's or a trigger's job.
         const active = await activeRun(sluice.db, target.pipeline);
-        if (active) {
-          const reason = `pipeline "${target.pipeline}" already has an active run (${active.id}, ${active.status})`;
+        const partitioned = sluice.pipeline(target.pipeline).partitioning !== undefined;
+        if (active || partitioned) {
+          const reason = active
+            ? `pipeline "${target.pipeline}" already has an active run (${active.id}, ${active.status})`
+            : `pipeline "${target.pipeline}" is partitioned: run a partition (sluice run --partition / --date) or a backfill`;
           skipped.push({ ...target, reason });
           if (!args.json) io.stdout(`skipped ${target.pipeline}: ${reason}\n`);
           continue;
