@@ -12,6 +12,7 @@ import {
   getBackfill,
   retryBackfillPartition,
 } from '../../src/adapters/postgres/backfill-store.ts';
+import { enqueueRun } from '../../src/adapters/postgres/run-store.ts';
 import { type BackfillPump, startBackfillPump } from '../../src/adapters/queue/backfill-pump.ts';
 import { requestBackfill } from '../../src/adapters/queue/backfill-requests.ts';
 import { queueDispatcher, waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
@@ -237,6 +238,36 @@ for (const backend of await testBackends()) {
           `the run did not wait for the backfill: ${JSON.stringify(meanwhile.counts)}`,
         );
         await until(backfill.id, ['completed']);
+      } finally {
+        await runWorkers.stop(0);
+      }
+    });
+
+    it('fails a queued run that cannot start (its key is gone) with the reason, without retries', async () => {
+      const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
+      const runWorkers = await startWorkers(sluice, runQueue, { runs: 1, backfill: 0 });
+      try {
+        // Queued while "lyon" was a key; the config no longer has it when a worker takes the job.
+        const id = '3f0c1c9e-8d1a-4b8e-9a55-0d5d0c1e2f01';
+        const partition = '2025-W02|site=lyon';
+        await enqueueRun(sluice.db, {
+          id,
+          pipeline: 'weekly_obs',
+          dataset: 'readings',
+          trigger: 'test',
+          jobId: id,
+          partitionKey: partition,
+        });
+        await runQueue.enqueue({ runId: id, pipeline: 'weekly_obs', trigger: 'test', partition });
+        const run = await waitForRun(sluice.db, id, 10_000);
+        assert.equal(run.status, 'failed');
+        assert.equal(run.errors[0]?.code, 'usage_error');
+        assert.match(run.errors[0]?.message ?? '', /"lyon" is not a key of dimension "site"/);
+        const deadline = Date.now() + 5000;
+        while ((await runQueue.jobState('runs', id)) !== 'completed' && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(await runQueue.jobState('runs', id), 'completed', 'the job is done, not retried');
       } finally {
         await runWorkers.stop(0);
       }

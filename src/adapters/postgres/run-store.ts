@@ -117,16 +117,22 @@ export async function activeRun(
 
 /**
  * Marks the runs of a queue job that are still `running` as failed: their worker stopped (it was
- * killed or lost its database) and the job is being retried. Writes from that attempt are then
+ * killed or lost its database) and the job is being retried, or (with another `code`) the run
+ * could not start for a reason no retry fixes. Writes from that attempt are then
  * refused, because the writer only writes for a run that is still running.
  */
-export async function abandonRuns(db: Queryable, jobId: string, reason: string): Promise<string[]> {
+export async function abandonRuns(
+  db: Queryable,
+  jobId: string,
+  reason: string,
+  code = 'abandoned',
+): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE sluice.runs SET status = 'failed', finished_at = now(),
             duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
-            errors = errors || jsonb_build_array(jsonb_build_object('code', 'abandoned', 'message', $2::text, 'at', now()))
+            errors = errors || jsonb_build_array(jsonb_build_object('code', $3::text, 'message', $2::text, 'at', now()))
       WHERE job_id = $1 AND status IN ('running', 'queued') RETURNING id`,
-    [jobId, reason],
+    [jobId, reason, code],
   );
   return rows.map((row) => row.id);
 }

@@ -1,7 +1,7 @@
 // Workers: take run jobs from the queues, run them, and hand back what a shutdown interrupts.
 import { hostname } from 'node:os';
 import { partitionStateOfRun } from '../../domain/backfill.ts';
-import { errorMessage } from '../../domain/errors.ts';
+import { ErrorCode, errorCode, errorMessage } from '../../domain/errors.ts';
 import { isRunStatus, type RunStatus } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
 import { lastRunOfJob, settleBackfillPartition } from '../postgres/backfill-store.ts';
@@ -9,6 +9,8 @@ import { abandonRuns, enqueueRun } from '../postgres/run-store.ts';
 import type { RunJob, RunQueue } from './run-queue.ts';
 
 const completedWork: readonly RunStatus[] = ['succeeded', 'partial', 'skipped'];
+/** Errors thrown before a run starts that no retry can fix. */
+const CANNOT_START: ReadonlySet<string> = new Set([ErrorCode.usage, ErrorCode.config, ErrorCode.notFound]);
 
 export interface Workers {
   /** Stops taking jobs, lets running ones finish for `graceMs`, then releases the rest for retry. */
@@ -30,7 +32,10 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
   const running = new Map<string, AbortController>();
   let stopping = false;
 
-  /** Runs the job's run; undefined when a shutdown interrupted it (the job is then retried). */
+  /**
+   * Runs the job's run and says how it ended. Throws, so that pg-boss retries the job, when a
+   * shutdown interrupted the run or something transient (the database) failed.
+   */
   const handle = async (job: RunJob) => {
     const { pipeline, trigger, partition } = job.data;
     let runId = job.data.runId;
@@ -71,44 +76,34 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
       });
       // A run cut short by shutdown fails its job, so pg-boss hands it to another worker at once.
       if (report.status === 'cancelled' && stopping) throw new Error(`run ${runId} interrupted by shutdown`);
-      return report;
+      return { runId: report.runId, status: report.status, error: report.errors.at(-1)?.message ?? null };
+    } catch (error) {
+      if (stopping || !CANNOT_START.has(errorCode(error))) throw error;
+      // The run cannot even start (its partition no longer parses, its key left the key set): it
+      // fails with the reason at once instead of burning the job's retries without a word.
+      const message = errorMessage(error);
+      await abandonRuns(sluice.db, job.id, message, errorCode(error));
+      logger.error({ runId, err: error }, 'run could not start');
+      return { runId, status: 'failed' as const, error: message };
     } finally {
       running.delete(job.id);
     }
   };
 
   const handleBackfill = async (job: RunJob) => {
-    let outcome: { runId: string; state: ReturnType<typeof partitionStateOfRun>; error: string | null };
     // A worker killed between its run's end and the settle leaves a run that did its work: settle
     // with it rather than collect the partition again. A cancelled (shutdown) or failed run reruns.
     const finished = job.retryCount > 0 ? await lastRunOfJob(sluice.db, job.id) : undefined;
-    if (finished && isRunStatus(finished.status) && completedWork.includes(finished.status)) {
-      const state = partitionStateOfRun(finished.status);
-      await settleBackfillPartition(sluice.db, {
-        jobId: job.id,
-        runId: finished.id,
-        state,
-        error: finished.error,
-      });
-      await slots.afterBackfillPartition?.();
-      return;
-    }
-    try {
-      const report = await handle(job);
-      outcome = {
-        runId: report.runId,
-        state: partitionStateOfRun(report.status),
-        error: report.errors.at(-1)?.message ?? null,
-      };
-    } catch (error) {
-      if (stopping) throw error;
-      // The run could not even start (its partition no longer parses, its key set lost the key):
-      // the partition fails with the reason instead of burning the job's retries.
-      const message = errorMessage(error);
-      await abandonRuns(sluice.db, job.id, message);
-      outcome = { runId: job.data.runId, state: 'failed', error: message };
-    }
-    await settleBackfillPartition(sluice.db, { jobId: job.id, ...outcome });
+    const done =
+      finished && isRunStatus(finished.status) && completedWork.includes(finished.status)
+        ? { runId: finished.id, status: finished.status, error: finished.error }
+        : await handle(job);
+    await settleBackfillPartition(sluice.db, {
+      jobId: job.id,
+      runId: done.runId,
+      state: partitionStateOfRun(done.status),
+      error: done.error,
+    });
     await slots.afterBackfillPartition?.().catch((error: unknown) => {
       sluice.logger.error({ err: error, backfill: job.data.backfill }, 'starting the next partitions failed');
     });
