@@ -5,10 +5,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/adapters/log/logger.ts';
+import { dispatchBackfill } from '../../src/adapters/postgres/backfill-dispatch.ts';
 import {
   applyBackfillAction,
   backfillPartitions,
-  dispatchBackfill,
   getBackfill,
   retryBackfillPartition,
 } from '../../src/adapters/postgres/backfill-store.ts';

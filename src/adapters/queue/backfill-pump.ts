@@ -11,7 +11,7 @@ import {
   longRunningPartitions,
   progressingBackfills,
   settleBackfillPartition,
-} from '../postgres/backfill-store.ts';
+} from '../postgres/backfill-dispatch.ts';
 import { abandonRuns } from '../postgres/run-store.ts';
 import type { RunQueue } from './run-queue.ts';
 

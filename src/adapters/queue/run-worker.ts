@@ -4,7 +4,7 @@ import { partitionStateOfRun } from '../../domain/backfill.ts';
 import { ErrorCode, errorCode, errorMessage } from '../../domain/errors.ts';
 import { isRunStatus, type RunStatus } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
-import { lastRunOfJob, settleBackfillPartition } from '../postgres/backfill-store.ts';
+import { lastRunOfJob, settleBackfillPartition } from '../postgres/backfill-dispatch.ts';
 import { abandonRuns, enqueueRun } from '../postgres/run-store.ts';
 import type { RunJob, RunQueue } from './run-queue.ts';
 
