@@ -1,22 +1,19 @@
 // Backfills over the REST API with real workers: start one as admin, follow its progress over SSE,
 // read the time × key grid, retry one partition, pause/resume/cancel, and the 4xx answers.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApiServer } from '../../src/adapters/api/api-server.ts';
-import { createLogger } from '../../src/adapters/log/logger.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
 import { startBackfillPump } from '../../src/adapters/queue/backfill-pump.ts';
 import { startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { startWorkers } from '../../src/adapters/queue/run-worker.ts';
 import { deterministicRunId } from '../../src/domain/partition-set.ts';
-import { openSluice, type Sluice } from '../../src/main.ts';
+import type { Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { type AnyJson, readJson } from '../support/http.ts';
-import { withInitProject } from '../support/project.ts';
 import { openStream } from '../support/sse.ts';
+import { openTestProject } from '../support/test-project.ts';
 import { observations, weeklyObsConfig } from '../support/weekly-obs.ts';
 
 for (const backend of await testBackends()) {
@@ -31,20 +28,13 @@ for (const backend of await testBackends()) {
     before(async () => {
       const handler = observations(failing, { now: 0, max: 0 });
       upstream = await startFixtureServer({ '/obs/annecy': handler, '/obs/chambery': handler });
-      const project = await withInitProject();
-      await writeFile(join(project.dir, 'sluice.config.ts'), weeklyObsConfig(upstream.url));
-      const database = await backend.open();
-      if (!database.url) await database.db.close();
-      sluice = await openSluice({
-        cwd: project.dir,
-        databaseUrl: database.url,
-        dataDir: join(project.dir, '.sluice'),
-        logger: createLogger({ level: 'silent' }),
-      });
+      const project = await openTestProject(backend, weeklyObsConfig(upstream.url));
+      sluice = project.sluice;
+      const databaseUrl = project.databaseUrl;
       for (const role of ['viewer', 'analyst', 'admin'] as const) {
         tokens[role] = (await createToken(sluice.db, `t_${role}`, role)).token;
       }
-      const queue = await startRunQueue(sluice.db, { databaseUrl: database.url, logger: sluice.logger });
+      const queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
       const pump = startBackfillPump(sluice, queue, {
         intervalMs: 200,
         maxActive: 5,
@@ -55,16 +45,14 @@ for (const backend of await testBackends()) {
         backfill: 4,
         afterBackfillPartition: pump.pump,
       });
-      const server = await buildApiServer(sluice, { wakeBackfills: pump.pump, databaseUrl: database.url });
+      const server = await buildApiServer(sluice, { wakeBackfills: pump.pump, databaseUrl });
       base = await server.app.listen({ port: 0, host: '127.0.0.1' });
       close = async () => {
         await server.app.close();
         pump.stop();
         await workers.stop(0);
-        await sluice.close();
-        if (database.url) await database.close();
+        await project.close();
         await upstream.close();
-        await project.remove();
       };
     });
     after(() => close());

@@ -1,10 +1,7 @@
 // Backfills on real databases, the real queue and real workers: every partition in range runs once,
 // at most `concurrency` at a time, failures can be retried, and pause, resume and cancel hold.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../src/adapters/log/logger.ts';
 import { dispatchBackfill } from '../../src/adapters/postgres/backfill-dispatch.ts';
 import {
   applyBackfillAction,
@@ -20,10 +17,10 @@ import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue
 import { startWorkers, type Workers } from '../../src/adapters/queue/run-worker.ts';
 import type { BackfillStatus } from '../../src/domain/backfill.ts';
 import { deterministicRunId } from '../../src/domain/partition-set.ts';
-import { openSluice, type Sluice } from '../../src/main.ts';
+import type { Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
-import { withInitProject } from '../support/project.ts';
+import { openTestProject } from '../support/test-project.ts';
 import { observations, weeklyObsConfig } from '../support/weekly-obs.ts';
 
 for (const backend of await testBackends()) {
@@ -41,18 +38,10 @@ for (const backend of await testBackends()) {
     before(async () => {
       const handler = observations(failing, inFlight);
       server = await startFixtureServer({ '/obs/annecy': handler, '/obs/chambery': handler });
-      const project = await withInitProject();
-      await writeFile(join(project.dir, 'sluice.config.ts'), weeklyObsConfig(server.url));
-      const database = await backend.open();
-      databaseUrl = database.url;
-      if (!database.url) await database.db.close();
-      sluice = await openSluice({
-        cwd: project.dir,
-        databaseUrl: database.url,
-        dataDir: join(project.dir, '.sluice'),
-        logger: createLogger({ level: 'silent' }),
-      });
-      queue = await startRunQueue(sluice.db, { databaseUrl: database.url, logger: sluice.logger });
+      const project = await openTestProject(backend, weeklyObsConfig(server.url));
+      sluice = project.sluice;
+      databaseUrl = project.databaseUrl;
+      queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
       pump = startBackfillPump(sluice, queue, { intervalMs: 100, maxActive: 1, repairAfterSeconds: 60 });
       workers = await startWorkers(sluice, queue, {
         runs: 0,
@@ -62,10 +51,8 @@ for (const backend of await testBackends()) {
       cleanup = async () => {
         pump.stop();
         await workers.stop(0);
-        await sluice.close();
-        if (database.url) await database.close();
+        await project.close();
         await server.close();
-        await project.remove();
       };
     });
     after(() => cleanup());
