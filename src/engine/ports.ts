@@ -41,7 +41,15 @@ export interface DatasetWriter {
 export type RejectionStage = 'read' | 'transform' | 'validate' | 'rule';
 
 export interface RejectedRecord {
+  /**
+   * The source item exactly as it was received: the text cells of a CSV row, the original JSON
+   * value, the line a reader refused. Replay starts again from it.
+   */
   raw: unknown;
+  /** What the transform made of `raw`: the record validation refused (absent before the transform). */
+  record?: unknown;
+  /** Which of the transform's outputs `record` is, when it returned a list. */
+  outputIndex?: number;
   issues: readonly RecordIssue[];
   origin: RecordOrigin;
   /** Where it was refused: by the reader, the transform, the schema or a quality rule. */
@@ -102,6 +110,17 @@ export interface SourceContext {
   onProvider?: (attempt: ProviderAttempt) => void;
   /** The upstream execution of this run (asyncJob sources); absent outside a stored run. */
   execution?: UpstreamExecution;
+  /**
+   * Told of what a person should know about the run without it failing, such as a selector that
+   * matched nothing in a document the source did deliver (`no_records`).
+   */
+  onWarning?: (warning: RunWarning) => void;
+}
+
+/** Something a run noticed that did not fail it; kept on the run's report. */
+export interface RunWarning {
+  code: string;
+  message: string;
 }
 
 /** The id an asynchronous upstream gave the work of the current run, kept on the run row. */
