@@ -6,7 +6,7 @@ import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
 import { ensureDatasetTables, type TableSetup } from './adapters/postgres/dataset-tables.ts';
-import { createDatasetWriter } from './adapters/postgres/dataset-writer.ts';
+import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
 import { loadKeySets } from './adapters/postgres/key-set-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
@@ -141,6 +141,8 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
   try {
     migrations = await migrate(db);
     tables = await db.transaction((tx) => ensureDatasetTables(tx, loaded.config.datasets.values(), schema));
+    // Staging tables of runs whose process died mid-run (their run is no longer running).
+    await dropOrphanStages(db);
   } catch (error) {
     await db.close();
     throw error;

@@ -24,8 +24,10 @@ export function isRunStatus(value: string): value is RunStatus {
 }
 
 export interface RunCounts {
-  /** Records the source delivered (before transform). */
+  /** Items the source delivered (a CSV row, a JSON element the selector picked), before the transform. */
   fetched: number;
+  /** Records the transform produced, i.e. that entered validation (a fanned-out item counts each). */
+  produced: number;
   /** Records that passed validation. */
   valid: number;
   /** Records quarantined: rejected by the reader, the transform or validation. */
@@ -36,7 +38,7 @@ export interface RunCounts {
 }
 
 export function emptyCounts(): RunCounts {
-  return { fetched: 0, valid: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
+  return { fetched: 0, produced: 0, valid: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
 }
 
 export interface RunErrorEntry {
@@ -58,7 +60,11 @@ export function finalStatus(outcome: {
   return RunStatus.succeeded;
 }
 
-/** rejected / fetched, 0 when nothing was fetched. */
-export function errorRate(counts: RunCounts): number {
-  return counts.fetched === 0 ? 0 : counts.rejected / counts.fetched;
+/**
+ * The share of records refused: rejected / (rejected + valid), over records, never above 1; 0 when
+ * there were none. Rejections by the reader or the transform count one per item they refused.
+ */
+export function errorRate(counts: Pick<RunCounts, 'rejected' | 'valid'>): number {
+  const total = counts.rejected + counts.valid;
+  return total === 0 ? 0 : counts.rejected / total;
 }

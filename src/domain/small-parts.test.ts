@@ -37,7 +37,7 @@ describe('identifiers', () => {
 });
 
 describe('run status', () => {
-  const counts = { fetched: 10, valid: 8, rejected: 2, inserted: 8, updated: 0, unchanged: 0 };
+  const counts = { fetched: 10, produced: 10, valid: 8, rejected: 2, inserted: 8, updated: 0, unchanged: 0 };
   it('is partial with rejections, failed when the source failed, cancelled first', () => {
     assert.equal(finalStatus({ sourceFailed: false, cancelled: false, counts }), 'partial');
     assert.equal(finalStatus({ sourceFailed: true, cancelled: false, counts }), 'failed');
@@ -47,7 +47,10 @@ describe('run status', () => {
       'succeeded',
     );
     assert.equal(errorRate(counts), 0.2);
-    assert.equal(errorRate({ ...counts, fetched: 0 }), 0);
+    assert.equal(errorRate({ valid: 0, rejected: 0 }), 0);
+    // One JSON document fanned out into 3,000 records, 90 of them bad: 3 %, not 9,000 %.
+    assert.equal(errorRate({ valid: 2910, rejected: 90 }), 0.03);
+    assert.equal(errorRate({ valid: 0, rejected: 5 }), 1);
   });
 });
 

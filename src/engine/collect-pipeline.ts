@@ -5,7 +5,14 @@ import type { RuleContext } from '../domain/quality-rules.ts';
 import { validateRecord } from '../domain/record-validation.ts';
 import { emptyCounts, errorRate, finalStatus, type RunErrorEntry } from '../domain/run-status.ts';
 import type { ProviderAttempt, RecordOrigin, SourceItem } from '../domain/source-item.ts';
-import type { CollectPorts, ExecutionStore, RejectedRecord, RunReport, UpstreamExecution } from './ports.ts';
+import type {
+  CollectPorts,
+  ExecutionStore,
+  RejectedRecord,
+  RunReport,
+  RunWarning,
+  UpstreamExecution,
+} from './ports.ts';
 import { QualityTally } from './quality-tally.ts';
 import { WriteLanes } from './write-lanes.ts';
 
@@ -57,6 +64,11 @@ export async function collectPipeline(
   let sourceFailed = false;
   let writeFailed = false;
   let lastProgress = startedAt.getTime();
+  const runWarnings: RunWarning[] = [];
+  const warn = (warning: RunWarning) => {
+    runWarnings.push(warning);
+    logger.warn({ stage: 'warning', code: warning.code }, `${warning.code}: ${warning.message}`);
+  };
 
   await ports.runs.start({
     id: runId,
@@ -113,20 +125,18 @@ export async function collectPipeline(
   // Above the dataset's maximum error rate the run fails and the batch that crossed it is not written.
   let qualityFailed = false;
   const errorRateExceeded = () =>
-    dataset.maxErrorRate !== undefined &&
-    counts.fetched > 0 &&
-    counts.rejected / counts.fetched > dataset.maxErrorRate;
-  const failOnErrorRate = () => {
+    dataset.maxErrorRate !== undefined && errorRate(counts) > dataset.maxErrorRate;
+  const failOnErrorRate = async () => {
     if (qualityFailed || !errorRateExceeded()) return qualityFailed;
     qualityFailed = true;
-    const discarded = lanes.discard();
-    const rate = counts.rejected / counts.fetched;
+    await lanes.discard();
+    const rate = errorRate(counts);
     recordError(
       new SluiceError(
         ErrorCode.qualityErrorRate,
-        `error rate ${(rate * 100).toFixed(1)} % (${counts.rejected} of ${counts.fetched}) is above the dataset's ` +
-          `maximum ${((dataset.maxErrorRate ?? 0) * 100).toFixed(1)} %: the run stopped and ${discarded} pending valid ` +
-          'records were not written. Fix the source or the transform, then replay the quarantine.',
+        `error rate ${(rate * 100).toFixed(1)} % (${counts.rejected} of ${counts.rejected + counts.valid} records) ` +
+          `is above the dataset's maximum ${((dataset.maxErrorRate ?? 0) * 100).toFixed(1)} %: the run stopped and ` +
+          `none of its ${counts.valid} valid records were written. Fix the source or the transform, then replay the quarantine.`,
       ),
       'quality',
     );
@@ -154,6 +164,7 @@ export async function collectPipeline(
     }
     const list = Array.isArray(outputs) ? outputs : [outputs];
     if (list.length === 0) filtered++;
+    counts.produced += list.length;
     for (const output of list) {
       const result = validateRecord(dataset, output, ruleContext);
       if (result.ok) {
@@ -177,6 +188,7 @@ export async function collectPipeline(
       logger: logger.child({ stage: 'fetch' }),
       clock,
       onProvider: (attempt) => providers.push(attempt),
+      onWarning: (warning) => warn(warning),
       ...(executions ? { execution: upstreamExecution(executions, runId, options.jobId) } : {}),
     })) {
       let origin: RecordOrigin | undefined;
@@ -188,7 +200,7 @@ export async function collectPipeline(
         } else handleRecord(item);
       }
       if (origin) provider = origin.provider;
-      if (failOnErrorRate()) break;
+      if (await failOnErrorRate()) break;
       await lanes.flushFull({ runId, provider: provider ?? pipeline.source.name });
       if (rejects.length >= REJECT_BATCH) await flushRejects();
       if (lanes.failed) break;
@@ -205,7 +217,19 @@ export async function collectPipeline(
     recordError(error, 'fetch');
   }
   // Valid records read before a source failure are still written: the counts say exactly what was.
-  failOnErrorRate();
+  await failOnErrorRate();
+  if (
+    !sourceFailed &&
+    !signal.aborted &&
+    counts.fetched > 0 &&
+    counts.produced === 0 &&
+    counts.rejected === 0
+  ) {
+    warn({
+      code: 'no_records',
+      message: `the source delivered ${counts.fetched} item(s) but the transform produced no record from them`,
+    });
+  }
   await lanes.drain({ runId, provider: provider ?? pipeline.source.name });
   if (lanes.failed) {
     writeFailed = true;
@@ -237,9 +261,11 @@ export async function collectPipeline(
     ...(providers.length > 0 ? { providers } : {}),
     counts,
     filtered,
-    duplicatesInBatch: lanes.totals.duplicatesInBatch,
+    duplicateKeys: lanes.totals.duplicateKeys,
+    warnings: runWarnings,
     quality: {
       input: counts.fetched,
+      produced: counts.produced,
       valid: counts.valid,
       rejected: counts.rejected,
       warned,
@@ -257,7 +283,16 @@ export async function collectPipeline(
       writeMs: Math.round(lanes.totals.writeMs),
     },
   };
-  await ports.runs.finish(runId, { status, counts, provider, finishedAt, durationMs, errors, report });
+  await ports.runs.finish(runId, {
+    status,
+    counts,
+    duplicateKeys: report.duplicateKeys,
+    provider,
+    finishedAt,
+    durationMs,
+    errors,
+    report,
+  });
   logger.info({ stage: 'finish', status, ...counts, durationMs }, `run ${status}`);
   return report;
 }

@@ -25,8 +25,8 @@ export interface WriteCounts {
   inserted: number;
   updated: number;
   unchanged: number;
-  /** Rows of the batch that repeated a key of a later row in the same batch (the last one wins). */
-  duplicatesInBatch: number;
+  /** Rows that repeated the key of a later row of the run: only the last one is written. */
+  duplicateKeys: number;
 }
 
 export interface BatchMeta {
@@ -35,7 +35,19 @@ export interface BatchMeta {
 }
 
 export interface DatasetWriter {
+  /** Writes rows that are all the run has for their keys, in one statement (the last of a key wins). */
   write(rows: readonly EncodedRow[], meta: BatchMeta): Promise<WriteCounts>;
+  /**
+   * Opens a staging area for rows of a run that spans several batches: nothing is written until
+   * `merge`, which writes each key once, with its last occurrence in the run.
+   */
+  openStage(meta: BatchMeta, lane: number): Promise<RunStage>;
+}
+
+export interface RunStage {
+  append(rows: readonly EncodedRow[]): Promise<void>;
+  merge(): Promise<WriteCounts>;
+  drop(): Promise<void>;
 }
 
 export type RejectionStage = 'read' | 'transform' | 'validate' | 'rule';
@@ -79,6 +91,7 @@ export interface RunProgress {
 
 export interface FinishedRun extends RunProgress {
   status: RunStatus;
+  duplicateKeys: number;
   finishedAt: Date;
   durationMs: number;
   errors: RunErrorEntry[];
@@ -159,17 +172,22 @@ export interface RunReport {
   /** For a fallback chain: each provider tried, in order, and how it fared. */
   providers?: ProviderAttempt[];
   counts: RunCounts;
-  /** Records the transform dropped (returned nothing for). */
+  /** Items the transform dropped (returned nothing for). */
   filtered: number;
-  duplicatesInBatch: number;
+  /** Records whose key came again later in the run: only the last occurrence is written. */
+  duplicateKeys: number;
+  /** What the run noticed without failing: a selector that matched nothing, a transform that produced nothing. */
+  warnings: RunWarning[];
   quality: {
-    /** Records the source delivered (= counts.fetched). */
+    /** Items the source delivered (= counts.fetched). */
     input: number;
+    /** Records the transform produced from them (= counts.produced). */
+    produced: number;
     valid: number;
     rejected: number;
     /** Valid records stored with a `warn` rule broken. */
     warned: number;
-    /** rejected / input. */
+    /** rejected / (rejected + valid): a share of records, never above 1. */
     errorRate: number;
     maxErrorRate: number | null;
     /** Rejections per rule code and field. */

@@ -98,20 +98,20 @@ for (const backend of await testBackends()) {
         inserted: 3,
         updated: 0,
         unchanged: 0,
-        duplicatesInBatch: 0,
+        duplicateKeys: 0,
       });
       assert.deepEqual(await writer.write(rows(batch), meta), {
         inserted: 0,
         updated: 0,
         unchanged: 3,
-        duplicatesInBatch: 0,
+        duplicateKeys: 0,
       });
       const changed = [{ ...batch[0], temperature: 8 }, batch[1], batch[2]];
       assert.deepEqual(await writer.write(rows(changed), { runId: RUN_2, provider: 'test' }), {
         inserted: 0,
         updated: 1,
         unchanged: 2,
-        duplicatesInBatch: 0,
+        duplicateKeys: 0,
       });
       const { rows: stored } = await db.query<Record<string, unknown>>(
         `SELECT station, temperature, count, ok, day, extra, _run_id FROM readings ORDER BY station, observed_at`,
@@ -139,7 +139,7 @@ for (const backend of await testBackends()) {
         { station: 'dup', observed_at: '2024-10-06T02:00:00+02:00', temperature: 3 },
       ];
       const counts = await writer.write(rows(batch), meta);
-      assert.deepEqual(counts, { inserted: 1, updated: 0, unchanged: 0, duplicatesInBatch: 2 });
+      assert.deepEqual(counts, { inserted: 1, updated: 0, unchanged: 0, duplicateKeys: 2 });
       const { rows: stored } = await db.query<{ temperature: number }>(
         `SELECT temperature FROM readings WHERE station = 'dup'`,
       );
@@ -165,7 +165,7 @@ for (const backend of await testBackends()) {
         inserted: 0,
         updated: 0,
         unchanged: 1,
-        duplicatesInBatch: 0,
+        duplicateKeys: 0,
       });
       const { rows: stored } = await db.query<{ v: number }>('SELECT v FROM readings_insert_only');
       assert.deepEqual(stored, [{ v: 1 }]);

@@ -36,7 +36,7 @@ export function createRunStore(db: Queryable): RunStore {
       const c = progress.counts;
       await db.query(
         `UPDATE sluice.runs SET fetched = $2, valid = $3, rejected = $4, inserted = $5, updated = $6, unchanged = $7,
-                provider = coalesce($8, provider), heartbeat_at = now()
+                provider = coalesce($8, provider), produced = $9, heartbeat_at = now()
           WHERE id = $1`,
         [
           runId,
@@ -47,6 +47,7 @@ export function createRunStore(db: Queryable): RunStore {
           c.updated,
           c.unchanged,
           progress.provider ?? null,
+          c.produced,
         ],
       );
     },
@@ -55,7 +56,8 @@ export function createRunStore(db: Queryable): RunStore {
       await db.query(
         `UPDATE sluice.runs SET status = $2, fetched = $3, valid = $4, rejected = $5, inserted = $6, updated = $7,
                 unchanged = $8, provider = coalesce($9, provider), finished_at = $10, duration_ms = $11,
-                errors = $12::jsonb, report = $13::jsonb, warned = $14, heartbeat_at = now()
+                errors = $12::jsonb, report = $13::jsonb, warned = $14, produced = $15, duplicate_keys = $16,
+                heartbeat_at = now()
           WHERE id = $1`,
         [
           runId,
@@ -72,6 +74,8 @@ export function createRunStore(db: Queryable): RunStore {
           toJsonb(run.errors),
           toJsonb(run.report),
           run.report.quality.warned,
+          c.produced,
+          run.duplicateKeys,
         ],
       );
     },
@@ -150,6 +154,8 @@ export interface RunRecord extends RunCounts {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+  /** Records whose key came again later in the run (only the last occurrence was written). */
+  duplicateKeys: number;
   provider: string | null;
   errors: RunErrorEntry[];
   upstreamExecutionId: string | null;
@@ -172,11 +178,13 @@ interface RunRow {
   finished_at: Date | null;
   duration_ms: number | null;
   fetched: number;
+  produced: number;
   valid: number;
   rejected: number;
   inserted: number;
   updated: number;
   unchanged: number;
+  duplicate_keys: number;
   provider: string | null;
   errors: RunErrorEntry[];
   upstream_execution_id: string | null;
@@ -184,7 +192,7 @@ interface RunRow {
 }
 
 const RUN_COLUMNS = `id, pipeline, dataset, status, trigger, partition_key, attempt, queued_at, started_at, finished_at, duration_ms,
-  fetched, valid, rejected, inserted, updated, unchanged, provider, errors, upstream_execution_id`;
+  fetched, produced, valid, rejected, inserted, updated, unchanged, duplicate_keys, provider, errors, upstream_execution_id`;
 
 function toRecord(row: RunRow): RunRecord {
   return {
@@ -200,11 +208,13 @@ function toRecord(row: RunRow): RunRecord {
     finishedAt: row.finished_at?.toISOString() ?? null,
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
     fetched: Number(row.fetched),
+    produced: Number(row.produced),
     valid: Number(row.valid),
     rejected: Number(row.rejected),
     inserted: Number(row.inserted),
     updated: Number(row.updated),
     unchanged: Number(row.unchanged),
+    duplicateKeys: Number(row.duplicate_keys),
     provider: row.provider,
     errors: row.errors,
     upstreamExecutionId: row.upstream_execution_id,

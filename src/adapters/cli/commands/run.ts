@@ -16,11 +16,14 @@ export function describeRun(report: RunReport): string {
   const head = `${report.dryRun ? '[dry run] ' : ''}${report.pipeline}${partition} → ${report.dataset}: ${report.status} in ${duration(report.timings.durationMs)}`;
   const lines = [
     head,
-    `  fetched ${c.fetched}, valid ${c.valid}, rejected ${c.rejected} (error rate ${percent(report.quality.errorRate)})` +
+    `  fetched ${c.fetched}${c.produced === c.fetched ? '' : `, produced ${c.produced} records`}, valid ${c.valid}, rejected ${c.rejected} (error rate ${percent(report.quality.errorRate)})` +
       (report.filtered > 0 ? `, ${report.filtered} skipped by the transform` : ''),
     `  ${report.dryRun ? 'would insert' : 'inserted'} ${c.inserted}, ${report.dryRun ? 'would update' : 'updated'} ${c.updated}, unchanged ${c.unchanged}` +
-      (report.duplicatesInBatch > 0 ? `, ${report.duplicatesInBatch} duplicate keys collapsed` : ''),
+      (report.duplicateKeys > 0
+        ? `, ${report.duplicateKeys} earlier occurrences of repeated keys not written (the last one wins)`
+        : ''),
   ];
+  for (const warning of report.warnings ?? []) lines.push(`  warning ${warning.code}: ${warning.message}`);
   if (!report.dryRun && c.inserted === 0 && c.updated === 0 && c.valid > 0) {
     lines.push('  nothing new: every valid record was already stored with the same values');
   }
