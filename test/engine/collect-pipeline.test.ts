@@ -104,6 +104,7 @@ for (const backend of await testBackends()) {
       assert.equal(report.status, 'partial');
       assert.deepEqual(report.counts, {
         fetched: 5,
+        produced: 4,
         valid: 2,
         rejected: 3,
         inserted: 2,
@@ -163,6 +164,7 @@ for (const backend of await testBackends()) {
       const report = await collectPipeline(ports(source), transformed, { trigger: 'test', baseDir: '.' });
       assert.deepEqual(report.counts, {
         fetched: 3,
+        produced: 2,
         valid: 2,
         rejected: 1,
         inserted: 2,

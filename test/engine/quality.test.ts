@@ -152,7 +152,7 @@ for (const backend of await testBackends()) {
       assert.equal(report.errors[0]?.code, 'quality_error_rate');
       assert.match(
         report.errors[0]?.message ?? '',
-        /error rate 66\.7 % \(2 of 3\) is above the dataset's maximum 20\.0 %/,
+        /error rate 66\.7 % \(2 of 3 records\) is above the dataset's maximum 20\.0 %/,
       );
       assert.equal(report.counts.inserted, 0);
       const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM strict_observations');
