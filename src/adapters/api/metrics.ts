@@ -16,10 +16,13 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     unchanged: number;
     rejected: number;
     warned: number;
+    fetched: number;
+    produced: number;
     duration_s: number;
   }>(
     `SELECT pipeline, status, count(*)::bigint AS runs, sum(inserted)::bigint AS inserted,
             sum(updated)::bigint AS updated, sum(unchanged)::bigint AS unchanged, sum(rejected)::bigint AS rejected, sum(warned)::bigint AS warned,
+            sum(fetched)::bigint AS fetched, sum(produced)::bigint AS produced,
             coalesce(sum(duration_ms), 0)::float8 / 1000 AS duration_s
        FROM sluice.runs GROUP BY pipeline, status ORDER BY pipeline, status`,
   );
@@ -35,13 +38,21 @@ export async function renderMetrics(db: Queryable): Promise<string> {
       (r) =>
         `sluice_run_duration_seconds_sum{pipeline="${label(r.pipeline)}",status="${r.status}"} ${r.duration_s}`,
     ),
-    '# HELP sluice_records_total Records written or refused, as the database reported them.',
+    '# HELP sluice_records_total Items fetched, records produced by the transform, and records written or refused as the database reported them.',
     '# TYPE sluice_records_total counter',
   ];
   const totals = new Map<string, Record<string, number>>();
   for (const r of rows) {
-    const t = totals.get(r.pipeline) ?? { inserted: 0, updated: 0, unchanged: 0, rejected: 0, warned: 0 };
-    for (const kind of ['inserted', 'updated', 'unchanged', 'rejected', 'warned'] as const)
+    const t = totals.get(r.pipeline) ?? {};
+    for (const kind of [
+      'fetched',
+      'produced',
+      'inserted',
+      'updated',
+      'unchanged',
+      'rejected',
+      'warned',
+    ] as const)
       t[kind] = (t[kind] ?? 0) + Number(r[kind]);
     totals.set(r.pipeline, t);
   }
