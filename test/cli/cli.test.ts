@@ -46,6 +46,7 @@ for (const backend of backends) {
       assert.equal(report.status, 'succeeded');
       assert.deepEqual(report.counts, {
         fetched: 4,
+        produced: 4,
         valid: 4,
         rejected: 0,
         inserted: 4,
