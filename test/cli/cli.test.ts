@@ -56,6 +56,7 @@ for (const backend of backends) {
       const second = JSON.parse((await runCli(['run', 'readings_csv', '--json'], { cwd: dir, env })).stdout);
       assert.deepEqual(second.counts, {
         fetched: 4,
+        produced: 4,
         valid: 4,
         rejected: 0,
         inserted: 0,
