@@ -23,6 +23,7 @@ describe('main job: examples/weather-files', () => {
       // 4 stations × 48 hourly entries; the 9 `_params` names are skipped by the transform.
       assert.deepEqual(infoclimat.counts, {
         fetched: 201,
+        produced: 192,
         valid: 192,
         rejected: 0,
         inserted: 192,
@@ -33,6 +34,7 @@ describe('main job: examples/weather-files', () => {
       // 24 good rows; a humidity typo and a missing time are quarantined.
       assert.deepEqual(workbook.counts, {
         fetched: 26,
+        produced: 26,
         valid: 24,
         rejected: 2,
         inserted: 24,
