@@ -58,3 +58,62 @@ function* walk(segments: readonly SelectorSegment[], depth: number, value: unkno
   const child = (value as Record<string | number, unknown>)[segment];
   yield* walk(segments, depth + 1, child);
 }
+
+/** The key under which an XML record carries its parent element's attributes (and that one's, nested). */
+export const PARENT_KEY = '$parent';
+
+/**
+ * XML selection: an element that repeats is an array and one that does not is an object, so a
+ * named segment steps into every element of an array as well ("a single child comes back as an
+ * object"). Each selected record that is an object gets `$parent`: the attributes and text of the
+ * element that holds it (its own `$parent` above that), so a transform can read, say, the `time`
+ * of the ECB `Cube` that holds the currency rows.
+ */
+export function* selectXmlRecords(selector: RecordSelector, document: unknown): Generator<unknown> {
+  yield* walkXml(selector.segments, 0, document, undefined);
+}
+
+type XmlParent = Record<string, unknown> | undefined;
+
+/** The scalar properties of an element (attributes, text), without its child elements. */
+function ownValues(element: Record<string, unknown>, parent: XmlParent): XmlParent {
+  const values: Record<string, unknown> = {};
+  let own = 0;
+  for (const [key, value] of Object.entries(element)) {
+    if (value === null || typeof value !== 'object') {
+      values[key] = value;
+      own++;
+    }
+  }
+  // A wrapper element with no attributes of its own adds no level.
+  if (own === 0) return parent;
+  if (parent) values[PARENT_KEY] = parent;
+  return values;
+}
+
+function* walkXml(
+  segments: readonly SelectorSegment[],
+  depth: number,
+  value: unknown,
+  parent: XmlParent,
+): Generator<unknown> {
+  if (Array.isArray(value)) {
+    for (const element of value) yield* walkXml(segments, depth, element, parent);
+    return;
+  }
+  if (depth === segments.length) {
+    if (value === undefined) return;
+    yield value !== null && typeof value === 'object' && parent ? { ...value, [PARENT_KEY]: parent } : value;
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const element = value as Record<string, unknown>;
+  const segment = segments[depth] as SelectorSegment;
+  // The root's context is not a parent worth carrying; below it, each level keeps its own values.
+  const context = depth === 0 ? undefined : ownValues(element, parent);
+  const children =
+    segment === '*'
+      ? Object.values(element).filter((child) => child !== null && typeof child === 'object')
+      : [element[segment]];
+  for (const child of children) yield* walkXml(segments, depth + 1, child, context);
+}

@@ -124,7 +124,9 @@ describe('http source', () => {
     });
     const values = recordValues(await collectItems(readSource(source, testContext())));
     assert.equal(values.length, 30);
-    assert.deepEqual(values[0], { currency: 'USD', rate: '1.1252' });
+    const { $parent, ...rate } = values[0] as { $parent: { time: string } };
+    assert.deepEqual(rate, { currency: 'USD', rate: '1.1252' });
+    assert.equal($parent.time, '2025-05-09', 'the parent Cube gives each rate its date');
   });
 
   it('fails on 404 with a non-retryable error quoting the status and body', async () => {

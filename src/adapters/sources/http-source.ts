@@ -5,7 +5,7 @@ import { parseRetryAfter } from '../../domain/backoff.ts';
 import { ErrorCode, isSluiceError, SourceError } from '../../domain/errors.ts';
 import type { HttpSourceDefinition } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
-import { type SourceContext, systemClock } from '../../engine/ports.ts';
+import { type RunWarning, type SourceContext, systemClock } from '../../engine/ports.ts';
 import { type ByteInput, formatError, looksLikeHtml, peekInput } from './byte-input.ts';
 import { csvRecords } from './csv-records.ts';
 import { type PreparedRequest, prepareRequest } from './http-request.ts';
@@ -144,12 +144,13 @@ function recordsOf(
   source: HttpSourceDefinition,
   origin: RecordOrigin,
   contentType: string,
+  onWarning?: (warning: RunWarning) => void,
 ): AsyncIterable<SourceChunk> {
   switch (format) {
     case 'json':
       return jsonRecords(input, source.records, origin);
     case 'xml':
-      return xmlRecords(input, source.records, origin);
+      return xmlRecords(input, source.records, origin, onWarning);
     case 'csv': {
       const tabs = contentType.toLowerCase().includes('tab-separated');
       return csvRecords(input, origin, { delimiter: source.csv.delimiter ?? (tabs ? '\t' : ',') });
@@ -220,7 +221,7 @@ export async function* readHttpSource(
     const fail = errorBodyFailure(shown, prepared.redact);
     const { body: bodyCheck, record: recordCheck } = source.check;
     const input = bodyCheck ? await checkBody(peeked.input, format, bodyCheck, fail) : peeked.input;
-    const records = recordsOf(format, input, source, origin, contentType);
+    const records = recordsOf(format, input, source, origin, contentType, context.onWarning);
     yield* recordCheck ? checkRecords(records, recordCheck, fail) : records;
   } finally {
     // Also on early return or error: an unread body would hold the connection open.

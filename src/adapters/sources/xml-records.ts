@@ -1,7 +1,8 @@
 // Reads records out of an XML document: parsed whole (the caller bounds its size), then selected.
 import { XMLParser } from 'fast-xml-parser';
-import { type RecordSelector, selectRecords } from '../../domain/record-selector.ts';
+import { type RecordSelector, selectXmlRecords } from '../../domain/record-selector.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
+import type { RunWarning } from '../../engine/ports.ts';
 import { type ByteInput, ChunkBuilder, describeOrigin, formatError, looksLikeHtml } from './byte-input.ts';
 
 /**
@@ -33,6 +34,7 @@ export async function* xmlRecords(
   input: ByteInput,
   selector: RecordSelector,
   origin: RecordOrigin,
+  onWarning?: (warning: RunWarning) => void,
 ): AsyncGenerator<SourceChunk> {
   const where = describeOrigin(origin);
   const parts: Uint8Array[] = [];
@@ -41,9 +43,17 @@ export async function* xmlRecords(
   if (looksLikeHtml(body)) throw formatError(`${where}: expected XML but got an HTML page`);
   const document = parseXmlDocument(body.toString('utf8').replace(/^\uFEFF/, ''), where);
   const chunk = new ChunkBuilder();
-  for (const record of selectRecords(selector, document)) {
+  let matched = 0;
+  for (const record of selectXmlRecords(selector, document)) {
+    matched++;
     chunk.record(record, origin);
     if (chunk.full) yield chunk.take();
+  }
+  if (matched === 0) {
+    onWarning?.({
+      code: 'no_records',
+      message: `the selector '${selector.source}' matched nothing in ${where}`,
+    });
   }
   const rest = chunk.take();
   if (rest.length > 0) yield rest;
