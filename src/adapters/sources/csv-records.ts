@@ -36,6 +36,31 @@ function rowObject(header: readonly string[], record: readonly string[]): Record
   return value;
 }
 
+/**
+ * Passes the input through, holding back the bytes after the last newline until more arrive. When
+ * the input fails (a body cut mid-stream) it ends cleanly at the last complete line instead and
+ * keeps the failure in `failure`, so the parser hands over every row it read completely.
+ */
+class CompleteLines {
+  failure: { error: unknown } | undefined;
+
+  async *feed(input: ByteInput): ByteInput {
+    let tail: Buffer = Buffer.alloc(0);
+    try {
+      for await (const part of input) {
+        const chunk = tail.length > 0 ? Buffer.concat([tail, part]) : Buffer.from(part);
+        const cut = chunk.lastIndexOf(10) + 1;
+        tail = chunk.subarray(cut);
+        if (cut > 0) yield chunk.subarray(0, cut);
+      }
+    } catch (error) {
+      this.failure = { error };
+      return;
+    }
+    if (tail.length > 0) yield tail;
+  }
+}
+
 interface ParsedRow {
   record: string[];
   info: Info;
@@ -90,8 +115,9 @@ export async function* csvRecords(
     throw formatError(`${where}: expected CSV but got an HTML page (an error, login or API-key page?)`);
   }
   const lines = new LineIndex();
+  const complete = new CompleteLines();
   const rows = pipeline(
-    lines.feed(peeked.input),
+    lines.feed(complete.feed(peeked.input)),
     parse({
       bom: true,
       delimiter: options.delimiter ?? ',',
@@ -109,6 +135,7 @@ export async function* csvRecords(
   // A row starts where the previous one ended (info.bytes), after any blank lines skipped in between.
   let lastEnd = 0;
   let lastSkipped = 0;
+  let failure: { error: unknown } | undefined;
   try {
     for await (const { record, info } of rows as AsyncIterable<ParsedRow>) {
       const skipped = info.empty_lines + info.comment_lines;
@@ -141,10 +168,15 @@ export async function* csvRecords(
       if (chunk.full) yield chunk.take();
     }
   } catch (error) {
-    throw asFormatError(error, (message) => `${where} is not valid CSV: ${message}`);
+    failure = { error };
   } finally {
     rows.destroy();
   }
+  // Rows parsed completely before a fault (a body cut mid-stream) are handed over, and counted,
+  // before the fault is reported, as the JSON reader does.
   const rest = chunk.take();
   if (rest.length > 0) yield rest;
+  // A cut body is reported as such, even when the cut also left a quoted field open.
+  const fault = complete.failure ?? failure;
+  if (fault) throw asFormatError(fault.error, (message) => `${where} is not valid CSV: ${message}`);
 }

@@ -162,3 +162,28 @@ describe('csvRecords', () => {
     assert.deepEqual(Object.keys(value ?? {}), ['__proto__', 'b']);
   });
 });
+
+describe('csv records before a fault', () => {
+  it('hands over the rows parsed completely before the body fails mid-stream, then fails', async () => {
+    const { csvRecords } = await import('./csv-records.ts');
+    const input = (async function* () {
+      yield Buffer.from('station,temp\na,1\nb,2\nc,3\nd,');
+      throw new Error('socket hang up');
+    })();
+    const values: unknown[] = [];
+    let failure: unknown;
+    try {
+      for await (const chunk of csvRecords(input, { provider: 'test', url: 'http://127.0.0.1/x.csv' })) {
+        for (const item of chunk) if (item.kind === 'record') values.push(item.value);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    assert.deepEqual(values, [
+      { station: 'a', temp: '1' },
+      { station: 'b', temp: '2' },
+      { station: 'c', temp: '3' },
+    ]);
+    assert.match(String(failure), /not valid CSV: socket hang up/);
+  });
+});
