@@ -75,3 +75,24 @@ describe('source definitions reject unknown options', () => {
     );
   });
 });
+
+describe('dataset, pipeline and config reject unknown options', async () => {
+  const { dataset } = await import('./dataset-definition.ts');
+  const { defineConfig, pipeline } = await import('./pipeline-definition.ts');
+  const { z } = await import('zod');
+  const schema = z.object({ id: z.string(), at: z.coerce.date() });
+  it('names the definition, the key and the suggestion', () => {
+    assert.throws(
+      () => dataset('d', { schema, key: ['id'], time: 'at', freshnes: { maxAge: '1d' } } as never),
+      /^ConfigError: dataset "d": unknown option "freshnes" \(did you mean "freshness"\?\)$/,
+    );
+    assert.throws(
+      () => pipeline('x', { source: files({ dir: 'in' }), into: 'd', schedul: {} } as never),
+      /^ConfigError: pipeline "x": unknown option "schedul" \(did you mean "schedule"\?\)$/,
+    );
+    assert.throws(
+      () => defineConfig({ pipeline: [] } as never),
+      /defineConfig\(\): unknown option "pipeline" \(did you mean "pipelines"\?\)/,
+    );
+  });
+});
