@@ -7,6 +7,7 @@ export type {
   PollStatus,
 } from './domain/async-job-definition.ts';
 export { asyncJob } from './domain/async-job-definition.ts';
+export { numberOrNull } from './domain/cell-values.ts';
 export type { PgType } from './domain/column-type.ts';
 export type { DatasetDefinition, DatasetOptions, WriteMode } from './domain/dataset-definition.ts';
 export { dataset } from './domain/dataset-definition.ts';

@@ -1,6 +1,8 @@
 // What a user declares about an upstream that runs work asynchronously: submit, poll until done, fetch.
+
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import type { ResolvedRateLimit } from './resilience-policy.ts';
 import {
   type CsvOptions,
@@ -105,6 +107,32 @@ export const pollIntervalDefaults = {
   factor: 2,
 } satisfies Required<PollIntervalOptions>;
 
+const REQUEST_KEYS = { url: true, query: true, headers: true, timeoutMs: true } as const;
+const ASYNC_JOB_KEYS = optionKeys<AsyncJobOptions>({
+  name: true,
+  submit: true,
+  poll: true,
+  fetch: true,
+  pollInterval: true,
+  deadline: true,
+  submitRateLimit: true,
+});
+const SUBMIT_KEYS = optionKeys<AsyncJobSubmitOptions>({
+  ...REQUEST_KEYS,
+  method: true,
+  body: true,
+  executionId: true,
+});
+const POLL_KEYS = optionKeys<AsyncJobPollOptions>({ ...REQUEST_KEYS, status: true });
+const FETCH_KEYS = optionKeys<AsyncJobFetchOptions>({
+  ...REQUEST_KEYS,
+  format: true,
+  records: true,
+  csv: true,
+  maxBytes: true,
+});
+const POLL_INTERVAL_KEYS = optionKeys<PollIntervalOptions>({ initialMs: true, maxMs: true, factor: true });
+
 /** Reads a dotted path ('data.id') out of a parsed JSON document. */
 export function valueAtPath(document: unknown, path: string): unknown {
   let value = document;
@@ -146,6 +174,12 @@ export function asyncJob(options: AsyncJobOptions): AsyncJobSourceDefinition {
   if (!options || typeof options.name !== 'string' || options.name === '')
     throw new ConfigError('asyncJob(): `name` is required');
   const where = `asyncJob("${options.name}")`;
+  assertKnownKeys(where, options, ASYNC_JOB_KEYS);
+  assertKnownKeys(`${where}: submit`, options.submit, SUBMIT_KEYS);
+  assertKnownKeys(`${where}: poll`, options.poll, POLL_KEYS);
+  assertKnownKeys(`${where}: fetch`, options.fetch, FETCH_KEYS);
+  assertKnownKeys(`${where}: pollInterval`, options.pollInterval, POLL_INTERVAL_KEYS);
+  assertKnownKeys(`${where}: submitRateLimit`, options.submitRateLimit, ['requests', 'per']);
   const request = (step: 'submit' | 'poll' | 'fetch', extra: Partial<AsyncJobFetchOptions> = {}) => {
     const given = options[step];
     if (!given || typeof given !== 'object') throw new ConfigError(`${where}: \`${step}\` is required`);

@@ -4,6 +4,7 @@ import { type ColumnSpec, deriveColumnType, isTimeType, PgType } from './column-
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import { assertIdentifier } from './identifier.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import { assertRule, type QualityRule } from './quality-rules.ts';
 
 export const WriteMode = {
@@ -66,6 +67,17 @@ export interface DatasetDefinition<S extends RecordSchema = RecordSchema> {
   readonly freshness: FreshnessRule | undefined;
 }
 
+const DATASET_KEYS = optionKeys<DatasetOptions<RecordSchema>>({
+  schema: true,
+  key: true,
+  time: true,
+  write: true,
+  description: true,
+  rules: true,
+  maxErrorRate: true,
+  freshness: true,
+});
+
 /** Declares a dataset; throws a ConfigError naming the dataset and field when it cannot be stored. */
 export function dataset<S extends RecordSchema>(
   name: string,
@@ -73,6 +85,8 @@ export function dataset<S extends RecordSchema>(
 ): DatasetDefinition<S> {
   assertIdentifier(name, 'dataset name');
   const where = `dataset "${name}"`;
+  assertKnownKeys(where, options, DATASET_KEYS);
+  assertKnownKeys(`${where}: freshness`, options?.freshness, ['maxAge', 'series']);
   if (!(options.schema instanceof z.ZodObject)) {
     throw new ConfigError(
       `${where}: schema must be a zod object, e.g. z.object({ station: z.string(), ... })`,

@@ -9,6 +9,7 @@ import {
   parseKeySetDeclarations,
   type ResolvedKeySet,
 } from './key-set.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import {
   type PartitionsDefinition,
   parsePartitions,
@@ -63,12 +64,23 @@ export interface PipelineDefinition {
   readonly description: string | undefined;
 }
 
+const PIPELINE_KEYS = optionKeys<PipelineOptions<RecordSchema>>({
+  source: true,
+  into: true,
+  transform: true,
+  params: true,
+  schedule: true,
+  partitions: true,
+  description: true,
+});
+
 export function pipeline<S extends RecordSchema>(
   name: string,
   options: PipelineOptions<S>,
 ): PipelineDefinition {
   assertIdentifier(name, 'pipeline name');
   const where = `pipeline "${name}"`;
+  assertKnownKeys(where, options, PIPELINE_KEYS);
   if (!options?.source || typeof options.source !== 'object' || !('kind' in options.source)) {
     throw new ConfigError(`${where}: source is required (files({...}) or http({...}))`);
   }
@@ -118,6 +130,11 @@ export interface SluiceConfig {
 
 /** Checks names and references across the whole config; every problem names what and where. */
 export function defineConfig(options: ConfigOptions): SluiceConfig {
+  assertKnownKeys(
+    'defineConfig()',
+    options,
+    optionKeys<ConfigOptions>({ datasets: true, pipelines: true, keySets: true }),
+  );
   const datasets = new Map<string, DatasetDefinition>();
   const addDataset = (definition: DatasetDefinition, where: string) => {
     if (definition?.kind !== 'dataset') throw new ConfigError(`${where}: expected a dataset(...) definition`);

@@ -1,6 +1,7 @@
 // Per-provider policies (retries, rate and concurrency limits, circuit breaker): options, defaults, env overrides.
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first one included. @defaultValue 3 */
@@ -123,8 +124,32 @@ function intervalMs(where: string, per: number | string | undefined): number {
   return parseDuration(where, per ?? RATE_LIMIT_DEFAULT_INTERVAL);
 }
 
+export const RESILIENCE_KEYS = optionKeys<ResilienceOptions>({
+  retry: true,
+  rateLimit: true,
+  concurrency: true,
+  breaker: true,
+});
+const RETRY_KEYS = optionKeys<RetryOptions>({
+  attempts: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  maxRetryAfterMs: true,
+  budgetTokens: true,
+  budgetRatio: true,
+});
+const RATE_LIMIT_KEYS = optionKeys<RateLimitOptions>({ requests: true, per: true });
+const BREAKER_KEYS = optionKeys<BreakerOptions>({ threshold: true, cooldownS: true, failureRate: true });
+const FAILURE_RATE_KEYS = optionKeys<FailureRateOptions>({ rate: true, windowS: true, minRequests: true });
+
 /** Checks what a definition declares, so a typo fails at load time, not on the first call. */
 export function assertResilienceOptions(where: string, options: ResilienceOptions): void {
+  if (options.retry) assertKnownKeys(`${where}: retry`, options.retry, RETRY_KEYS);
+  assertKnownKeys(`${where}: rateLimit`, options.rateLimit, RATE_LIMIT_KEYS);
+  if (options.breaker) {
+    assertKnownKeys(`${where}: breaker`, options.breaker, BREAKER_KEYS);
+    assertKnownKeys(`${where}: breaker.failureRate`, options.breaker.failureRate, FAILURE_RATE_KEYS);
+  }
   resolvePolicy(where, options, {});
 }
 

@@ -1,6 +1,7 @@
 // What a user declares about where records come from; the readers live in adapters/sources.
 import type { AsyncJobSourceDefinition } from './async-job-definition.ts';
 import { ConfigError } from './errors.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import { parseSelector, type RecordSelector } from './record-selector.ts';
 import { assertResilienceOptions, type ResilienceOptions } from './resilience-policy.ts';
 import { parseTemplate, type TemplatePart } from './template.ts';
@@ -76,7 +77,28 @@ export interface FilesSourceDefinition {
   readonly xlsx: XlsxOptions;
 }
 
+const CSV_KEYS = optionKeys<CsvOptions>({ delimiter: true });
+const XLSX_KEYS = optionKeys<XlsxOptions>({ sheet: true });
+const FILES_KEYS = optionKeys<FilesSourceOptions>({
+  dir: true,
+  glob: true,
+  format: true,
+  records: true,
+  csv: true,
+  xlsx: true,
+  name: true,
+});
+
+/** `files()`, or `files() "name"` once the source is named: where an option error points. */
+function sourceLabel(kind: string, name: unknown): string {
+  return typeof name === 'string' && name !== '' ? `${kind} "${name}"` : kind;
+}
+
 export function files(options: FilesSourceOptions): FilesSourceDefinition {
+  const label = sourceLabel('files()', options?.name);
+  assertKnownKeys(label, options, FILES_KEYS);
+  assertKnownKeys(`${label}: csv`, options?.csv, CSV_KEYS);
+  assertKnownKeys(`${label}: xlsx`, options?.xlsx, XLSX_KEYS);
   if (!options || typeof options.dir !== 'string' || options.dir === '') {
     throw new ConfigError('files(): `dir` is required (a directory relative to the config file)');
   }
@@ -156,7 +178,29 @@ export const httpDefaults = {
   maxBytes: 50 * 1024 * 1024,
 } satisfies Partial<HttpSourceOptions>;
 
+const HTTP_KEYS = optionKeys<HttpSourceOptions>({
+  url: true,
+  query: true,
+  headers: true,
+  format: true,
+  records: true,
+  timeoutMs: true,
+  maxBytes: true,
+  csv: true,
+  check: true,
+  name: true,
+  retry: true,
+  rateLimit: true,
+  concurrency: true,
+  breaker: true,
+});
+const CHECK_KEYS = optionKeys<ResponseCheck>({ body: true, record: true });
+
 export function http(options: HttpSourceOptions): HttpSourceDefinition {
+  const label = sourceLabel('http()', options?.name);
+  assertKnownKeys(label, options, HTTP_KEYS);
+  assertKnownKeys(`${label}: csv`, options?.csv, CSV_KEYS);
+  assertKnownKeys(`${label}: check`, options?.check, CHECK_KEYS);
   if (!options || typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) {
     throw new ConfigError(
       `http(): \`url\` must be an http(s) URL template, got ${JSON.stringify(options?.url)}`,
@@ -236,7 +280,10 @@ export interface StaticSourceDefinition {
 export const STATIC_PREFIX = 'static:';
 
 /** Fixed records with the date they are from: the last resort of a fallback chain. */
+const STATIC_KEYS = optionKeys<StaticSourceOptions>({ name: true, records: true, asOf: true });
+
 export function staticValue(options: StaticSourceOptions): StaticSourceDefinition {
+  assertKnownKeys(sourceLabel('staticValue()', options?.name), options, STATIC_KEYS);
   if (!options || typeof options.name !== 'string' || options.name === '') {
     throw new ConfigError('staticValue(): `name` is required');
   }

@@ -6,7 +6,7 @@ import { type Command, stringOption } from '../command.ts';
 import { json } from '../format.ts';
 
 const CONFIG = `// sluice project: datasets (typed tables) and the pipelines that fill them.
-import { dataset, defineConfig, files, pipeline, z } from 'sluice';
+import { dataset, defineConfig, files, numberOrNull, pipeline, z } from 'sluice';
 
 const readings = dataset('readings', {
   schema: z.object({
@@ -31,7 +31,7 @@ export default defineConfig({
         return {
           station: cells.station,
           observed_at: cells.observed_at,
-          temperature_c: cells.temperature_c === '' ? null : Number(cells.temperature_c),
+          temperature_c: numberOrNull(cells.temperature_c),
         };
       },
     }),
