@@ -286,20 +286,36 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       const notReplayable = pending.length - replayable.length;
       if (replayable.length === 0)
         return { originalRunId: original.id, report: undefined, replayed: 0, notReplayable };
-      // Records refused by the transform go through it again; the others were its output already.
+      // Today's transform runs again on the source item as it was received, so a record that failed
+      // for a reason that still holds fails again (another occurrence of the same quarantined record).
+      // Rows stored before raw items were kept hold the transform's output: it is re-validated as is.
+      // A source item that gave several quarantined outputs is transformed once.
+      const items = new Map<string, (typeof replayable)[number]>();
+      for (const record of replayable) {
+        const { file, url, line, sheet } = record.origin;
+        const key = record.rawKept
+          ? JSON.stringify([file, url, line, sheet, record.raw])
+          : `legacy:${record.id}`;
+        if (!items.has(key)) items.set(key, record);
+      }
+      const sourceItems = [...items.values()];
       const transform = pipeline.transform;
+      const legacy = new Set(replayable.filter((record) => !record.rawKept).map((record) => record.id));
       const replayPipeline: ResolvedPipeline = {
         ...pipeline,
-        transform: (value, context) =>
-          context.origin.quarantine?.stage === 'transform' && transform ? transform(value, context) : value,
+        transform: (value, context) => {
+          const mark = context.origin.quarantine;
+          if ((mark !== undefined && legacy.has(mark.id)) || !transform) return value;
+          return transform(value, context);
+        },
       };
       const ports: CollectPorts = {
         ...portsOn(db),
         readSource: async function* () {
-          for (let start = 0; start < replayable.length; start += 1000) {
-            yield replayable.slice(start, start + 1000).map((record) => ({
+          for (let start = 0; start < sourceItems.length; start += 1000) {
+            yield sourceItems.slice(start, start + 1000).map((record) => ({
               kind: 'record' as const,
-              value: record.raw,
+              value: record.rawKept ? record.raw : (record.record ?? record.raw),
               origin: { ...record.origin, quarantine: { id: record.id, stage: record.stage } },
             }));
           }

@@ -165,7 +165,7 @@ export async function collectPipeline(
     const list = Array.isArray(outputs) ? outputs : [outputs];
     if (list.length === 0) filtered++;
     counts.produced += list.length;
-    for (const output of list) {
+    for (const [index, output] of list.entries()) {
       const result = validateRecord(dataset, output, ruleContext);
       if (result.ok) {
         counts.valid++;
@@ -175,7 +175,14 @@ export async function collectPipeline(
           warnings.add({ raw: output, issues: result.warnings, origin: item.origin, stage: 'rule' });
         }
       } else {
-        reject({ raw: output, issues: result.issues, origin: item.origin, stage: result.stage });
+        reject({
+          raw: item.value,
+          record: output,
+          ...(Array.isArray(outputs) ? { outputIndex: index } : {}),
+          issues: result.issues,
+          origin: item.origin,
+          stage: result.stage,
+        });
       }
     }
   };

@@ -14,7 +14,9 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['quality'],
-        summary: 'Quarantined records with their issues, newest first (viewer)',
+        summary:
+          'Quarantined records with their issues, newest first: one per distinct record, with its occurrences, ' +
+          'first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer)',
         querystring: z.object({
           dataset: z.string().optional(),
           run: z.uuid().optional(),

@@ -69,10 +69,21 @@ export const quarantineCommand: Command = {
         .join(' ');
     io.stdout(
       `${table(
-        ['id', 'run', 'dataset', 'stage', 'issues', 'where', 'replayed'],
+        [
+          'id',
+          'last run',
+          'dataset',
+          'stage',
+          'issues',
+          'where',
+          'seen',
+          'first seen',
+          'last seen',
+          'replayed',
+        ],
         records.map((record) => [
           record.id,
-          record.runId.slice(0, 8),
+          record.lastRunId.slice(0, 8),
           record.dataset,
           record.stage,
           record.issues
@@ -82,6 +93,9 @@ export const quarantineCommand: Command = {
             )
             .join('; '),
           where(record.origin) || record.origin.url || null,
+          `${record.occurrences}×`,
+          record.createdAt,
+          record.lastSeenAt,
           record.replayedAt,
         ]),
       )}\n`,
