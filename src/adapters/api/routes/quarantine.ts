@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Sluice } from '../../../main.ts';
 import { listQuarantine } from '../../postgres/quarantine-store.ts';
+import { resolveRunId } from '../../postgres/run-store.ts';
 import { HttpProblem } from '../problem.ts';
 
 export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
@@ -19,7 +20,7 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
           'first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer)',
         querystring: z.object({
           dataset: z.string().optional(),
-          run: z.uuid().optional(),
+          run: z.string().optional().describe('run id, or a unique prefix of at least 8 hex characters'),
           pending: z
             .enum(['true', 'false'])
             .default('false')
@@ -36,7 +37,7 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
       }
       const records = await listQuarantine(sluice.db, {
         dataset,
-        runId: run,
+        runId: run === undefined ? undefined : await resolveRunId(sluice.db, run),
         pending,
         beforeId: cursor,
         limit: limit + 1,
@@ -52,7 +53,7 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
       schema: {
         tags: ['quality'],
         summary: 'Re-validate a run’s quarantined records and write those that pass now (analyst)',
-        querystring: z.object({ run: z.uuid() }),
+        querystring: z.object({ run: z.string().min(1) }),
       },
     },
     async (request) => sluice.replay(request.query.run),

@@ -1,6 +1,7 @@
 // `sluice quarantine [replay <run>]`: browse rejected records with their reasons, and replay them.
 import { UsageError } from '../../../domain/errors.ts';
 import { listQuarantine } from '../../postgres/quarantine-store.ts';
+import { resolveRunId } from '../../postgres/run-store.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { json, table } from '../format.ts';
@@ -47,10 +48,11 @@ export const quarantineCommand: Command = {
     if (action !== undefined)
       throw new UsageError(`unknown quarantine action "${action}" (use: replay <run id>)`);
     const limit = intOption(args, 'limit', 20, 1000);
-    const records = await withSluice(args, io, (sluice) =>
+    const run = stringOption(args, 'run');
+    const records = await withSluice(args, io, async (sluice) =>
       listQuarantine(sluice.db, {
         dataset: stringOption(args, 'dataset'),
-        runId: stringOption(args, 'run'),
+        runId: run === undefined ? undefined : await resolveRunId(sluice.db, run),
         pending: args.values.pending === true,
         limit,
       }),
