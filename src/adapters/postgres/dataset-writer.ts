@@ -150,7 +150,7 @@ export function createDatasetWriter(
     },
 
     async openStage(meta: BatchMeta, lane: number): Promise<RunStage> {
-      // An unlogged table, not a temp one: any pooled connection can append to it, and a crashed
+      // An unlogged table, not a temp one: every pooled connection can append to it, and a crashed
       // process's table is found and dropped by name (dropOrphanStages).
       const table = `${quoteIdent(STAGE_SCHEMA)}.${quoteIdent(stageTableName(meta.runId, lane))}`;
       await db.exec(`CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (${statements.stageColumns})`);
