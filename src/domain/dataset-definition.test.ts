@@ -69,6 +69,11 @@ describe('dataset()', () => {
         /dataset "d": time column "value" must be a date/,
       ],
       [
+        // A JavaScript config can leave out the option its types require.
+        () => dataset('d', { schema, key: ['station'] } as unknown as Parameters<typeof dataset>[1]),
+        /dataset "d": needs a `time` option naming the date column .* \(time: 'at'\)/,
+      ],
+      [
         () => dataset('d', { schema, key: ['value'], time: 'at' }),
         /key column "value" is optional or nullable/,
       ],

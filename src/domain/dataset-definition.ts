@@ -116,6 +116,15 @@ export function dataset<S extends RecordSchema>(
   if (new Set(options.key).size !== options.key.length) {
     throw new ConfigError(`${where}: key lists a column twice`);
   }
+  if (options.time === undefined) {
+    const dates = [...byName.values()]
+      .filter((column) => isTimeType(column.type))
+      .map((column) => column.name);
+    throw new ConfigError(
+      `${where}: needs a \`time\` option naming the date column freshness and partitions read` +
+        (dates.length > 0 ? ` (time: '${dates[0]}')` : '; add a z.coerce.date() field to the schema'),
+    );
+  }
   const time = byName.get(options.time);
   if (!time) throw new ConfigError(`${where}: time column "${options.time}" is not a field of the schema`);
   if (!isTimeType(time.type)) {

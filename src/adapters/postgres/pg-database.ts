@@ -47,6 +47,7 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener Node exits.
   pool.on('error', () => {});
+  let closed: Promise<void> | undefined;
   const probe = await pool.connect();
   probe.release();
 
@@ -81,6 +82,10 @@ export async function openPostgres(url: string, options: PgOptions = {}): Promis
           throw error;
         }
       }),
-    close: () => pool.end(),
+    // Closing twice is harmless: a test's cleanup and a shutdown path may both close.
+    close: () => {
+      closed ??= pool.end();
+      return closed;
+    },
   };
 }

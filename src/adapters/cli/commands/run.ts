@@ -4,6 +4,14 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../../domain/errors.ts';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
 import type { RunReport } from '../../../engine/ports.ts';
+import {
+  type EveryPipelinePorts,
+  type EveryPipelineResult,
+  type NotRun,
+  runEveryPipeline,
+} from '../../../engine/run-every-pipeline.ts';
+import type { Sluice } from '../../../main.ts';
+import { clockFromEnv } from '../../clock.ts';
 import type { Command } from '../command.ts';
 import { stringOption } from '../command.ts';
 import { ExitCode, exitCodeForRun } from '../exit-codes.ts';
@@ -68,7 +76,11 @@ export const runCommand: Command = {
       type: 'string',
       description: 'run the time partition containing this local date (YYYY-MM-DD)',
     },
-    all: { type: 'boolean', description: 'run every pipeline of the config, one after the other' },
+    all: {
+      type: 'boolean',
+      description:
+        'run every pipeline of the config, one after the other; a partitioned one runs the partitions its schedule would run now, for every key',
+    },
     'dry-run': {
       type: 'boolean',
       description: 'fetch, transform and validate; write nothing, report what would be written',
@@ -90,28 +102,46 @@ export const runCommand: Command = {
     if (all && (partitionOption !== undefined || date !== undefined)) {
       throw new UsageError('--partition and --date run one pipeline; name it instead of --all');
     }
-    const reports = await withSluice(args, io, async (sluice) => {
-      const names = all ? [...sluice.config.pipelines.keys()] : [sluice.pipeline(name as string).name];
-      const done: RunReport[] = [];
-      for (const pipeline of names) {
-        const partition = partitionFromOptions(sluice.pipeline(pipeline), {
-          partition: partitionOption,
-          date,
-        });
-        const report = await sluice.run(pipeline, {
+    const result = await withSluice(args, io, async (sluice): Promise<EveryPipelineResult> => {
+      if (all) {
+        return runEveryPipeline(everyPipelinePorts(sluice), {
           dryRun,
-          ...(partition === undefined ? {} : { partition }),
+          onRun: (report) => !args.json && io.stdout(`${describeRun(report)}\n`),
+          onNotRun: (entry) => !args.json && io.stdout(`${describeNotRun(entry)}\n`),
         });
-        done.push(report);
-        if (!args.json) io.stdout(`${describeRun(report)}\n`);
       }
-      return done;
+      const pipeline = sluice.pipeline(name as string);
+      const partition = partitionFromOptions(pipeline, { partition: partitionOption, date });
+      const report = await sluice.run(pipeline.name, {
+        dryRun,
+        ...(partition === undefined ? {} : { partition }),
+      });
+      if (!args.json) io.stdout(`${describeRun(report)}\n`);
+      return { runs: [report], notRun: [] };
     });
-    if (reportPath) {
-      const body = all ? { runs: reports } : reports[0];
-      await writeFile(resolve(io.cwd, reportPath), json(body));
-    }
-    if (args.json) io.stdout(json(all ? { runs: reports } : reports[0]));
-    return exitCodeForRuns(reports);
+    const body = all ? result : result.runs[0];
+    if (reportPath) await writeFile(resolve(io.cwd, reportPath), json(body));
+    if (args.json) io.stdout(json(body));
+    return exitCodeForEvery(result);
   },
 };
+
+/** The ports `runEveryPipeline` needs, from an open sluice and the CLI's clock. */
+export function everyPipelinePorts(sluice: Sluice): EveryPipelinePorts {
+  return {
+    pipelines: sluice.config.pipelines.values(),
+    keySets: (pipeline) => sluice.keySets(pipeline),
+    run: (pipelineName, options) => sluice.run(pipelineName, options),
+    clock: clockFromEnv(),
+  };
+}
+
+export function describeNotRun(entry: NotRun): string {
+  const partition = entry.partitionKey === undefined ? '' : ` [${entry.partitionKey}]`;
+  return `${entry.pipeline}${partition}: not run [${entry.code}]: ${entry.reason}`;
+}
+
+/** A pipeline that could not run fails the command like a failed run; the others still count. */
+export function exitCodeForEvery(result: EveryPipelineResult): number {
+  return result.notRun.length > 0 ? ExitCode.failure : exitCodeForRuns(result.runs);
+}
