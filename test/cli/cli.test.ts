@@ -142,6 +142,17 @@ for (const backend of backends) {
       assert.equal(broken.code, 2);
       assert.match(broken.stderr, /pipeline "p": into references dataset "ghost", which is not defined/);
     });
+
+    it('a config with a syntax error exits 2 naming file, line and column, with the line and a caret', async () => {
+      await writeFile(
+        join(dir, 'typo.config.ts'),
+        "import { defineConfig } from 'sluice';\nexport default defineConfig({\n  pipelines: [\n    foo(1,\n    }),\n  ],\n});\n",
+      );
+      const typo = await runCli(['status', '--config', 'typo.config.ts', '--json'], { cwd: dir, env });
+      assert.equal(typo.code, 2, typo.stderr);
+      assert.equal(JSON.parse(typo.stdout).error.code, 'config_error');
+      assert.match(typo.stderr, /typo\.config\.ts:5:5: SyntaxError: .+\n {2}5 \| {5}\}\),\n {4}\| {5}\^\n/);
+    });
   });
 }
 

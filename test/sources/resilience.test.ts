@@ -149,6 +149,30 @@ for (const backend of await testBackends()) {
       assert.match(stats?.lastFailureMessage ?? '', /HTTP 503/);
     });
 
+    it('a source whose breaker is open fails with breaker_open and says how to reset the breaker', async () => {
+      const down = route('/down', (response) =>
+        response.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable'),
+      );
+      const source = http({
+        url: down,
+        name: 'meteo-down',
+        retry: false,
+        breaker: { threshold: 1, cooldownS: 60 },
+      });
+      const clock = settableClock(T0);
+      const tripped = await read(readers[0], source, clock);
+      assert.match((tripped.error as SourceError | undefined)?.message ?? '', /HTTP 503/);
+
+      clock.set(5);
+      const error = (await read(readers[1], source, clock)).error as SourceError | undefined;
+      assert.equal(error?.code, 'breaker_open');
+      assert.match(
+        error?.message ?? '',
+        /^source "meteo-down": circuit breaker open since 2026-03-02T10:00:00\.000Z after 1 consecutive failures; next probe after 2026-03-02T10:01:00\.000Z; reset it with `sluice sources reset meteo-down` \(or POST \/api\/sources\/meteo-down\/reset\)$/,
+      );
+      assert.equal(hitsOf('/down'), 1, 'the open breaker sent nothing');
+    });
+
     it('honours Retry-After: no request before the deadline, in the same call or another process', async () => {
       const body429 = upstreamFixture('openmeteo_error_429_daily-limit.json');
       let sentAt = 0;

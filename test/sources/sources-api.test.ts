@@ -112,6 +112,11 @@ describe('sources end to end, with a canary secret', () => {
     const dry = await cli(['run', 'fx_latest', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /served by static:fx/);
+    const dryJson = JSON.parse((await cli(['run', 'fx_latest', '--dry-run', '--json'])).stdout);
+    assert.match(
+      dryJson.providers[0].message,
+      /circuit breaker open since .*; reset it with `sluice sources reset primary` \(or POST \/api\/sources\/primary\/reset\)$/,
+    );
 
     const listed = await cli(['sources', '--json']);
     const sources = JSON.parse(listed.stdout).sources as Array<{

@@ -2,7 +2,7 @@
 import { backfillProgress, type PartitionState } from '../../domain/backfill.ts';
 import { backfillGrid } from '../../domain/backfill-grid.ts';
 import type { BackfillPartitionRecord, BackfillRecord } from '../postgres/backfill-store.ts';
-import { duration, table } from './format.ts';
+import { duration, summarizeMessage, table } from './format.ts';
 
 const BAR_WIDTH = 24;
 
@@ -66,7 +66,7 @@ export function describeBackfill(
       backfill,
       Date.parse(backfill.finishedAt ?? new Date().toISOString()) - Date.parse(backfill.createdAt),
     ),
-    ...(backfill.error ? [`error: ${backfill.error}`] : []),
+    ...(backfill.error ? [`error: ${summarizeMessage(backfill.error)}`] : []),
     '',
     `${''.padEnd(label)}  ${grid.columns[0] ?? ''} … ${grid.columns.at(-1) ?? ''}`,
     ...grid.rows.map(
@@ -80,7 +80,7 @@ export function describeBackfill(
     lines.push('', `failed partitions (${failed.length}; retry with sluice backfill retry ${backfill.id}):`);
     for (const partition of failed.slice(0, 20)) {
       lines.push(
-        `  ${partition.partition} (attempt ${partition.attempts}): ${partition.lastError ?? 'no message'}`,
+        `  ${partition.partition} (attempt ${partition.attempts}): ${partition.lastError === null ? 'no message' : summarizeMessage(partition.lastError)}`,
       );
     }
     if (failed.length > 20) lines.push(`  … and ${failed.length - 20} more (--json lists all)`);

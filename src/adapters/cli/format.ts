@@ -1,4 +1,21 @@
-// Plain-text rendering for people: aligned tables, counts and durations.
+// Plain-text rendering for people: aligned tables, counts, durations and messages cut to one line.
+
+/** How much of a message a table cell or a summary line shows. */
+export const MESSAGE_SUMMARY_CHARS = 120;
+
+/**
+ * A message on one line of at most `max` characters, ending with `…` when cut: upstream error
+ * bodies quoted in errors would otherwise fill the screen. `--json` keeps the whole text.
+ */
+export function summarizeMessage(message: string, max: number = MESSAGE_SUMMARY_CHARS): string {
+  const line = message.replace(/\s+/g, ' ').trim();
+  const chars = [...line];
+  if (chars.length <= max) return line;
+  return `${chars
+    .slice(0, max - 1)
+    .join('')
+    .trimEnd()}…`;
+}
 
 export function table(headers: string[], rows: Array<Array<string | number | null>>): string {
   const cells = rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))));

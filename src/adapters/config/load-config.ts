@@ -2,12 +2,14 @@
 import { access } from 'node:fs/promises';
 import { registerHooks } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, isSluiceError } from '../../domain/errors.ts';
 import { type ConfigOptions, defineConfig, type SluiceConfig } from '../../domain/pipeline-definition.ts';
+import { formatLocation, formatSnippet, locateLoadError } from './load-error-location.ts';
 
 export const DEFAULT_CONFIG_FILE = 'sluice.config.ts';
 const PUBLIC_API = new URL('../../index.ts', import.meta.url).href;
+const OWN_SOURCE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 let hooksRegistered = false;
 
@@ -48,9 +50,7 @@ export async function loadConfig(configPath: string | undefined, cwd = process.c
     loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (error) {
     if (isSluiceError(error)) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
-    throw new ConfigError(`cannot load ${path}: ${(error as Error).message ?? String(error)}`, {
-      cause: error,
-    });
+    throw new ConfigError(await describeLoadError(error, path), { cause: error });
   }
   const exported = loaded.default;
   if (!exported || typeof exported !== 'object') {
@@ -70,6 +70,22 @@ export async function loadConfig(configPath: string | undefined, cwd = process.c
   }
   const baseDir = dirname(path);
   return { config: withSeedPaths(config, baseDir), path, baseDir };
+}
+
+/**
+ * `file:line:column: SyntaxError: …` and the offending line with a caret, where Node reported
+ * a location (in the config or in a file it imports); else the bare message.
+ */
+async function describeLoadError(error: unknown, path: string): Promise<string> {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : 'Error';
+  const located = await locateLoadError(error, OWN_SOURCE_DIR);
+  if (located === undefined) return `cannot load ${path}: ${message}`;
+  const { location, source } = located;
+  const lines = [`${formatLocation(location)}: ${name}: ${message}`];
+  if (source !== undefined) lines.push(formatSnippet(location, source));
+  if (location.file !== path) lines.push(`  (imported while loading ${path})`);
+  return lines.join('\n');
 }
 
 /** Seed files are declared relative to the config; from here on they are absolute paths. */

@@ -108,6 +108,16 @@ function rejected(call: Call, message: string, code: ErrorCode): SourceError {
   return new SourceError(code, `source "${call.provider}": ${message}`, { retryable: false });
 }
 
+/** How an operator closes a breaker without waiting for its cooldown. */
+function breakerResetHint(provider: string): string {
+  const quoted = /^[\w.:@/-]+$/.test(provider) ? provider : `'${provider.replaceAll("'", "'\\''")}'`;
+  return `reset it with \`sluice sources reset ${quoted}\` (or POST /api/sources/${encodeURIComponent(provider)}/reset)`;
+}
+
+function breakerRejected(call: Call, message: string): SourceError {
+  return rejected(call, `${message}; ${breakerResetHint(call.provider)}`, ErrorCode.breakerOpen);
+}
+
 /**
  * Waits out a Retry-After deadline (when short enough), then asks the breaker. Returns whether
  * this call holds the half-open probe; throws when the breaker or the deadline says no.
@@ -148,13 +158,12 @@ async function admitCall(call: Call, probeTimeoutMs: number): Promise<boolean> {
       store.recordAttempt(provider, { outcome: UpstreamOutcome.shortCircuited, at: now }),
     );
     const probeAt = nextProbeAt(breaker, policy.breaker);
-    throw rejected(
+    throw breakerRejected(
       call,
       `circuit breaker ${admission.reason}${probeAt ? `; next probe after ${probeAt.toISOString()}` : ''}`,
-      ErrorCode.breakerOpen,
     );
   }
-  throw rejected(call, 'circuit breaker half-open: another process holds the probe', ErrorCode.breakerOpen);
+  throw breakerRejected(call, 'circuit breaker half-open: another process holds the probe');
 }
 
 /** A concurrency slot (this process's queue first, then the shared one), then a rate-limit token. */

@@ -15,7 +15,7 @@ import { clockFromEnv } from '../../clock.ts';
 import type { Command } from '../command.ts';
 import { stringOption } from '../command.ts';
 import { ExitCode, exitCodeForRun } from '../exit-codes.ts';
-import { duration, json, percent } from '../format.ts';
+import { duration, json, percent, summarizeMessage } from '../format.ts';
 import { withSluice } from '../open.ts';
 
 export function describeRun(report: RunReport): string {
@@ -42,7 +42,8 @@ export function describeRun(report: RunReport): string {
   for (const issue of report.quality.warnings.slice(0, 5)) {
     lines.push(`  warned ×${issue.count}: ${issue.code}${issue.path ? ` at ${issue.path}` : ''}`);
   }
-  for (const error of report.errors) lines.push(`  error [${error.code}]: ${error.message}`);
+  for (const error of report.errors)
+    lines.push(`  error [${error.code}]: ${summarizeMessage(error.message)}`);
   if (report.providers) {
     const tried = report.providers.map(
       (p) => `${p.provider} ${p.outcome}${p.asOf ? ` (static values as of ${p.asOf})` : ''}`,

@@ -3,7 +3,7 @@ import { UsageError } from '../../../domain/errors.ts';
 import { systemClock } from '../../../engine/ports.ts';
 import { listSourceStatus, resetSource, type SourceStatus } from '../../postgres/source-status.ts';
 import type { Command } from '../command.ts';
-import { duration, json, table } from '../format.ts';
+import { duration, json, summarizeMessage, table } from '../format.ts';
 import { withSluice } from '../open.ts';
 
 export function describeSources(sources: readonly SourceStatus[]): string {
@@ -14,7 +14,7 @@ export function describeSources(sources: readonly SourceStatus[]): string {
     source.breaker ? `${source.breaker.state}${source.breaker.enabled ? '' : ' (off)'}` : null,
     source.breaker?.consecutiveFailures ?? null,
     source.lastSuccess?.at ?? null,
-    source.lastFailure ? `${source.lastFailure.at} ${source.lastFailure.message}` : null,
+    source.lastFailure ? `${source.lastFailure.at} ${summarizeMessage(source.lastFailure.message)}` : null,
     source.latencyMs.samples > 0
       ? `${duration(source.latencyMs.p50)} / ${duration(source.latencyMs.p90)} / ${duration(source.latencyMs.p99)}`
       : null,
