@@ -8,6 +8,7 @@ import { ConfigError, UsageError } from './errors.ts';
 import {
   assertKeySetEntries,
   declaredKeySet,
+  describeKeySetIssue,
   keySetNamesOf,
   parseKeySetDeclarations,
   parseKeySetEntries,
@@ -61,7 +62,15 @@ describe('key set declarations', () => {
     assert.throws(() => parseKeySetDeclarations({ sites: 'seeds.json' }), /keySets\.sites must be an object/);
     assert.throws(
       () => parseKeySetDeclarations({ sites: { file: 'a.json' } }),
-      /keySets\.sites\.file is not a known field/,
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message === 'keySets.sites: unknown option "file" (valid options: "seed", "description")',
+    );
+    assert.throws(
+      () => defineConfig({ keySets: { sites: { seeds: 'seeds/sites.json' } as never } }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message === 'keySets.sites: unknown option "seeds" (did you mean "seed"?)',
     );
     assert.throws(
       () => parseKeySetDeclarations({ sites: { seed: 'sites.xlsx' } }),
@@ -160,6 +169,11 @@ describe('key set entries', () => {
         ['invalid_attribute_name', 'attributes.1st'],
       ],
     );
+    assert.equal(parsed.issues[0]?.message, 'is not a known field (valid fields: "key", "attributes")');
+    const typo = parseKeySetEntries([{ key: 'annecy', atributes: { romma_id: 74010 } }], nested);
+    assert.deepEqual(typo.ok ? [] : typo.issues.map(describeKeySetIssue), [
+      'body.keys[0], field "atributes": is not a known field (did you mean "attributes"?)',
+    ]);
     assert.deepEqual(parseKeySetEntries([{ key: 'annecy', attributes: { romma_id: 74010 } }], nested), {
       ok: true,
       entries: [{ key: 'annecy', attributes: { romma_id: '74010' } }],

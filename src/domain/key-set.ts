@@ -2,6 +2,7 @@
 // declares them, and the validation of keys before they are stored.
 import { ConfigError, NotFoundError, UsageError } from './errors.ts';
 import { isIdentifier } from './identifier.ts';
+import { assertKnownKeys, closestMatch, optionKeys } from './option-keys.ts';
 import {
   isAttributeName,
   isKeyValue,
@@ -34,7 +35,9 @@ export interface KeySetChange {
   removed: number;
 }
 
-const DECLARATION_FIELDS: ReadonlySet<string> = new Set(['seed', 'description']);
+const DECLARATION_KEYS = optionKeys<KeySetDefinition>({ seed: true, description: true });
+// The nested layout's entry fields; attributes are free-form in both layouts.
+const NESTED_ENTRY_FIELDS = ['key', 'attributes'] as const;
 const EXAMPLE = "{ sites: { seed: 'seeds/sites.json' } }";
 
 /** The format a seed file's extension says, or undefined when it is neither JSON nor CSV. */
@@ -64,10 +67,7 @@ export function parseKeySetDeclarations(input: unknown): Map<string, ResolvedKey
       throw new ConfigError(`${where} must be an object such as { seed: 'seeds/${name}.json' } or {}`);
     }
     const fields = value as Record<string, unknown>;
-    for (const field of Object.keys(fields)) {
-      if (!DECLARATION_FIELDS.has(field))
-        throw new ConfigError(`${where}.${field} is not a known field; use seed, description`);
-    }
+    assertKnownKeys(where, fields, DECLARATION_KEYS);
     const { seed, description } = fields;
     if (seed !== undefined && (typeof seed !== 'string' || seedFormatOf(seed) === undefined)) {
       throw new ConfigError(
@@ -178,7 +178,7 @@ export function parseKeySetEntries(
     if (options.layout === 'nested') {
       const { attributes, ...others } = rest;
       for (const name of Object.keys(others))
-        issue(KeySetIssueCode.unknownField, name, 'is not a known field; use key, attributes');
+        issue(KeySetIssueCode.unknownField, name, unknownFieldMessage(name));
       if (
         attributes !== undefined &&
         (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))
@@ -227,6 +227,13 @@ export function parseKeySetEntries(
     if (typeof key === 'string') entries.push({ key, attributes });
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, entries };
+}
+
+function unknownFieldMessage(name: string): string {
+  const suggestion = closestMatch(name, NESTED_ENTRY_FIELDS);
+  return suggestion === undefined
+    ? `is not a known field (valid fields: ${NESTED_ENTRY_FIELDS.map((field) => `"${field}"`).join(', ')})`
+    : `is not a known field (did you mean "${suggestion}"?)`;
 }
 
 export function describeKeySetIssue(issue: KeySetIssue): string {

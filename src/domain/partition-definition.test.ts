@@ -95,7 +95,7 @@ describe('parsePartitions: time', () => {
     );
     assertConfigError(
       { time: { every: 'daily', start: '2025-01-01', tz: 'UTC' } },
-      /partitions\.time\.tz is not a known field/,
+      /partitions\.time: unknown option "tz"/,
     );
   });
 });
@@ -178,5 +178,53 @@ describe('parsePartitions: keys', () => {
       { keys: [{ name: 'site', keySet: 'Sites!' }] },
       /partitions\.keys\[0\]\.keySet must be the name of a stored key set/,
     );
+  });
+});
+
+describe('parsePartitions: unknown options', () => {
+  const time = { every: 'daily', start: '2025-01-01' };
+  const exactly = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+  it('names the pipeline, the key and the closest option at the top level and in time', () => {
+    assertConfigError(
+      { time, tickTaget: 'current' },
+      exactly('pipeline "obs": partitions: unknown option "tickTaget" (did you mean "tickTarget"?)'),
+    );
+    assertConfigError(
+      { time: { ...time, timzone: 'Europe/Paris' } },
+      exactly('pipeline "obs": partitions.time: unknown option "timzone" (did you mean "timezone"?)'),
+    );
+    assertConfigError(
+      { time: { ...time, zzz: 1 } },
+      exactly(
+        'pipeline "obs": partitions.time: unknown option "zzz" (valid options: "every", "start", "end", "timezone")',
+      ),
+    );
+  });
+
+  it('checks each key dimension, a single one or one in a list', () => {
+    assertConfigError(
+      { keys: { name: 'site', value: ['annecy'] } },
+      exactly('pipeline "obs": partitions.keys: unknown option "value" (did you mean "values"?)'),
+    );
+    assertConfigError(
+      {
+        keys: [
+          { name: 'site', values: ['annecy'] },
+          { name: 'beacon', keyset: 'beacons' },
+        ],
+      },
+      exactly('pipeline "obs": partitions.keys[1]: unknown option "keyset" (did you mean "keySet"?)'),
+    );
+  });
+
+  it('keeps the attributes of static keys free-form', () => {
+    const resolved = parsePartitions('obs', {
+      keys: { name: 'site', values: [{ key: 'annecy', valeus: 1, tickTaget: 'x' }] },
+    });
+    assert.deepEqual(resolved.keys[0]?.source === 'key_set' ? undefined : resolved.keys[0]?.attributes, [
+      'tickTaget',
+      'valeus',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 // What a pipeline's partitions are: time and key dimension declarations, their validation and resolution.
 import { ConfigError } from './errors.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import {
   addDays,
   instantOfLocal,
@@ -114,8 +115,14 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'start_date',
   'end_date',
 ]);
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(['time', 'keys', 'tickTarget']);
-const TIME_FIELDS: ReadonlySet<string> = new Set(['every', 'start', 'end', 'timezone']);
+const PARTITIONS_KEYS = optionKeys<PartitionsDefinition>({ time: true, keys: true, tickTarget: true });
+const TIME_KEYS = optionKeys<TimePartitionDefinition>({
+  every: true,
+  start: true,
+  end: true,
+  timezone: true,
+});
+const KEYS_KEYS = optionKeys<StaticKeysDefinition>({ name: true, values: true, keySet: true });
 const EVERY_VALUES: ReadonlySet<string> = new Set(Object.values(PartitionEvery));
 const TICK_VALUES: ReadonlySet<string> = new Set(Object.values(TickTarget));
 const DIMENSION_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -140,7 +147,7 @@ export function isAttributeName(name: string): boolean {
 export function parsePartitions(pipelineName: string, input: unknown): ResolvedPartitioning {
   const where = `pipeline "${pipelineName}": partitions`;
   const fields = asObject(where, input, "{ time: { every: 'daily', start: '2025-01-01' } }");
-  assertFields(where, fields, KNOWN_FIELDS);
+  assertKnownKeys(where, fields, PARTITIONS_KEYS);
   const time = fields.time === undefined ? undefined : parseTime(`${where}.time`, fields.time);
   const keys = parseKeyDimensions(`${where}.keys`, fields.keys);
   if (!time && keys.length === 0) {
@@ -161,7 +168,7 @@ export function parsePartitions(pipelineName: string, input: unknown): ResolvedP
 
 function parseTime(where: string, input: unknown): TimeDimension {
   const fields = asObject(where, input, "{ every: 'daily', start: '2025-01-01', timezone: 'Europe/Paris' }");
-  assertFields(where, fields, TIME_FIELDS);
+  assertKnownKeys(where, fields, TIME_KEYS);
   if (typeof fields.every !== 'string' || !EVERY_VALUES.has(fields.every)) {
     throw new ConfigError(
       `${where}.every must be one of ${[...EVERY_VALUES].map((v) => `'${v}'`).join(', ')}, got ${describe(fields.every)}`,
@@ -242,7 +249,7 @@ function parseKeyDimension(where: string, input: unknown): KeyDimension {
     input,
     "{ name: 'site', values: ['annecy', 'chambery'] } or { name: 'site', keySet: 'sites' }",
   );
-  assertFields(where, fields, new Set(['name', 'values', 'keySet']));
+  assertKnownKeys(where, fields, KEYS_KEYS);
   const name = fields.name;
   if (typeof name !== 'string' || !DIMENSION_NAME.test(name)) {
     throw new ConfigError(
@@ -317,13 +324,6 @@ function asObject(where: string, input: unknown, example: string): Record<string
     throw new ConfigError(`${where} must be an object such as ${example}, got ${describe(input)}`);
   }
   return input as Record<string, unknown>;
-}
-
-function assertFields(where: string, fields: Record<string, unknown>, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(fields)) {
-    if (!known.has(key))
-      throw new ConfigError(`${where}.${key} is not a known field; use ${[...known].join(', ')}`);
-  }
 }
 
 function describe(value: unknown): string {

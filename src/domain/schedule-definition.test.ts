@@ -59,7 +59,15 @@ describe('parseSchedule', () => {
   it('refuses unknown fields, so a typo does not silently fall back to a default', () => {
     assertConfigError(
       { cron: '0 6 * * *', timeZone: 'Europe/Paris' },
-      'pipeline "fx": schedule.timeZone is not a schedule field; use cron, timezone, misfire, misfireGraceSeconds',
+      'pipeline "fx": schedule: unknown option "timeZone" (did you mean "timezone"?)',
+    );
+    assertConfigError(
+      { cron: '0 6 * * *', misfireGraceSecs: 60 },
+      'pipeline "fx": schedule: unknown option "misfireGraceSecs" (did you mean "misfireGraceSeconds"?)',
+    );
+    assertConfigError(
+      { cron: '0 6 * * *', every: 'day' },
+      'pipeline "fx": schedule: unknown option "every" (valid options: "cron", "timezone", "misfire", "misfireGraceSeconds")',
     );
   });
 

@@ -1,6 +1,7 @@
 // What a pipeline's schedule is: its declaration, its validation and the defaults it resolves to.
 import { Cron, type CronOptions } from 'croner';
 import { ConfigError } from './errors.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
 
 /** What happens to ticks that came due while no process was evaluating the schedule. */
 export const MisfirePolicy = {
@@ -63,7 +64,12 @@ const CRON_OPTIONS = {
 // keeps validation pure and still catches patterns such as 30 February.
 const NEVER_FIRES_REFERENCE = new Date(Date.UTC(2000, 0, 1));
 
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(['cron', 'timezone', 'misfire', 'misfireGraceSeconds']);
+const SCHEDULE_KEYS = optionKeys<ScheduleDefinition>({
+  cron: true,
+  timezone: true,
+  misfire: true,
+  misfireGraceSeconds: true,
+});
 const MISFIRE_VALUES: ReadonlySet<string> = new Set(Object.values(MisfirePolicy));
 
 /** A croner instance for one validated expression; it has no callback, so it never starts a timer. */
@@ -83,11 +89,7 @@ export function parseSchedule(pipelineName: string, input: unknown): ResolvedSch
     );
   }
   const fields = input as Record<string, unknown>;
-  for (const key of Object.keys(fields)) {
-    if (!KNOWN_FIELDS.has(key)) {
-      throw new ConfigError(`${where}.${key} is not a schedule field; use ${[...KNOWN_FIELDS].join(', ')}`);
-    }
-  }
+  assertKnownKeys(where, fields, SCHEDULE_KEYS);
 
   const timezone =
     fields.timezone === undefined

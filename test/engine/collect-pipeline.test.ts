@@ -1,6 +1,9 @@
 // The run executor against real databases: runs persisted, counts from Postgres, rejects quarantined.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import type { Database } from '../../src/adapters/postgres/database.ts';
@@ -9,6 +12,7 @@ import { createDatasetWriter } from '../../src/adapters/postgres/dataset-writer.
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { createQuarantineStore, listQuarantine } from '../../src/adapters/postgres/quarantine-store.ts';
 import { createRunStore, getRun } from '../../src/adapters/postgres/run-store.ts';
+import { readSource } from '../../src/adapters/sources/read-source.ts';
 import { dataset } from '../../src/domain/dataset-definition.ts';
 import { SourceError } from '../../src/domain/errors.ts';
 import { defineConfig, pipeline } from '../../src/domain/pipeline-definition.ts';
@@ -71,10 +75,12 @@ for (const backend of await testBackends()) {
             return [r, { ...r, station: `${r.station}_copy` }];
           },
         }),
+        pipeline('obs_selected', { source: files({ dir: '.', glob: '*.json', records: 'data' }), into: obs }),
       ],
     });
     const plain = config.pipelines.get('obs_plain')!;
     const transformed = config.pipelines.get('obs_transformed')!;
+    const selected = config.pipelines.get('obs_selected')!;
 
     before(async () => {
       ({ db, close } = await backend.open());
@@ -174,6 +180,25 @@ for (const backend of await testBackends()) {
       assert.equal(report.filtered, 1);
       assert.deepEqual(report.quality.issues, [{ code: 'transform_error', path: '', count: 1 }]);
       assert.equal(report.quality.samples[0]?.issues[0]?.message, 'cannot read this station');
+    });
+
+    it('warns no_records on the run when the JSON selector matched nothing in a file', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'sluice-collect-'));
+      try {
+        const at = '2024-10-05T00:00:00Z';
+        await writeFile(path.join(dir, 'a.json'), JSON.stringify({ data: [{ station: 'f', at, temp: 1 }] }));
+        await writeFile(path.join(dir, 'b.json'), JSON.stringify({ rows: [{ station: 'g', at, temp: 2 }] }));
+        const report = await collectPipeline(ports(readSource), selected, { trigger: 'test', baseDir: dir });
+        assert.equal(report.status, 'succeeded');
+        assert.equal(report.counts.inserted, 1);
+        assert.deepEqual(report.warnings, [
+          { code: 'no_records', message: "the selector 'data' matched nothing in b.json" },
+        ]);
+        const stored = await getRun(db, report.runId);
+        assert.deepEqual(stored.report?.warnings, report.warnings);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 }

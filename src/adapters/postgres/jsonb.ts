@@ -11,10 +11,33 @@ export function toJsonb(value: unknown): string {
 
 const TAG = '$sluice';
 
+/** jsonb refuses \u0000 and unpaired surrogates, in values and in keys alike. */
+function unstorable(text: string): boolean {
+  return text.includes('\u0000') || !text.isWellFormed();
+}
+
+function codeUnits(text: string): string {
+  let hex = '';
+  for (let index = 0; index < text.length; index++) {
+    hex += text.charCodeAt(index).toString(16).padStart(4, '0');
+  }
+  return hex;
+}
+
+function fromCodeUnits(hex: string): string {
+  let text = '';
+  for (let index = 0; index < hex.length; index += 4) {
+    text += String.fromCharCode(Number.parseInt(hex.slice(index, index + 4), 16));
+  }
+  return text;
+}
+
 /**
- * A JSON form of a value that keeps what JSON cannot say: NaN, ±Infinity, undefined, Date and
- * bigint become `{"$sluice": kind, "value"?: …}`; an object that has a `$sluice` key itself is
- * wrapped as `{"$sluice": "object", "value": …}`. Plain JSON values stay as they are.
+ * A JSON form of a value that keeps what JSON cannot say: NaN, ±Infinity, -0, undefined, Date,
+ * bigint, bytes (Uint8Array, Buffer) and strings jsonb refuses (NUL, unpaired surrogates) become
+ * `{"$sluice": kind, "value"?: …}`; an object that has a `$sluice` key itself is wrapped as
+ * `{"$sluice": "object", "value": …}`, one with a key jsonb refuses is kept as
+ * `{"$sluice": "entries", "value": [[key, value], …]}`. Plain JSON values stay as they are.
  */
 export function encodeTagged(value: unknown): unknown {
   if (value === undefined) return { [TAG]: 'undefined' };
@@ -22,15 +45,26 @@ export function encodeTagged(value: unknown): unknown {
     if (Number.isNaN(value)) return { [TAG]: 'NaN' };
     if (value === Number.POSITIVE_INFINITY) return { [TAG]: 'Infinity' };
     if (value === Number.NEGATIVE_INFINITY) return { [TAG]: '-Infinity' };
+    if (Object.is(value, -0)) return { [TAG]: '-0' };
     return value;
+  }
+  if (typeof value === 'string') {
+    return unstorable(value) ? { [TAG]: 'string', value: codeUnits(value) } : value;
   }
   if (typeof value === 'bigint') return { [TAG]: 'bigint', value: value.toString() };
   if (value instanceof Date) {
     return { [TAG]: 'Date', value: Number.isNaN(value.getTime()) ? null : value.toISOString() };
   }
+  if (value instanceof Uint8Array) {
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return { [TAG]: Buffer.isBuffer(value) ? 'Buffer' : 'Uint8Array', value: bytes.toString('base64') };
+  }
   if (Array.isArray(value)) return value.map(encodeTagged);
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).map(([key, inner]) => [key, encodeTagged(inner)] as const);
+    if (entries.some(([key]) => unstorable(key))) {
+      return { [TAG]: 'entries', value: entries.map(([key, inner]) => [encodeTagged(key), inner]) };
+    }
     const encoded = Object.fromEntries(entries);
     return Object.hasOwn(value, TAG) ? { [TAG]: 'object', value: encoded } : encoded;
   }
@@ -53,6 +87,21 @@ export function decodeTagged(value: unknown): unknown {
         return Number.POSITIVE_INFINITY;
       case '-Infinity':
         return Number.NEGATIVE_INFINITY;
+      case '-0':
+        return -0;
+      case 'string':
+        return fromCodeUnits(String(object.value));
+      case 'Buffer':
+        return Buffer.from(String(object.value), 'base64');
+      case 'Uint8Array':
+        return new Uint8Array(Buffer.from(String(object.value), 'base64'));
+      case 'entries':
+        return Object.fromEntries(
+          (object.value as Array<[unknown, unknown]>).map(([key, inner]) => [
+            String(decodeTagged(key)),
+            decodeTagged(inner),
+          ]),
+        );
       case 'bigint':
         return BigInt(String(object.value));
       case 'Date':

@@ -24,9 +24,15 @@ export async function loadMigrations(): Promise<Migration[]> {
   );
 }
 
+export interface MigrateOptions {
+  /** Stop after this version, to build an older schema (tests of a migration's data changes). */
+  through?: number;
+}
+
 /** Returns the names of the migrations this call applied (empty when the schema was current). */
-export async function migrate(db: Database): Promise<string[]> {
-  const migrations = await loadMigrations();
+export async function migrate(db: Database, options: MigrateOptions = {}): Promise<string[]> {
+  const { through = Number.POSITIVE_INFINITY } = options;
+  const migrations = (await loadMigrations()).filter((migration) => migration.version <= through);
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.exec(`

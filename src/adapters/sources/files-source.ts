@@ -72,12 +72,13 @@ function readFile(
   file: string,
   format: FileFormat,
   origin: RecordOrigin,
-  signal: AbortSignal,
+  context: SourceContext,
 ): AsyncIterable<SourceChunk> {
+  const { signal } = context;
   const shown = origin.file ?? file;
   switch (format) {
     case 'json':
-      return jsonRecords(fileBytes(file, shown, signal), source.records, origin);
+      return jsonRecords(fileBytes(file, shown, signal), source.records, origin, context.onWarning);
     case 'ndjson':
       return ndjsonRecords(fileBytes(file, shown, signal), source.records, origin);
     case 'csv': {
@@ -111,6 +112,6 @@ export async function* readFilesSource(
       continue;
     }
     context.logger.debug({ file: shown, format }, 'reading file');
-    yield* readFile(source, file, format, { provider: source.name, file: shown }, context.signal);
+    yield* readFile(source, file, format, { provider: source.name, file: shown }, context);
   }
 }

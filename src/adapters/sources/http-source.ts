@@ -148,7 +148,7 @@ function recordsOf(
 ): AsyncIterable<SourceChunk> {
   switch (format) {
     case 'json':
-      return jsonRecords(input, source.records, origin);
+      return jsonRecords(input, source.records, origin, onWarning);
     case 'xml':
       return xmlRecords(input, source.records, origin, onWarning);
     case 'csv': {

@@ -11,6 +11,7 @@ import { upstreamFixture, upstreamFixturePath } from '../../../test/support/fixt
 import { SourceError } from '../../domain/errors.ts';
 import { parseSelector } from '../../domain/record-selector.ts';
 import { files } from '../../domain/source-definition.ts';
+import type { RunWarning } from '../../engine/ports.ts';
 import { jsonRecords } from './json-records.ts';
 import { readSource } from './read-source.ts';
 import {
@@ -146,5 +147,58 @@ describe('jsonRecords', () => {
         name: 'item 199999',
       });
     });
+  });
+
+  it('warns no_records, naming the selector and the document, when the selector matches nothing', async () => {
+    const warnings: RunWarning[] = [];
+    const read = (text: string, selector: string) =>
+      collectItems(jsonRecords(bytes(text), parseSelector(selector), origin, (w) => warnings.push(w)));
+    assert.deepEqual(await read('{"other":[1],"x":{"data":[2]}}', 'data'), []);
+    assert.deepEqual(await read('{"groups":[{"items":1}]}', 'groups.*.rows'), []);
+    assert.deepEqual(warnings, [
+      { code: 'no_records', message: "the selector 'data' matched nothing in inline.json" },
+      { code: 'no_records', message: "the selector 'groups.*.rows' matched nothing in inline.json" },
+    ]);
+  });
+
+  it('does not warn when the selector matched, even an empty array, nor on a broken document', async () => {
+    const warnings: RunWarning[] = [];
+    const onWarning = (w: RunWarning) => warnings.push(w);
+    await collectItems(jsonRecords(bytes('{"data":[]}'), parseSelector('data'), origin, onWarning));
+    await collectItems(jsonRecords(bytes('[]'), parseSelector(''), origin, onWarning));
+    await collectItems(jsonRecords(bytes('{"data":[1,2]}'), parseSelector('data'), origin, onWarning));
+    await collectUntilError(jsonRecords(bytes('{"other":[1,'), parseSelector('data'), origin, onWarning));
+    assert.deepEqual(warnings, []);
+  });
+
+  it('warns once per document that the selector misses, with its file or url', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(path.join(dir, 'a.json'), '{"data":[{"k":1},{"k":2}]}');
+      await writeFile(path.join(dir, 'b.json'), '{"results":[{"k":3},{"k":4}]}');
+      await writeFile(path.join(dir, 'c.json'), '{"results":[]}');
+      const warnings: RunWarning[] = [];
+      const items = await collectItems(
+        readSource(
+          files({ dir: '.', records: 'data' }),
+          testContext({ baseDir: dir, onWarning: (w) => warnings.push(w) }),
+        ),
+      );
+      assert.deepEqual(recordValues(items), [{ k: 1 }, { k: 2 }]);
+      assert.deepEqual(
+        warnings.map((w) => w.message),
+        ["the selector 'data' matched nothing in b.json", "the selector 'data' matched nothing in c.json"],
+      );
+    });
+    const warnings: RunWarning[] = [];
+    const url = { provider: 'api', url: 'http://127.0.0.1/v1/items?page=2' };
+    await collectItems(
+      jsonRecords(bytes('{"items":[]}'), parseSelector('data'), url, (w) => warnings.push(w)),
+    );
+    assert.deepEqual(warnings, [
+      {
+        code: 'no_records',
+        message: "the selector 'data' matched nothing in http://127.0.0.1/v1/items?page=2",
+      },
+    ]);
   });
 });

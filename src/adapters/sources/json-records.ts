@@ -4,6 +4,7 @@ import { pick } from 'stream-json/filters/pick.js';
 import { streamValues } from 'stream-json/streamers/stream-values.js';
 import type { RecordSelector, SelectorSegment } from '../../domain/record-selector.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
+import type { RunWarning } from '../../engine/ports.ts';
 import {
   asFormatError,
   type ByteInput,
@@ -25,10 +26,12 @@ function segmentMatches(segment: SelectorSegment | undefined, key: StackKey): bo
 /**
  * The pick filter for a selector: a value at the selected path is one record unless it is an
  * array, in which case each element (path + index) is picked on its own, so a huge array at the
- * selected place streams element by element.
+ * selected place streams element by element. `onPlace` is told each time a value sits at the
+ * selected path, an empty array included.
  */
 export function selectorFilter(
   selector: RecordSelector,
+  onPlace?: () => void,
 ): (stack: StackKey[], token: { name: string }) => boolean {
   const segments = selector.segments;
   const depth = segments.length;
@@ -39,7 +42,11 @@ export function selectorFilter(
     return true;
   };
   return (stack, token) => {
-    if (stack.length === depth) return token.name !== 'startArray' && prefixMatches(stack);
+    if (stack.length === depth) {
+      if (!prefixMatches(stack)) return false;
+      onPlace?.();
+      return token.name !== 'startArray';
+    }
     // Stream-json keeps array positions as numbers and object keys as strings in its stack.
     if (stack.length === depth + 1) return typeof stack[depth] === 'number' && prefixMatches(stack);
     return false;
@@ -72,12 +79,14 @@ async function* tracked(input: ByteInput, progress: InputProgress): ByteInput {
 
 /**
  * Yields the records of a JSON document. A malformed or truncated document raises a
- * SourceError(source_format_error) after the records before the fault have been yielded.
+ * SourceError(source_format_error) after the records before the fault have been yielded; a
+ * well-formed one with nothing at the selected path gives a `no_records` warning.
  */
 export async function* jsonRecords(
   input: ByteInput,
   selector: RecordSelector,
   origin: RecordOrigin,
+  onWarning?: (warning: RunWarning) => void,
 ): AsyncGenerator<SourceChunk> {
   const where = describeOrigin(origin);
   const peeked = await peekInput(input);
@@ -85,10 +94,16 @@ export async function* jsonRecords(
     throw formatError(`${where}: expected JSON but got an HTML page (an error or login page?)`);
   }
   const progress: InputProgress = { bytes: 0, ended: false };
+  let placed = false;
   const values: Readable = pipeline(
     tracked(peeked.input, progress),
     // Parser and pick share one stage; packed values only, streamed chunks would be thrown away.
-    pick.withParserAsStream({ streamValues: false, filter: selectorFilter(selector) }),
+    pick.withParserAsStream({
+      streamValues: false,
+      filter: selectorFilter(selector, () => {
+        placed = true;
+      }),
+    }),
     streamValues.asStream(),
     () => {
       // Errors surface through the iteration below; this callback only keeps them from going unhandled.
@@ -120,6 +135,13 @@ export async function* jsonRecords(
         ? `the document ends early (truncated?) after ${progress.bytes} bytes`
         : `within the first ${progress.bytes} bytes`;
       return `${where} is not valid JSON: ${message}; ${position}`;
+    });
+  }
+  // An empty array at the selected path is an empty answer, not a selector that missed.
+  if (!placed && progress.ended) {
+    onWarning?.({
+      code: 'no_records',
+      message: `the selector '${selector.source}' matched nothing in ${where}`,
     });
   }
 }
