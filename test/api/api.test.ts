@@ -101,6 +101,12 @@ for (const backend of await testBackends()) {
       const run = await readJson(await call('GET', `/api/runs/${body.runId}`, 'viewer'));
       assert.equal(run.run.trigger, 'api:t_analyst');
       assert.equal(run.run.status, 'succeeded');
+      // The short id the CLI prints names the same run; a shorter one is a 400 saying the minimum.
+      const short = await readJson(await call('GET', `/api/runs/${body.runId.slice(0, 8)}`, 'viewer'));
+      assert.equal(short.run.id, body.runId);
+      const tooShort = await call('GET', `/api/runs/${body.runId.slice(0, 7)}`, 'viewer');
+      assert.equal(tooShort.status, 400);
+      assert.match((await readJson(tooShort)).detail, /at least 8/);
     });
 
     it('pages through runs with a cursor and validates parameters with 400s naming them', async () => {

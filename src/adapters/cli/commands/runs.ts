@@ -1,15 +1,17 @@
-// `sluice runs`: the persisted run history, newest first.
+// `sluice runs`: the persisted run history, newest first; `sluice runs <id>`: one run in full.
 import { UsageError } from '../../../domain/errors.ts';
 import { isRunStatus, RunStatus } from '../../../domain/run-status.ts';
-import { listRuns } from '../../postgres/run-store.ts';
+import { getRun, listRuns } from '../../postgres/run-store.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { duration, json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
+import { describeRunDetail } from '../run-detail-view.ts';
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'List recent runs with their status and the counts the database reported.',
-  usage: 'runs [--pipeline name] [--status status] [--limit N]',
+  summary:
+    'List recent runs with their status and the counts the database reported; `runs <id>` shows one run in full (an id prefix of 8+ characters will do).',
+  usage: 'runs [<run id>] [--pipeline name] [--status status] [--limit N]',
   options: {
     pipeline: { type: 'string', description: 'only runs of this pipeline' },
     status: {
@@ -19,6 +21,13 @@ export const runsCommand: Command = {
     limit: { type: 'string', description: 'how many runs (default 20, at most 1000)' },
   },
   async run(args, io) {
+    const id = args.positionals[0];
+    if (id !== undefined) {
+      if (args.positionals.length > 1) throw new UsageError('name one run: sluice runs <run id>');
+      const run = await withSluice(args, io, (sluice) => getRun(sluice.db, id));
+      io.stdout(args.json ? json({ run }) : `${describeRunDetail(run)}\n`);
+      return 0;
+    }
     const status = stringOption(args, 'status');
     if (status !== undefined && !isRunStatus(status)) {
       throw new UsageError(`--status must be one of ${Object.values(RunStatus).join(', ')}, got "${status}"`);
