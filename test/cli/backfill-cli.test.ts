@@ -69,10 +69,12 @@ for (const backend of await testBackends()) {
       const [backfill] = list.backfills;
       assert.deepEqual([backfill?.status, backfill?.counts.failed], ['failed', 1]);
       failing.clear();
-      const retry = await cli('backfill', 'retry', backfill?.id ?? '');
+      // The 8-character prefix the tables print names the backfill, as it names a run.
+      const short = (backfill?.id ?? '').slice(0, 8);
+      const retry = await cli('backfill', 'retry', short);
       assert.equal(retry.code, 0, retry.stderr);
       assert.match(retry.stdout, /: active \(1 pending, 0 running, 0 failed\)/);
-      const watch = await cli('backfill', 'watch', backfill?.id ?? '', '--json');
+      const watch = await cli('backfill', 'watch', short, '--json');
       assert.equal(watch.code, 0, watch.stderr);
       const watched = JSON.parse(watch.stdout) as {
         backfill: { status: string };
@@ -83,7 +85,7 @@ for (const backend of await testBackends()) {
         watched.partitions.filter((p) => p.attempts > 1).map((p) => p.partition),
         ['2025-W03|site=chambery'],
       );
-      const status = await cli('backfill', 'status', backfill?.id ?? '');
+      const status = await cli('backfill', 'status', short);
       assert.match(status.stdout, /site=chambery\s+####\n/);
     });
 

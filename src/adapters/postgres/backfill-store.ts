@@ -14,6 +14,7 @@ import {
 } from '../../domain/backfill.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import type { Queryable } from './database.ts';
+import { resolveIdPrefix } from './id-prefix.ts';
 
 export interface BackfillRecord {
   id: string;
@@ -134,20 +135,19 @@ export async function createBackfill(db: Queryable, backfill: NewBackfill): Prom
   return getBackfill(db, backfill.id);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function missing(id: string): NotFoundError {
   return new NotFoundError(`backfill ${id} does not exist (sluice backfill list shows them)`);
 }
 
-/** Backfill ids are UUIDs; anything else names no backfill (checked here so the lookup uses the key). */
-function backfillId(id: string): string {
-  if (!UUID.test(id)) throw missing(id);
-  return id;
+/** A backfill's full id from its id or the 8+ character prefix the CLI prints. */
+function backfillId(db: Queryable, id: string): Promise<string> {
+  return resolveIdPrefix(db, 'backfill', id);
 }
 
 export async function getBackfill(db: Queryable, id: string): Promise<BackfillRecord> {
-  const { rows } = await db.query<BackfillRow>(`${BACKFILL_SELECT} WHERE b.id = $1`, [backfillId(id)]);
+  const { rows } = await db.query<BackfillRow>(`${BACKFILL_SELECT} WHERE b.id = $1`, [
+    await backfillId(db, id),
+  ]);
   const row = rows[0];
   if (!row) throw missing(id);
   return toRecord(row);
@@ -208,7 +208,7 @@ interface LockedBackfill {
 export async function lockBackfill(tx: Queryable, id: string): Promise<LockedBackfill> {
   const { rows } = await tx.query<LockedBackfill>(
     `SELECT id, pipeline, status, concurrency FROM sluice.backfills WHERE id = $1 FOR UPDATE`,
-    [backfillId(id)],
+    [await backfillId(tx, id)],
   );
   const row = rows[0];
   if (!row) throw missing(id);

@@ -1,8 +1,9 @@
 // Persists runs (written before work starts, updated as it goes) and reads their history.
-import { ConflictError, NotFoundError, UsageError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import type { RunCounts, RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
 import type { FinishedRun, NewRun, RunProgress, RunReport, RunStore } from '../../engine/ports.ts';
 import type { Queryable } from './database.ts';
+import { MIN_ID_PREFIX, resolveIdPrefix } from './id-prefix.ts';
 import { toJsonb } from './jsonb.ts';
 
 export function createRunStore(db: Queryable): RunStore {
@@ -253,39 +254,15 @@ export async function listRuns(db: Queryable, filter: RunFilter): Promise<RunRec
   return rows.map(toRecord);
 }
 
-const FULL_RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The shortest run id prefix accepted, in hex characters: what the CLI prints. */
-export const MIN_RUN_ID_PREFIX = 8;
+export const MIN_RUN_ID_PREFIX = MIN_ID_PREFIX;
 
 /**
  * The full id of the run `text` names: a full UUID, or a unique prefix of at least
  * {@link MIN_RUN_ID_PREFIX} hex characters (dashes optional), as the CLI prints it.
  */
-export async function resolveRunId(db: Queryable, text: string): Promise<string> {
-  const id = text.trim();
-  if (FULL_RUN_ID.test(id)) return id.toLowerCase();
-  const hex = id.replaceAll('-', '').toLowerCase();
-  if (!/^[0-9a-f]*$/.test(hex)) throw new NotFoundError(`run "${text}" not found: a run id is hexadecimal`);
-  if (hex.length < MIN_RUN_ID_PREFIX)
-    throw new UsageError(`run id "${text}" is too short: give at least ${MIN_RUN_ID_PREFIX} hex characters`);
-  // Dashes sit after characters 8, 12, 16 and 20 of a UUID's text.
-  const prefix = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)]
-    .filter((part) => part !== '')
-    .join('-');
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM sluice.runs WHERE id::text LIKE $1 ORDER BY queued_at DESC LIMIT 6`,
-    [`${prefix}%`],
-  );
-  const [first, ...others] = rows;
-  if (!first) throw new NotFoundError(`run "${text}" not found`);
-  if (others.length > 0)
-    throw new ConflictError(
-      `run id "${text}" is ambiguous; it starts ${rows.length > 5 ? 'more than 5 runs' : `${rows.length} runs`}: ${rows
-        .slice(0, 5)
-        .map((row) => row.id)
-        .join(', ')}`,
-    );
-  return first.id;
+export function resolveRunId(db: Queryable, text: string): Promise<string> {
+  return resolveIdPrefix(db, 'run', text);
 }
 
 /** One run by its full id or a unique prefix of it (see {@link resolveRunId}). */

@@ -37,8 +37,9 @@ function exitCodeFor(backfill: BackfillRecord): number {
  * progress until it ends. SIGINT/SIGTERM detach: running partitions are handed back to the queue
  * and the backfill goes on in serve/worker processes (or the next `sluice backfill watch`).
  */
-async function follow(sluice: Sluice, id: string, args: ParsedArgs, io: CommandIo): Promise<number> {
-  let backfill = await getBackfill(sluice.db, id);
+async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: CommandIo): Promise<number> {
+  let backfill = await getBackfill(sluice.db, idOrPrefix);
+  const id = backfill.id;
   const queue = await startRunQueue(sluice.db, {
     databaseUrl: process.env.DATABASE_URL || undefined,
     logger: sluice.logger,
