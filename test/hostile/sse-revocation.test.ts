@@ -150,6 +150,23 @@ for (const backend of await testBackends()) {
       }
     });
 
+    it('without a LISTEN connection (PostgreSQL, no URL for it) a revocation is found by polling', {
+      skip: backend.kind === 'pglite' && 'PGlite always listens in-process',
+    }, async () => {
+      const server = await buildApiServer(sluice);
+      const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+      const viewer = await newToken();
+      const stream = await openStream(`${url}/api/events`, bearer(viewer.token));
+      try {
+        assert.equal(stream.response.status, 200);
+        await revokeToken(sluice.db, viewer.name);
+        await revokedEvent(stream, viewer.name);
+      } finally {
+        stream.close();
+        await server.app.close();
+      }
+    });
+
     it('`sluice tokens revoke` in another process ends the stream of this server', {
       skip: backend.kind === 'pglite' && 'an embedded data directory admits one process at a time',
     }, async () => {
