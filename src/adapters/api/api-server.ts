@@ -7,6 +7,7 @@ import type { Sluice } from '../../main.ts';
 import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
+import { serializeRequest } from './request-log.ts';
 import { type BackfillWake, backfillRoutes } from './routes/backfills.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -36,6 +37,8 @@ export interface ApiOptions {
   clock?: Clock;
   /** PostgreSQL URL for the event listener's own LISTEN connection; without it events are polled. */
   databaseUrl?: string;
+  /** How often the tokens of open event streams are checked again besides LISTEN. @defaultValue 30 000 ms */
+  tokenRecheckMs?: number;
   /** Wakes the backfill pump of this process after a backfill changes. @defaultValue none: workers notice within their interval */
   wakeBackfills?: BackfillWake;
 }
@@ -43,8 +46,12 @@ export interface ApiOptions {
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    // Our own logger, and no request headers in it: they carry tokens.
-    loggerInstance: sluice.logger as unknown as FastifyBaseLogger,
+    // Our own logger, and no request headers in it: they carry tokens. Tickets in URLs are masked
+    // for every route, not only /api/events: a client may send one anywhere.
+    loggerInstance: (sluice.logger as unknown as FastifyBaseLogger).child(
+      {},
+      { serializers: { req: serializeRequest } },
+    ),
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -75,7 +82,11 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   sourceRoutes(app, sluice, options.clock ?? systemClock);
   keySetRoutes(app, sluice);
   freshnessRoutes(app, sluice, options);
-  eventRoutes(app, sluice, { databaseUrl: options.databaseUrl, clock: options.clock ?? systemClock });
+  eventRoutes(app, sluice, {
+    databaseUrl: options.databaseUrl,
+    clock: options.clock ?? systemClock,
+    tokenRecheckMs: options.tokenRecheckMs,
+  });
   docsRoutes(app);
   await app.ready();
   return { app, routes };

@@ -21,8 +21,8 @@ export interface Principal {
   role: Role;
 }
 
-/** Redeems a ticket: the principal it was issued to, or undefined when unknown, used or expired. */
-export type TicketVerifier = (ticket: string) => Principal | undefined;
+/** Redeems a ticket: its principal, or undefined when unknown, used, expired or its token revoked. */
+export type TicketVerifier = (ticket: string) => Promise<Principal | undefined>;
 
 const ticketVerifiers = new WeakMap<FastifyInstance, TicketVerifier>();
 
@@ -90,7 +90,7 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
     }
     let principal: Principal | undefined;
     if (token) principal = await verifyToken(db, token);
-    else if (ticket !== undefined) principal = ticketVerifiers.get(app)?.(ticket);
+    else if (ticket !== undefined) principal = await ticketVerifiers.get(app)?.(ticket);
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="sluice", error="invalid_token"');
       const what = token ? 'the token is unknown or revoked' : 'the ticket is unknown, used or expired';

@@ -146,31 +146,78 @@ export function createEventHub(db: Database, options: { databaseUrl?: string; lo
   };
 }
 
+export type TicketIssue =
+  | { ok: true; ticket: string; expiresAt: Date }
+  /** Refused: too many unredeemed tickets; the oldest of them expires in `retryAfterMs`. */
+  | { ok: false; reason: 'principal_limit' | 'server_limit'; retryAfterMs: number };
+
 export interface TicketBook {
-  issue(principal: Principal): { ticket: string; expiresAt: Date };
+  issue(principal: Principal): TicketIssue;
   /** The principal of a valid ticket, once: a ticket is gone after its first use. */
   redeem(ticket: string): Principal | undefined;
+  /** Drops every outstanding ticket of this principal: its token was revoked. */
+  revokePrincipal(name: string): void;
 }
 
-/** Tickets live in memory: a client redeems one on the process that issued it, within `ttlMs`. */
-export function createTicketBook(clock: Clock, ttlMs = 60_000, capacity = 10_000): TicketBook {
+export interface TicketBookOptions {
+  /** @defaultValue 60 000 ms */
+  ttlMs?: number;
+  /** Unredeemed tickets one principal may hold. @defaultValue 20 */
+  perPrincipal?: number;
+  /** Unredeemed tickets in all. @defaultValue 10 000 */
+  capacity?: number;
+}
+
+/**
+ * Tickets live in memory: a client redeems one on the process that issued it, within `ttlMs`.
+ * Past a limit the next ticket is refused, never another one evicted: an eviction would let one
+ * principal's flood spend the tickets other users are holding.
+ */
+export function createTicketBook(clock: Clock, options: TicketBookOptions = {}): TicketBook {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const perPrincipal = options.perPrincipal ?? 20;
+  const capacity = options.capacity ?? 10_000;
   const tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+  // Per principal, its tickets in issue order (Set order), so its oldest is the first.
+  const byPrincipal = new Map<string, Set<string>>();
+
+  const drop = (ticket: string) => {
+    const entry = tickets.get(ticket);
+    if (!entry) return;
+    tickets.delete(ticket);
+    const own = byPrincipal.get(entry.principal.name);
+    own?.delete(ticket);
+    if (own?.size === 0) byPrincipal.delete(entry.principal.name);
+  };
+  const oldestExpiry = (among: Iterable<string>) => {
+    for (const ticket of among) return tickets.get(ticket)?.expiresAt ?? 0;
+    return 0;
+  };
+
   return {
     issue(principal) {
       const now = clock.now().getTime();
-      for (const [ticket, entry] of tickets) if (entry.expiresAt <= now) tickets.delete(ticket);
-      // Map order is issue order: past capacity the oldest ticket goes first.
-      while (tickets.size >= capacity) tickets.delete(tickets.keys().next().value as string);
+      for (const [ticket, entry] of tickets) if (entry.expiresAt <= now) drop(ticket);
+      const own = byPrincipal.get(principal.name);
+      if ((own?.size ?? 0) >= perPrincipal)
+        return { ok: false, reason: 'principal_limit', retryAfterMs: oldestExpiry(own ?? []) - now };
+      if (tickets.size >= capacity)
+        return { ok: false, reason: 'server_limit', retryAfterMs: oldestExpiry(tickets.keys()) - now };
       const ticket = randomBytes(24).toString('base64url');
       const expiresAt = now + ttlMs;
       tickets.set(ticket, { principal: { name: principal.name, role: principal.role }, expiresAt });
-      return { ticket, expiresAt: new Date(expiresAt) };
+      if (own) own.add(ticket);
+      else byPrincipal.set(principal.name, new Set([ticket]));
+      return { ok: true, ticket, expiresAt: new Date(expiresAt) };
     },
     redeem(ticket) {
       const entry = tickets.get(ticket);
-      tickets.delete(ticket);
+      drop(ticket);
       if (!entry || entry.expiresAt <= clock.now().getTime()) return undefined;
       return entry.principal;
+    },
+    revokePrincipal(name) {
+      for (const ticket of [...(byPrincipal.get(name) ?? [])]) drop(ticket);
     },
   };
 }
@@ -180,12 +227,21 @@ export interface StreamRequest {
   afterId?: number;
   /** Event type prefixes to send, e.g. `run:`; empty sends everything. */
   types: readonly string[];
+  /** The token the stream was opened with: its revocation ends the stream. */
+  principal: string;
 }
 
 export interface EventStreams {
   serve(reply: FastifyReply, wanted: StreamRequest): Promise<void>;
   /** Ends every open stream, so that the server can close. */
   endAll(): void;
+  /**
+   * Sends `event: revoked` to every stream of this principal and ends it; a stream of it that is
+   * still starting ends as soon as it opens. Token names are never reused, so this is for good.
+   */
+  endPrincipal(name: string): void;
+  /** The principals with open streams. */
+  principals(): string[];
 }
 
 export interface EventStreamOptions {
@@ -199,6 +255,12 @@ export interface EventStreamOptions {
 
 export function frameEvent(event: { id: number; type: string; payload: unknown }): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`;
+}
+
+/** The last frame of a stream whose token was revoked; no id, so Last-Event-ID stays where it was. */
+function revokedFrame(principal: string): string {
+  const payload = { reason: 'token_revoked', token: principal };
+  return `event: revoked\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 
 interface Replay {
@@ -222,7 +284,9 @@ export function createEventStreams(
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const replayLimit = options.replayLimit ?? 1000;
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
-  const open = new Set<() => void>();
+  // Each open stream's end, with a final frame to send first, and its principal.
+  const open = new Map<(farewell?: string) => void, string>();
+  const revoked = new Set<string>();
   let closing = false;
 
   return {
@@ -238,21 +302,23 @@ export function createEventStreams(
       const isEnded = () => state === 'ended';
       let unsubscribe = () => {};
       let heartbeat: NodeJS.Timeout | undefined;
-      const end = () => {
+      const end = (farewell?: string) => {
         if (isEnded()) return;
         state = 'ended';
         clearInterval(heartbeat);
         unsubscribe();
         open.delete(end);
-        raw.end();
+        if (farewell !== undefined) raw.end(farewell);
+        else raw.end();
       };
+      const onClose = () => end();
       const write = (chunk: string) => {
         if (isEnded()) return;
         raw.write(chunk);
         if (raw.writableLength > maxBuffered) end();
       };
       // Attached first: a client that leaves while we subscribe or read must not leave a subscriber.
-      raw.once('close', end);
+      raw.once('close', onClose);
 
       let replay: Replay;
       try {
@@ -265,7 +331,7 @@ export function createEventStreams(
         replay = await readReplay(db, wanted.afterId, replayLimit);
       } catch (error) {
         // Fastify answers with a problem document: the stream never started.
-        raw.off('close', end);
+        raw.off('close', onClose);
         unsubscribe();
         throw new HttpProblem(503, 'events_unavailable', `cannot stream events: ${errorMessage(error)}`);
       }
@@ -280,7 +346,9 @@ export function createEventStreams(
         'cache-control': 'no-cache',
         'x-accel-buffering': 'no',
       });
-      open.add(end);
+      open.set(end, wanted.principal);
+      // Revoked while the stream was starting: the notice found no stream to end.
+      if (revoked.has(wanted.principal)) return end(revokedFrame(wanted.principal));
       write('retry: 3000\n\n');
       if (replay.resetTo !== undefined) {
         // Too far behind to replay: the client reloads its state over REST and resumes from here.
@@ -302,7 +370,14 @@ export function createEventStreams(
     },
     endAll() {
       closing = true;
-      for (const end of [...open]) end();
+      for (const end of [...open.keys()]) end();
+    },
+    endPrincipal(name) {
+      revoked.add(name);
+      for (const [end, principal] of [...open]) if (principal === name) end(revokedFrame(name));
+    },
+    principals() {
+      return [...new Set(open.values())];
     },
   };
 }

@@ -163,18 +163,34 @@ export async function listenForEvents(
     const id = Number(payload);
     if (Number.isSafeInteger(id) && id > 0) onId(id);
   };
+  const listening = await listenOnChannel(db, databaseUrl, EVENT_CHANNEL, announce, options);
+  return listening ?? pollForEvents(db, onId, options);
+}
+
+/**
+ * Calls `onPayload` with every notification on `channel` from now on, as listenForEvents does;
+ * undefined when LISTEN is not available here (PostgreSQL without a URL), so the caller polls.
+ */
+export async function listenOnChannel(
+  db: Database,
+  databaseUrl: string | undefined,
+  channel: string,
+  onPayload: (payload: string | undefined) => void,
+  options: ListenOptions = {},
+): Promise<EventListener | undefined> {
   const lite = db.kind === 'pglite' ? pgliteOf(db) : undefined;
   if (lite) {
-    const unlisten = await lite.listen(EVENT_CHANNEL, announce);
+    const unlisten = await lite.listen(channel, onPayload);
     // The database may be closed already when the server shuts down after it.
     return { close: () => unlisten().catch(() => {}) };
   }
-  if (db.kind === 'postgres' && databaseUrl) return listenOnServer(databaseUrl, announce, options);
-  return pollForEvents(db, onId, options);
+  if (db.kind === 'postgres' && databaseUrl) return listenOnServer(databaseUrl, channel, onPayload, options);
+  return undefined;
 }
 
 async function listenOnServer(
   url: string,
+  channel: string,
   announce: (payload: string | undefined) => void,
   options: ListenOptions,
 ): Promise<EventListener> {
@@ -186,7 +202,8 @@ async function listenOnServer(
   const connect = async (): Promise<pg.Client> => {
     const next = new pg.Client({
       connectionString: url,
-      application_name: 'sluice-events',
+      // sluice-events for the event channel: what operators and tests look for in pg_stat_activity.
+      application_name: channel.replaceAll('_', '-'),
       // A peer that vanished without a FIN is found by keepalive or by the health query timing out.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
@@ -194,7 +211,7 @@ async function listenOnServer(
       query_timeout: 10_000,
     });
     next.on('notification', (message) => {
-      if (message.channel === EVENT_CHANNEL) announce(message.payload);
+      if (message.channel === channel) announce(message.payload);
     });
     next.on('error', (error) => {
       options.onError?.(error);
@@ -203,7 +220,7 @@ async function listenOnServer(
     next.on('end', () => drop(next));
     try {
       await next.connect();
-      await next.query(`LISTEN ${EVENT_CHANNEL}`);
+      await next.query(`LISTEN ${channel}`);
     } catch (error) {
       await next.end().catch(() => {});
       throw error;

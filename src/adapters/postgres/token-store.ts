@@ -65,12 +65,29 @@ export async function listTokens(db: Queryable, id?: string): Promise<TokenRecor
   }));
 }
 
+/** Revocations are announced here, with the token's name as payload, to end its open streams. */
+export const TOKEN_REVOKED_CHANNEL = 'sluice_token_revoked';
+
+/** Revokes the token and, in the same statement, tells every listening server (pg_notify). */
 export async function revokeToken(db: Queryable, name: string): Promise<void> {
-  const { rowCount } = await db.query(
-    'UPDATE sluice.api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL',
-    [name],
+  const { rows } = await db.query<{ name: string }>(
+    `WITH revoked AS (
+       UPDATE sluice.api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING name
+     )
+     SELECT name, pg_notify($2, name) FROM revoked`,
+    [name, TOKEN_REVOKED_CHANNEL],
   );
-  if (rowCount === 0) throw new NotFoundError(`no active token named "${name}"`);
+  if (rows.length === 0) throw new NotFoundError(`no active token named "${name}"`);
+}
+
+/** The names among `names` whose tokens are still active, with their roles. */
+export async function activeTokenRoles(db: Queryable, names: readonly string[]): Promise<Map<string, Role>> {
+  if (names.length === 0) return new Map();
+  const { rows } = await db.query<{ name: string; role: Role }>(
+    'SELECT name, role FROM sluice.api_tokens WHERE name = ANY($1::text[]) AND revoked_at IS NULL',
+    [names],
+  );
+  return new Map(rows.map((row) => [row.name, row.role]));
 }
 
 /** The role of a presented token, or undefined when it is unknown or revoked. */

@@ -1,5 +1,5 @@
 // Live run and tick events over SSE, the tickets browsers open them with, and event retention.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../../engine/ports.ts';
@@ -7,13 +7,16 @@ import type { Sluice } from '../../../main.ts';
 import { pruneEvents } from '../../postgres/event-store.ts';
 import { registerTicketVerifier } from '../auth.ts';
 import { createEventHub, createEventStreams, createTicketBook } from '../event-stream.ts';
-import { HttpProblem } from '../problem.ts';
+import { HttpProblem, sendProblem } from '../problem.ts';
+import { createRevocationWatch } from '../revocation-watch.ts';
 
 export interface EventRouteOptions {
   /** The PostgreSQL URL the listener opens its own connection with; without it the hub polls. */
   databaseUrl: string | undefined;
   /** What tickets expire by. */
   clock: Clock;
+  /** How often the tokens of open streams are checked again besides LISTEN. @defaultValue 30 000 ms */
+  tokenRecheckMs?: number;
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -40,21 +43,27 @@ function resumeAfter(header: string | string[] | undefined, query: number | unde
   return parsed.data;
 }
 
-/** The request as Fastify logs it, with the ticket masked: used or not, it is a credential. */
-function redactTicket(request: FastifyRequest) {
-  return {
-    method: request.method,
-    url: request.url.replace(/([?&]ticket=)[^&]*/, '$1[redacted]'),
-    remoteAddress: request.ip,
-  };
-}
-
 export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: EventRouteOptions): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tickets = createTicketBook(options.clock);
-  registerTicketVerifier(app, (ticket) => tickets.redeem(ticket));
   const hub = createEventHub(sluice.db, { databaseUrl: options.databaseUrl, logger: sluice.logger });
   const streams = createEventStreams(sluice.db, hub);
+  const revocations = createRevocationWatch(
+    sluice.db,
+    {
+      principals: () => streams.principals(),
+      revoked(name) {
+        streams.endPrincipal(name);
+        tickets.revokePrincipal(name);
+      },
+    },
+    { databaseUrl: options.databaseUrl, logger: sluice.logger, recheckMs: options.tokenRecheckMs },
+  );
+  // A ticket outlives no revocation: even one issued by another process's view of the token.
+  registerTicketVerifier(app, async (ticket) => {
+    const principal = tickets.redeem(ticket);
+    return principal && (await revocations.isActive(principal.name)) ? principal : undefined;
+  });
 
   api.post(
     '/api/events/tickets',
@@ -65,10 +74,22 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
         summary: 'A single-use ticket, valid 60 s, to open /api/events without a header (viewer)',
       },
     },
-    async (request) => {
+    async (request, reply) => {
       if (!request.principal) throw new HttpProblem(401, 'unauthorized', 'a bearer token is required');
-      const { ticket, expiresAt } = tickets.issue(request.principal);
-      return { ticket, expiresAt: expiresAt.toISOString() };
+      const issued = tickets.issue(request.principal);
+      if (!issued.ok) {
+        const seconds = Math.max(1, Math.ceil(issued.retryAfterMs / 1000));
+        reply.header('retry-after', String(seconds));
+        const whose = issued.reason === 'principal_limit' ? 'this token has' : 'the server has';
+        return sendProblem(
+          reply,
+          request,
+          429,
+          'too_many_tickets',
+          `${whose} too many unused tickets; use one (GET /api/events?ticket=) or retry in ${seconds} s`,
+        );
+      }
+      return { ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString() };
     },
   );
 
@@ -76,7 +97,6 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
     '/api/events',
     {
       config: { policy: 'viewer', ticketAuth: true },
-      logSerializers: { req: redactTicket },
       schema: {
         tags: ['events'],
         summary: 'Run and tick events as Server-Sent Events; a bearer header or ?ticket= (viewer)',
@@ -93,7 +113,13 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
         .split(',')
         .map((prefix) => prefix.trim())
         .filter((prefix) => prefix !== '');
-      await streams.serve(reply, { afterId, types });
+      const principal = request.principal?.name;
+      if (principal === undefined) throw new HttpProblem(401, 'unauthorized', 'a bearer token is required');
+      // Listening before this check: a revocation after it is announced, and ends the stream.
+      await revocations.ready();
+      if (!(await revocations.isActive(principal)))
+        throw new HttpProblem(401, 'unauthorized', 'the token is unknown or revoked');
+      await streams.serve(reply, { afterId, types, principal });
     },
   );
 
@@ -120,6 +146,7 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
     clearTimeout(firstPrune);
     clearInterval(pruneTimer);
     await pruning;
+    await revocations.close();
     await hub.close();
   });
 }
