@@ -82,7 +82,7 @@ function readFile(
     case 'ndjson':
       return ndjsonRecords(fileBytes(file, shown, signal), source.records, origin);
     case 'csv': {
-      const delimiter = source.csv.delimiter ?? (file.toLowerCase().endsWith('.tsv') ? '\t' : ',');
+      const delimiter = source.csv.delimiter ?? (shown.toLowerCase().endsWith('.tsv') ? '\t' : ',');
       return csvRecords(fileBytes(file, shown, signal), origin, { delimiter });
     }
     case 'xlsx':
