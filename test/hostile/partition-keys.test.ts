@@ -112,14 +112,12 @@ for (const backend of await testBackends()) {
 
     // First, while no other process holds the PGlite data directory.
     it('`sluice keys sites add ../x` exits 2 naming the key field and the rule', async () => {
-      for (const key of ['../x']) {
-        const result = await runCli(['keys', 'sites', 'add', key], { cwd: dir, env });
-        assert.equal(result.code, 2, result.stderr);
-        assert.match(
-          result.stderr,
-          /field "key": must be a non-empty string without spaces.*'\/'.*not only dots/,
-        );
-      }
+      const result = await runCli(['keys', 'sites', 'add', '../x'], { cwd: dir, env });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /field "key": must be a non-empty string without spaces.*'\/'.*not only dots/,
+      );
       const listed = await runCli(['keys', 'sites', '--json'], { cwd: dir, env });
       assert.deepEqual(JSON.parse(listed.stdout).keys, []);
     });
