@@ -40,6 +40,11 @@ export interface DatasetOptions<S extends RecordSchema> {
    * run fails and the batch that crossed it is not written.
    */
   maxErrorRate?: number;
+  /**
+   * Most records one run may quarantine; at the next one the run stops reading and fails, so a
+   * broken source cannot fill the quarantine table. @defaultValue 10000
+   */
+  maxQuarantined?: number;
   /** When the data is stale: no record newer than `maxAge`, per dataset or per series of key columns. */
   freshness?: { maxAge: string; series?: ReadonlyArray<keyof z.output<S> & string> };
 }
@@ -64,8 +69,12 @@ export interface DatasetDefinition<S extends RecordSchema = RecordSchema> {
   readonly columns: readonly ColumnSpec[];
   readonly rules: readonly QualityRule[];
   readonly maxErrorRate: number | undefined;
+  readonly maxQuarantined: number;
   readonly freshness: FreshnessRule | undefined;
 }
+
+/** Records one run may quarantine when the dataset does not say. */
+export const DEFAULT_MAX_QUARANTINED = 10_000;
 
 const DATASET_KEYS = optionKeys<DatasetOptions<RecordSchema>>({
   schema: true,
@@ -75,6 +84,7 @@ const DATASET_KEYS = optionKeys<DatasetOptions<RecordSchema>>({
   description: true,
   rules: true,
   maxErrorRate: true,
+  maxQuarantined: true,
   freshness: true,
 });
 
@@ -140,6 +150,12 @@ export function dataset<S extends RecordSchema>(
   ) {
     throw new ConfigError(`${where}: maxErrorRate must be a number between 0 and 1 (e.g. 0.05 for 5 %)`);
   }
+  const maxQuarantined = options.maxQuarantined ?? DEFAULT_MAX_QUARANTINED;
+  if (!Number.isSafeInteger(maxQuarantined) || maxQuarantined < 0) {
+    throw new ConfigError(
+      `${where}: maxQuarantined must be a whole number of records, 0 or more (e.g. 10000), got ${String(maxQuarantined)}`,
+    );
+  }
   const rules = options.rules ?? [];
   for (const [index, rule] of rules.entries()) assertRule(`${where}: rules[${index}]`, rule, byName);
   let freshness: FreshnessRule | undefined;
@@ -164,6 +180,7 @@ export function dataset<S extends RecordSchema>(
     table: name,
     rules,
     maxErrorRate,
+    maxQuarantined,
     freshness,
     schema: options.schema,
     key: [...options.key],

@@ -18,6 +18,7 @@ export const ErrorCode = {
   cancelled: 'cancelled',
   staleAttempt: 'stale_attempt',
   qualityErrorRate: 'quality_error_rate',
+  quarantineCap: 'quarantine_cap',
   internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

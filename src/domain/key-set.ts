@@ -6,6 +6,7 @@ import { assertKnownKeys, closestMatch, optionKeys } from './option-keys.ts';
 import {
   isAttributeName,
   isKeyValue,
+  KEY_VALUE_RULE,
   type KeyEntry,
   KeySource,
   type ResolvedPartitioning,
@@ -153,8 +154,8 @@ export interface ParseKeyEntriesOptions {
 }
 
 /**
- * Checks keys before they are stored: each key fits in a partition key (no whitespace, `|`, `=`
- * or `,`) and appears once, attribute names are identifiers (`{{site.romma_id}}`), and values are
+ * Checks keys before they are stored: each key fits in a partition key and a URL path segment
+ * (see KEY_VALUE_RULE) and appears once, attribute names are identifiers (`{{site.romma_id}}`), and values are
  * strings, finite numbers or booleans, stored as strings. Returns every issue, not just the first.
  */
 export function parseKeySetEntries(
@@ -193,7 +194,7 @@ export function parseKeySetEntries(
       issue(
         KeySetIssueCode.invalidKey,
         'key',
-        `must be a non-empty string without spaces, '|', '=' or ',', got ${describe(key)}`,
+        `must be a non-empty string ${KEY_VALUE_RULE.replace(/^non-empty /, '')}, got ${describe(key)}`,
       );
     } else if (seen.has(key)) {
       issue(KeySetIssueCode.duplicateKey, 'key', `"${key}" is also at ${seen.get(key)}; keys must be unique`);

@@ -127,12 +127,19 @@ const EVERY_VALUES: ReadonlySet<string> = new Set(Object.values(PartitionEvery))
 const TICK_VALUES: ReadonlySet<string> = new Set(Object.values(TickTarget));
 const DIMENSION_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z_]\w*$/;
-// `|`, `=` and `,` delimit partition keys and `--keys` filters.
-const KEY_VALUE = /^[^\s|=,]+$/;
+// `|`, `=` and `,` delimit partition keys and `--keys` filters. Keys become URL path segments
+// (`/sites/{{site}}`): `/` and `\\` would add one, and a key of dots alone would climb a level,
+// which percent-encoding cannot prevent (URL parsers read `%2E%2E` as `..` too).
+const KEY_VALUE = /^[^\s\p{Cc}|=,/\\]+$/u;
+const DOTS_ONLY = /^\.+$/;
+
+/** What a key must be, for error messages. */
+export const KEY_VALUE_RULE =
+  "non-empty without spaces, control characters, '|', '=', ',', '/' or '\\', and not only dots";
 
 /** Whether `key` can be a key of a key dimension (static or stored): it must fit in a partition key. */
 export function isKeyValue(key: string): boolean {
-  return KEY_VALUE.test(key);
+  return KEY_VALUE.test(key) && !DOTS_ONLY.test(key);
 }
 
 /** Whether `name` can name a key attribute (`{{site.romma_id}}`). */
@@ -288,10 +295,8 @@ export function parseKeyEntries(where: string, input: unknown): KeyEntry[] {
   return input.map((item: unknown, index) => {
     const at = `${where}[${index}]`;
     const entry = typeof item === 'string' ? { key: item, attributes: {} } : parseKeyEntry(at, item);
-    if (!KEY_VALUE.test(entry.key)) {
-      throw new ConfigError(
-        `${at}: key ${JSON.stringify(entry.key)} must be non-empty without spaces, '|', '=' or ','`,
-      );
+    if (!isKeyValue(entry.key)) {
+      throw new ConfigError(`${at}: key ${JSON.stringify(entry.key)} must be ${KEY_VALUE_RULE}`);
     }
     if (seen.has(entry.key)) throw new ConfigError(`${at}: key "${entry.key}" is listed twice`);
     seen.add(entry.key);

@@ -17,7 +17,7 @@ import {
 } from './partition-definition.ts';
 import { assertPartitionTemplateVariables } from './partition-params.ts';
 import { parseSchedule, type ResolvedSchedule, type ScheduleDefinition } from './schedule-definition.ts';
-import { type SourceDefinition, sourceTemplates } from './source-definition.ts';
+import { assertGlobsInsideDir, type SourceDefinition, sourceTemplates } from './source-definition.ts';
 import type { RecordOrigin } from './source-item.ts';
 import { assertTemplateVariables } from './template.ts';
 
@@ -89,6 +89,7 @@ export function pipeline<S extends RecordSchema>(
       `${where}: transform must be a function (record, context) => record | record[] | null`,
     );
   }
+  assertGlobsInsideDir(where, options.source);
   const params = options.params ?? {};
   const partitioning =
     options.partitions === undefined ? undefined : parsePartitions(name, options.partitions);

@@ -4,6 +4,7 @@ import { encodeValue } from './column-type.ts';
 import type { DatasetDefinition } from './dataset-definition.ts';
 import { evaluateRules, type RuleContext } from './quality-rules.ts';
 import type { RecordIssue } from './source-item.ts';
+import { findUnstorableText } from './storable-text.ts';
 
 /** One row ready for the writer: the text of each column in `dataset.columns` order, null for NULL. */
 export type EncodedRow = (string | null)[];
@@ -37,6 +38,12 @@ export function validateRecord(
   const parsed = dataset.schema.safeParse(record);
   if (!parsed.success) return { ok: false, stage: 'validate', issues: toRecordIssues(parsed.error) };
   const data = parsed.data as Record<string, unknown>;
+  // Checked per record: one NUL would otherwise fail the whole write batch in PostgreSQL.
+  const unstorable = dataset.columns.flatMap((column) => {
+    const issue = findUnstorableText(data[column.name], [column.name]);
+    return issue ? [issue] : [];
+  });
+  if (unstorable.length > 0) return { ok: false, stage: 'validate', issues: unstorable };
   let warnings: RecordIssue[] = [];
   if (rules && dataset.rules.length > 0) {
     const verdict = evaluateRules(dataset.rules, data, rules);

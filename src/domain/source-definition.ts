@@ -363,6 +363,27 @@ export function sourceProviders(source: SourceDefinition): readonly ProviderDefi
 }
 
 /** Template variables a source uses, to check against the pipeline's parameters at load time. */
+/**
+ * Refuses a files() glob that could reach outside its `dir`: an absolute pattern or a `..`
+ * segment. Throws a ConfigError naming `where` (the pipeline), the source and the glob.
+ */
+export function assertGlobsInsideDir(where: string, source: SourceDefinition): void {
+  if (source.kind === 'fallback') {
+    for (const provider of source.providers) assertGlobsInsideDir(where, provider);
+    return;
+  }
+  if (source.kind !== 'files') return;
+  const pattern = source.glob;
+  const absolute = pattern.startsWith('/') || pattern.startsWith('\\') || /^[a-zA-Z]:/.test(pattern);
+  const climbs = pattern.split(/[\\/]/).some((segment) => segment === '..');
+  if (absolute || climbs) {
+    throw new ConfigError(
+      `${where}: files source "${source.name}": glob "${pattern}" ${absolute ? 'is absolute' : "has a '..' segment"}; ` +
+        'a glob matches files inside `dir` only: set `dir` to the folder that holds the files and keep the glob relative (e.g. "*.csv")',
+    );
+  }
+}
+
 export function sourceTemplates(source: SourceDefinition): Array<{ where: string; parts: TemplatePart[] }> {
   if (source.kind === 'fallback') {
     return source.providers.flatMap((provider) =>

@@ -40,10 +40,15 @@ export function assertTemplateVariables(
   }
 }
 
+/**
+ * Fills the placeholders. With `encode` (a URL: `encodeURIComponent`), a value that is only dots
+ * is refused: as a path segment it would climb a level, and percent-encoding cannot prevent that
+ * (URL parsers read `%2E%2E` as `..`). Throws a ConfigError naming the parameter.
+ */
 export function renderTemplate(
   parts: readonly TemplatePart[],
   values: Readonly<Record<string, string>>,
-  encode: (value: string) => string = (value) => value,
+  encode?: (value: string) => string,
 ): string {
   let out = '';
   for (const part of parts) {
@@ -53,7 +58,20 @@ export function renderTemplate(
     }
     const value = values[part.variable];
     if (value === undefined) throw new ConfigError(`template parameter {{${part.variable}}} has no value`);
-    out += encode(value);
+    if (encode === undefined) {
+      out += value;
+      continue;
+    }
+    const encoded = encode(value);
+    if (DOTS_ONLY.test(encoded)) {
+      throw new ConfigError(
+        `template parameter {{${part.variable}}} is ${JSON.stringify(value)}: in a URL it would be read as a ` +
+          'step up the path, so it is refused; use a key or parameter that is not only dots',
+      );
+    }
+    out += encoded;
   }
   return out;
 }
+
+const DOTS_ONLY = /^\.+$/;

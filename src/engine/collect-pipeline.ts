@@ -110,10 +110,13 @@ export async function collectPipeline(
     await ports.quarantine.add(run, batch);
   };
 
+  // Past the cap a run keeps counting but stores nothing more, and stops reading after the chunk.
+  let quarantineCapped = false;
   const reject = (record: RejectedRecord) => {
     counts.rejected++;
     tally.add(record);
-    rejects.push(record);
+    if (counts.rejected > dataset.maxQuarantined) quarantineCapped = true;
+    else rejects.push(record);
   };
 
   const ruleContext: RuleContext = {
@@ -200,6 +203,7 @@ export async function collectPipeline(
     })) {
       let origin: RecordOrigin | undefined;
       for (const item of chunk) {
+        if (quarantineCapped) break;
         counts.fetched++;
         origin = item.origin;
         if (item.kind === 'rejected') {
@@ -208,6 +212,7 @@ export async function collectPipeline(
       }
       if (origin) provider = origin.provider;
       if (await failOnErrorRate()) break;
+      if (quarantineCapped) break;
       await lanes.flushFull({ runId, provider: provider ?? pipeline.source.name });
       if (rejects.length >= REJECT_BATCH) await flushRejects();
       if (lanes.failed) break;
@@ -225,6 +230,17 @@ export async function collectPipeline(
   }
   // Valid records read before a source failure are still written: the counts say exactly what was.
   await failOnErrorRate();
+  if (quarantineCapped) {
+    recordError(
+      new SluiceError(
+        ErrorCode.quarantineCap,
+        `quarantine cap of ${dataset.maxQuarantined} records reached after ${counts.rejected} rejected; ` +
+          `the source is likely broken or the schema wrong. The run stopped reading; raise the dataset's ` +
+          'maxQuarantined if this many rejections are expected.',
+      ),
+      'quality',
+    );
+  }
   if (
     !sourceFailed &&
     !signal.aborted &&
@@ -253,7 +269,7 @@ export async function collectPipeline(
   const finishedAt = clock.now();
   const durationMs = finishedAt.getTime() - startedAt.getTime();
   const status = finalStatus({
-    sourceFailed: sourceFailed || writeFailed || qualityFailed,
+    sourceFailed: sourceFailed || writeFailed || qualityFailed || quarantineCapped,
     cancelled: signal.aborted,
     counts,
   });

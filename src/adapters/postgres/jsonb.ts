@@ -1,12 +1,18 @@
 // JSON text that Postgres jsonb accepts for any value a source may hand us.
 
-/** jsonb refuses the \u0000 escape; bigint and Date need explicit forms. */
+// JSON.stringify writes NUL and lone surrogates (never paired ones) as \u escapes; jsonb refuses both.
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+
+/**
+ * jsonb refuses the \u0000 escape and unpaired surrogates (U+FFFD stands in for them: use
+ * `encodeTagged` first where the exact text matters); bigint and Date need explicit forms.
+ */
 export function toJsonb(value: unknown): string {
   const text = JSON.stringify(value, (_key, inner: unknown) =>
     typeof inner === 'bigint' ? inner.toString() : inner,
   );
   if (text === undefined) return 'null';
-  return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : text;
+  return text.includes('\\u') ? text.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : text;
 }
 
 const TAG = '$sluice';

@@ -1,6 +1,6 @@
 // The files source: lists a directory with a glob and reads each file with the reader its format needs.
 import { createReadStream } from 'node:fs';
-import { glob, stat } from 'node:fs/promises';
+import { glob, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
 import { type FileFormat, type FilesSourceDefinition, formatOfFile } from '../../domain/source-definition.ts';
@@ -82,12 +82,50 @@ function readFile(
     case 'ndjson':
       return ndjsonRecords(fileBytes(file, shown, signal), source.records, origin);
     case 'csv': {
-      const delimiter = source.csv.delimiter ?? (file.toLowerCase().endsWith('.tsv') ? '\t' : ',');
+      const delimiter = source.csv.delimiter ?? (shown.toLowerCase().endsWith('.tsv') ? '\t' : ',');
       return csvRecords(fileBytes(file, shown, signal), origin, { delimiter });
     }
     case 'xlsx':
       return xlsxRecords(file, origin, source.xlsx);
   }
+}
+
+function isInside(realDir: string, realFile: string): boolean {
+  const relative = path.relative(realDir, realFile);
+  return (
+    relative !== '' &&
+    !relative.startsWith(`..${path.sep}`) &&
+    relative !== '..' &&
+    !path.isAbsolute(relative)
+  );
+}
+
+/**
+ * The real path of each listed file, all checked before any is read: a file that resolves
+ * outside the real `dir` (a symlink, a symlinked folder, a glob that climbs out) fails the run.
+ */
+async function confinedPaths(source: FilesSourceDefinition, dir: string, names: readonly string[]) {
+  const realDir = await realpath(dir);
+  const confined = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const real = await realpath(file).catch((error: unknown) => {
+      throw new SourceError(ErrorCode.source, `files source "${source.name}": cannot resolve ${file}`, {
+        retryable: false,
+        cause: error,
+      });
+    });
+    if (!isInside(realDir, real)) {
+      throw new SourceError(
+        ErrorCode.source,
+        `files source "${source.name}": ${file} resolves to ${real}, outside the source directory ${realDir}; ` +
+          'sluice reads only files inside `dir` (copy the file into it, or point `dir` at where the files really are)',
+        { retryable: false },
+      );
+    }
+    confined.set(name, real);
+  }
+  return confined;
 }
 
 export async function* readFilesSource(
@@ -99,10 +137,11 @@ export async function* readFilesSource(
   const files = await listFiles(dir, source.glob);
   if (files.length === 0)
     context.logger.warn({ dir, glob: source.glob }, 'files source: no file matches the glob');
+  const realPaths = await confinedPaths(source, dir, files);
   for (const name of files) {
     if (context.signal.aborted) return;
-    const file = path.join(dir, name);
-    const shown = path.relative(context.baseDir, file).split(path.sep).join('/');
+    const file = realPaths.get(name) ?? path.join(dir, name);
+    const shown = path.relative(context.baseDir, path.join(dir, name)).split(path.sep).join('/');
     const format = source.format ?? formatOfFile(name);
     if (format === undefined) {
       context.logger.warn(
