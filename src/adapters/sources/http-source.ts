@@ -7,6 +7,7 @@ import type { HttpSourceDefinition } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import { type RunWarning, type SourceContext, systemClock } from '../../engine/ports.ts';
 import { type ByteInput, formatError, looksLikeHtml, peekInput } from './byte-input.ts';
+import { decodeContent } from './content-encoding.ts';
 import { csvRecords } from './csv-records.ts';
 import { sendFollowingRedirects } from './http-redirects.ts';
 import { type PreparedRequest, prepareRequest } from './http-request.ts';
@@ -211,7 +212,9 @@ export async function* readHttpSource(
         `${shown}: the response body (${declared} bytes) is larger than maxBytes (${source.maxBytes})`,
       );
     }
-    const peeked = await peekInput(guardedBody(body, source.maxBytes, call));
+    const raw = guardedBody(body, source.maxBytes, call);
+    const encoding = headerText(headers['content-encoding']);
+    const peeked = await peekInput(decodeContent(raw, encoding, source.maxBytes, shown));
     const byType = formatOfContentType(contentType);
     const expected = source.format === 'auto' ? 'data' : source.format.toUpperCase();
     if (byType === 'html' || looksLikeHtml(peeked.head)) {
@@ -227,6 +230,10 @@ export async function* readHttpSource(
     yield* recordCheck ? checkRecords(records, recordCheck, fail) : records;
   } finally {
     // Also on early return or error: an unread body would hold the connection open.
-    if (!body.destroyed) body.destroy();
+    if (!body.destroyed) {
+      // Abandoned unread (an encoding refused before the first byte): its abort error has no reader.
+      body.on('error', () => {});
+      body.destroy();
+    }
   }
 }
