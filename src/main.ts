@@ -19,6 +19,7 @@ import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { ConflictError, NotFoundError } from './domain/errors.ts';
+import { assertIdentifier } from './domain/identifier.ts';
 import { keySetNamesOf } from './domain/key-set.ts';
 import { resolvePartitionRun } from './domain/partition-run.ts';
 import type { KeySets } from './domain/partition-set.ts';
@@ -44,6 +45,18 @@ export interface OpenOptions {
   /** Schema holding the dataset tables. @defaultValue SLUICE_DB_SCHEMA or 'public' */
   schema?: string;
   logger?: Logger;
+}
+
+/** The schema for dataset tables, checked by the identifier helper so an error names where it came from. */
+function datasetSchema(option: string | undefined): string {
+  if (option !== undefined) {
+    assertIdentifier(option, 'the schema option');
+    return option;
+  }
+  const fromEnv = process.env.SLUICE_DB_SCHEMA;
+  if (fromEnv === undefined) return 'public';
+  assertIdentifier(fromEnv, 'SLUICE_DB_SCHEMA');
+  return fromEnv;
 }
 
 export interface RunOptions {
@@ -133,7 +146,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
   const logger = options.logger ?? createLogger();
   const loaded = applyScheduleOverrides(await loadConfig(options.configPath, options.cwd), logger);
   registerSecrets(loaded.config);
-  const schema = options.schema ?? process.env.SLUICE_DB_SCHEMA ?? 'public';
+  const schema = datasetSchema(options.schema);
   const dataDir = options.dataDir ?? process.env.SLUICE_DATA_DIR ?? join(loaded.baseDir, '.sluice');
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir });
   let migrations: string[];

@@ -123,6 +123,13 @@ export type HttpFormat = (typeof HttpFormat)[keyof typeof HttpFormat];
 export type TemplateValue = string | SecretRef;
 
 /**
+ * What a source does when the upstream redirects: follow within the same origin (scheme, host and
+ * port) only, follow anywhere but without the declared headers and secret query values, or never.
+ */
+export const RedirectPolicy = { sameOrigin: 'same-origin', follow: 'follow', none: 'none' } as const;
+export type RedirectPolicy = (typeof RedirectPolicy)[keyof typeof RedirectPolicy];
+
+/**
  * Recognises an error that arrives as data (HTTP 200 with `{"status":"error"}`, a row of `N/D`):
  * return why, or undefined for data. A hit fails the call with that reason instead of producing records.
  */
@@ -150,6 +157,11 @@ export interface HttpSourceOptions extends ResilienceOptions {
   maxBytes?: number;
   csv?: CsvOptions;
   check?: ResponseCheck;
+  /**
+   * Redirects to another origin would carry the declared headers and secrets there, so they are
+   * refused unless set to 'follow' (which drops those headers and secret query values). @defaultValue 'same-origin'
+   */
+  redirects?: RedirectPolicy;
   /** Provider name recorded on runs and rows, and the key of its shared breaker. @defaultValue the URL's host */
   name?: string;
 }
@@ -169,6 +181,7 @@ export interface HttpSourceDefinition {
   readonly maxBytes: number;
   readonly csv: CsvOptions;
   readonly check: ResponseCheck;
+  readonly redirects: RedirectPolicy;
   /** As declared; the environment's overrides apply when the source runs. */
   readonly resilience: ResilienceOptions;
 }
@@ -176,6 +189,7 @@ export interface HttpSourceDefinition {
 export const httpDefaults = {
   timeoutMs: 30_000,
   maxBytes: 50 * 1024 * 1024,
+  redirects: 'same-origin',
 } satisfies Partial<HttpSourceOptions>;
 
 const HTTP_KEYS = optionKeys<HttpSourceOptions>({
@@ -188,6 +202,7 @@ const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   maxBytes: true,
   csv: true,
   check: true,
+  redirects: true,
   name: true,
   retry: true,
   rateLimit: true,
@@ -209,6 +224,12 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
   const format = options.format ?? 'auto';
   if (!Object.values(HttpFormat).includes(format)) {
     throw new ConfigError(`http(): unknown format "${format}" (use json, csv, xml or auto)`);
+  }
+  const redirects = options.redirects ?? httpDefaults.redirects;
+  if (!Object.values(RedirectPolicy).includes(redirects)) {
+    throw new ConfigError(
+      `${label}: unknown redirects ${JSON.stringify(redirects)} (use 'same-origin', 'follow' or 'none')`,
+    );
   }
   const parseValues = (what: string, values: Record<string, TemplateValue> | undefined) =>
     Object.entries(values ?? {}).map(([name, value]) => {
@@ -244,6 +265,7 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     maxBytes: positive('maxBytes', options.maxBytes ?? httpDefaults.maxBytes),
     csv: options.csv ?? {},
     check: options.check ?? {},
+    redirects,
     resilience,
   };
 }

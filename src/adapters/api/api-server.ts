@@ -7,6 +7,14 @@ import type { Sluice } from '../../main.ts';
 import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installParameterGuard,
+  installUrlLengthGuard,
+  MAX_HEADER_BYTES,
+  MAX_PARAM_LENGTH,
+} from './request-guards.ts';
 import { serializeRequest } from './request-log.ts';
 import { type BackfillWake, backfillRoutes } from './routes/backfills.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -52,7 +60,10 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
       {},
       { serializers: { req: serializeRequest } },
     ),
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    frameworkErrors: frameworkErrors(sluice.db),
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -68,7 +79,10 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     },
     transform: jsonSchemaTransform,
   });
+  // Hook order is the answer order: size (414), then the token (401), then parameters (400).
+  installUrlLengthGuard(app);
   const routes = installAuth(app, sluice.db);
+  installParameterGuard(app);
   healthRoutes(app, sluice);
   pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
   runRoutes(app, sluice);

@@ -51,6 +51,12 @@ function ticketParam(request: FastifyRequest): string | undefined {
   return typeof query.ticket === 'string' ? query.ticket : undefined;
 }
 
+/** Whether the request carries a valid bearer token: for answers given before routing (bad URLs). */
+export async function hasValidToken(request: FastifyRequest, db: Queryable): Promise<boolean> {
+  const token = bearer(request);
+  return token !== undefined && (await verifyToken(db, token)) !== undefined;
+}
+
 /**
  * Registers the auth hook and records every route with its policy. A route without a policy
  * refuses to register, so a new route cannot ship unprotected by accident.

@@ -77,7 +77,7 @@ async function requestJson(
     });
   }
   if (statusCode < 200 || statusCode >= 300) {
-    const snippet = prepared.redact(text.replace(/\s+/g, ' ').trim()).slice(0, 200);
+    const snippet = prepared.redactAndCut(text.replace(/\s+/g, ' ').trim(), 200);
     throw new SourceError(
       ErrorCode.upstreamHttp,
       `${shown} answered HTTP ${statusCode}${snippet ? `: ${snippet}` : ''}`,
@@ -92,7 +92,7 @@ async function requestJson(
   } catch {
     throw new SourceError(
       ErrorCode.sourceFormat,
-      `${shown}: expected JSON, got "${prepared.redact(text.slice(0, 80))}"`,
+      `${shown}: expected JSON, got "${prepared.redactAndCut(text, 80)}"`,
     );
   }
 }

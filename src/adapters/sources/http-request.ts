@@ -2,18 +2,24 @@
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
 import type { HttpSourceDefinition, ParsedValue } from '../../domain/source-definition.ts';
 import { renderTemplate } from '../../domain/template.ts';
+import { createSecretMatcher, REDACTED } from '../log/secret-forms.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 export interface PreparedRequest {
   /** The URL actually requested; may contain secrets, so it never goes into messages or origins. */
   readonly url: string;
   /** The same URL with every secret value replaced by `[redacted]`: safe to show and store. */
   readonly shownUrl: string;
+  /** Every declared header (lower-case names): none of them is sent to another origin. */
   readonly headers: Record<string, string>;
-  /** Replaces secret values (raw and URL-encoded) in any text built from upstream or undici messages. */
+  /** The values of secret() query parameters and headers, kept off other origins. */
+  readonly secrets: readonly string[];
+  /** Replaces secret values, in every encoding, in any text built from upstream or undici messages. */
   readonly redact: (text: string) => string;
+  /** Redacts, then cuts to `max` characters, dropping a tail that starts a secret. */
+  readonly redactAndCut: (text: string, max: number) => string;
 }
 
 function secretValue(env: string): string {
@@ -27,21 +33,6 @@ function secretValue(env: string): string {
   }
   secretRedactor.add(value);
   return value;
-}
-
-function encodedForms(value: string): string[] {
-  const query = new URLSearchParams({ v: value }).toString().slice(2);
-  return [...new Set([value, encodeURIComponent(value), query])];
-}
-
-export function createRedactor(secrets: readonly string[]): (text: string) => string {
-  // Longest first, so a secret containing another is replaced whole.
-  const forms = [...new Set(secrets.flatMap(encodedForms))].sort((left, right) => right.length - left.length);
-  return (text) => {
-    let out = text;
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    return out;
-  };
 }
 
 export function prepareRequest(
@@ -82,11 +73,14 @@ export function prepareRequest(
   }
   const headers: Record<string, string> = {};
   for (const [name, entry] of source.headers) headers[name.toLowerCase()] = resolve(entry).value;
+  const matcher = createSecretMatcher(secrets);
   return {
     url: url.toString(),
     // URLSearchParams writes `[redacted]` as `%5Bredacted%5D`; the readable form is friendlier.
     shownUrl: shownUrl.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED),
     headers,
-    redact: createRedactor(secrets),
+    secrets,
+    redact: matcher.redact,
+    redactAndCut: matcher.redactAndCut,
   };
 }

@@ -1,13 +1,15 @@
 // The http source: one GET with a whole-call timeout and a size cap, its body streamed into a reader.
 import type { Readable } from 'node:stream';
-import { getGlobalDispatcher, interceptors, request } from 'undici';
+import { request } from 'undici';
 import { parseRetryAfter } from '../../domain/backoff.ts';
 import { ErrorCode, isSluiceError, SourceError } from '../../domain/errors.ts';
 import type { HttpSourceDefinition } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import { type RunWarning, type SourceContext, systemClock } from '../../engine/ports.ts';
 import { type ByteInput, formatError, looksLikeHtml, peekInput } from './byte-input.ts';
+import { decodeContent } from './content-encoding.ts';
 import { csvRecords } from './csv-records.ts';
+import { sendFollowingRedirects } from './http-redirects.ts';
 import { type PreparedRequest, prepareRequest } from './http-request.ts';
 import { jsonRecords } from './json-records.ts';
 import { checkBody, checkRecords, errorBodyFailure } from './response-check.ts';
@@ -23,7 +25,6 @@ const TIMEOUT_CODES = new Set([
 ]);
 /** Failures where the request may never have been understood: trying again can help. */
 const NETWORK_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RESPONSE_STATUS_CODE']);
-const MAX_REDIRECTIONS = 5;
 
 /** True for statuses where the same request can succeed later. */
 export function isRetryableStatus(status: number): boolean {
@@ -120,7 +121,10 @@ async function* guardedBody(body: Readable, maxBytes: number, call: CallState): 
 }
 
 /** The start of an error body, for the message; never fails (the status is what matters). */
-async function bodySnippet(body: Readable, redact: (text: string) => string): Promise<string> {
+async function bodySnippet(
+  body: Readable,
+  redactAndCut: (text: string, max: number) => string,
+): Promise<string> {
   const parts: Buffer[] = [];
   let size = 0;
   try {
@@ -134,8 +138,8 @@ async function bodySnippet(body: Readable, redact: (text: string) => string): Pr
   } finally {
     body.destroy();
   }
-  const text = redact(Buffer.concat(parts).toString('utf8').replace(/\s+/g, ' ').trim());
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  // Redacted before any cut: the read stops near 1 KiB, maybe inside a key, whose start is dropped too.
+  return redactAndCut(Buffer.concat(parts).toString('utf8').replace(/\s+/g, ' ').trim(), 200);
 }
 
 function recordsOf(
@@ -171,17 +175,16 @@ export async function* readHttpSource(
 
   let response: Awaited<ReturnType<typeof request>>;
   try {
-    response = await request(prepared.url, {
-      method: 'GET',
-      headers: {
-        accept: 'application/json, text/csv, application/xml;q=0.9, */*;q=0.5',
-        ...prepared.headers,
-      },
-      signal: AbortSignal.any([timeout, context.signal]),
-      headersTimeout: source.timeoutMs,
-      bodyTimeout: source.timeoutMs,
-      dispatcher: getGlobalDispatcher().compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS })),
-    });
+    const signal = AbortSignal.any([timeout, context.signal]);
+    response = await sendFollowingRedirects(prepared, source.redirects, (url, headers) =>
+      request(url, {
+        method: 'GET',
+        headers: { accept: 'application/json, text/csv, application/xml;q=0.9, */*;q=0.5', ...headers },
+        signal,
+        headersTimeout: source.timeoutMs,
+        bodyTimeout: source.timeoutMs,
+      }),
+    );
   } catch (error) {
     throw failure(error, call);
   }
@@ -191,7 +194,7 @@ export async function* readHttpSource(
     const contentType = headerText(headers['content-type']);
     log.debug({ url: shown, status: statusCode, contentType }, 'http response');
     if (statusCode < 200 || statusCode >= 300) {
-      const snippet = await bodySnippet(body, prepared.redact);
+      const snippet = await bodySnippet(body, prepared.redactAndCut);
       // Only 429 and 503 carry a Retry-After that means "not before then".
       const retryAfterMs =
         statusCode === 429 || statusCode === 503
@@ -209,7 +212,9 @@ export async function* readHttpSource(
         `${shown}: the response body (${declared} bytes) is larger than maxBytes (${source.maxBytes})`,
       );
     }
-    const peeked = await peekInput(guardedBody(body, source.maxBytes, call));
+    const raw = guardedBody(body, source.maxBytes, call);
+    const encoding = headerText(headers['content-encoding']);
+    const peeked = await peekInput(decodeContent(raw, encoding, source.maxBytes, shown));
     const byType = formatOfContentType(contentType);
     const expected = source.format === 'auto' ? 'data' : source.format.toUpperCase();
     if (byType === 'html' || looksLikeHtml(peeked.head)) {
@@ -225,6 +230,10 @@ export async function* readHttpSource(
     yield* recordCheck ? checkRecords(records, recordCheck, fail) : records;
   } finally {
     // Also on early return or error: an unread body would hold the connection open.
-    if (!body.destroyed) body.destroy();
+    if (!body.destroyed) {
+      // Abandoned unread (an encoding refused before the first byte): its abort error has no reader.
+      body.on('error', () => {});
+      body.destroy();
+    }
   }
 }
