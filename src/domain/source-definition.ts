@@ -49,7 +49,16 @@ export interface CsvOptions {
 export interface XlsxOptions {
   /** Worksheet name or 1-based index. @defaultValue the first worksheet */
   sheet?: string | number;
+  /** Bytes the whole workbook (a zip) may unpack to; more fails the file as a zip bomb. @defaultValue 256 MiB */
+  maxUnpackedBytes?: number;
+  /** Bytes one part of the workbook (a worksheet, the shared strings) may unpack to. @defaultValue 64 MiB */
+  maxEntryUnpackedBytes?: number;
 }
+
+export const xlsxDefaults = {
+  maxUnpackedBytes: 256 * 1024 * 1024,
+  maxEntryUnpackedBytes: 64 * 1024 * 1024,
+} satisfies XlsxOptions;
 
 export interface FilesSourceOptions {
   /** Directory to read, relative to the config file. */
@@ -78,7 +87,11 @@ export interface FilesSourceDefinition {
 }
 
 const CSV_KEYS = optionKeys<CsvOptions>({ delimiter: true });
-const XLSX_KEYS = optionKeys<XlsxOptions>({ sheet: true });
+const XLSX_KEYS = optionKeys<XlsxOptions>({
+  sheet: true,
+  maxUnpackedBytes: true,
+  maxEntryUnpackedBytes: true,
+});
 const FILES_KEYS = optionKeys<FilesSourceOptions>({
   dir: true,
   glob: true,
@@ -104,6 +117,11 @@ export function files(options: FilesSourceOptions): FilesSourceDefinition {
   }
   if (options.format !== undefined && !Object.values(FileFormat).includes(options.format)) {
     throw new ConfigError(`files(): unknown format "${options.format}" (use json, ndjson, csv or xlsx)`);
+  }
+  for (const key of ['maxUnpackedBytes', 'maxEntryUnpackedBytes'] as const) {
+    const value = options.xlsx?.[key];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+      throw new ConfigError(`${label}: xlsx.${key} must be a positive whole number of bytes`);
   }
   return {
     kind: 'files',
