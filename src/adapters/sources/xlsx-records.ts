@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
-import type { XlsxOptions } from '../../domain/source-definition.ts';
+import { type XlsxOptions, xlsxDefaults } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import { asFormatError, ChunkBuilder, describeOrigin, formatError } from './byte-input.ts';
+import { UnpackGuard } from './unpack-limit.ts';
 
 /** The parts of exceljs' streaming readers used here; its typings leave out `name` and `model`. */
 interface StreamedRow {
@@ -98,6 +99,19 @@ export async function* xlsxRecords(
   await assertZip(path, where);
   const wanted = options.sheet ?? 1;
   const stream = createReadStream(path);
+  // An .xlsx is a zip: a small file can unpack to gigabytes, which exceljs would hold in memory.
+  const guard = new UnpackGuard(
+    where,
+    {
+      total: options.maxUnpackedBytes ?? xlsxDefaults.maxUnpackedBytes,
+      entry: options.maxEntryUnpackedBytes ?? xlsxDefaults.maxEntryUnpackedBytes,
+    },
+    {
+      total: 'the source option xlsx.maxUnpackedBytes',
+      entry: 'the source option xlsx.maxEntryUnpackedBytes',
+    },
+  );
+  guard.watch(stream);
   // styles are needed to tell dates from numbers; hyperlinks and entries are not.
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     worksheets: 'emit',
@@ -123,14 +137,16 @@ export async function* xlsxRecords(
       )
         continue;
       found = true;
-      yield* sheetRecords(sheet, { ...origin, sheet: sheet.name });
+      yield* sheetRecords(sheet, { ...origin, sheet: sheet.name }, guard);
       break;
     }
   } catch (error) {
+    if (guard.violation) throw guard.violation;
     throw asFormatError(error, (message) => `${where} is not a valid .xlsx workbook: ${message}`);
   } finally {
     stream.destroy();
   }
+  if (guard.violation) throw guard.violation;
   if (!found) {
     const names = workbook.model?.sheets?.map((entry) => entry.name) ?? seen;
     const requested =
@@ -142,7 +158,11 @@ export async function* xlsxRecords(
   }
 }
 
-async function* sheetRecords(sheet: StreamedWorksheet, origin: RecordOrigin): AsyncGenerator<SourceChunk> {
+async function* sheetRecords(
+  sheet: StreamedWorksheet,
+  origin: RecordOrigin,
+  guard: UnpackGuard,
+): AsyncGenerator<SourceChunk> {
   const chunk = new ChunkBuilder();
   let header: string[] | undefined;
   for await (const row of sheet) {
@@ -168,8 +188,11 @@ async function* sheetRecords(sheet: StreamedWorksheet, origin: RecordOrigin): As
     }
     if (empty) continue;
     chunk.record(record, { ...origin, line: row.number });
+    // Rows of a worksheet cut short at the limit are never handed over.
+    if (guard.violation) throw guard.violation;
     if (chunk.full) yield chunk.take();
   }
+  if (guard.violation) throw guard.violation;
   const rest = chunk.take();
   if (rest.length > 0) yield rest;
 }
