@@ -166,6 +166,8 @@ export interface HttpSourceOptions extends ResilienceOptions {
   timeoutMs?: number;
   /** Largest accepted body in bytes. @defaultValue 50 MiB */
   maxBytes?: number;
+  /** Largest CSV record (a line, or the lines of one quoted field) in bytes. @defaultValue 16 MiB */
+  maxLineBytes?: number;
   csv?: CsvOptions;
   check?: ResponseCheck;
   /** Provider name recorded on runs and rows, and the key of its shared breaker. @defaultValue the URL's host */
@@ -185,15 +187,20 @@ export interface HttpSourceDefinition {
   readonly records: RecordSelector;
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  readonly maxLineBytes: number;
   readonly csv: CsvOptions;
   readonly check: ResponseCheck;
   /** As declared; the environment's overrides apply when the source runs. */
   readonly resilience: ResilienceOptions;
 }
 
+/** The longest line (NDJSON) or record (CSV) a reader holds before giving up on the file. */
+export const lineDefaults = { maxLineBytes: 16 * 1024 * 1024 } as const;
+
 export const httpDefaults = {
   timeoutMs: 30_000,
   maxBytes: 50 * 1024 * 1024,
+  maxLineBytes: lineDefaults.maxLineBytes,
 } satisfies Partial<HttpSourceOptions>;
 
 const HTTP_KEYS = optionKeys<HttpSourceOptions>({
@@ -204,6 +211,7 @@ const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   records: true,
   timeoutMs: true,
   maxBytes: true,
+  maxLineBytes: true,
   csv: true,
   check: true,
   name: true,
@@ -260,6 +268,7 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     records: selectorOrConfigError('http()', options.records),
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? httpDefaults.timeoutMs),
     maxBytes: positive('maxBytes', options.maxBytes ?? httpDefaults.maxBytes),
+    maxLineBytes: positive('maxLineBytes', options.maxLineBytes ?? httpDefaults.maxLineBytes),
     csv: options.csv ?? {},
     check: options.check ?? {},
     resilience,
