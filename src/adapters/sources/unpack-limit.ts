@@ -1,6 +1,7 @@
 // Caps how many bytes a zip archive (an .xlsx workbook) may unpack to, per entry and in total.
 import type { Readable } from 'node:stream';
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
+import { formatBytes } from './byte-input.ts';
 
 export interface UnpackLimits {
   /** Bytes all entries together may unpack to. */
@@ -24,14 +25,6 @@ function isZipEntry(value: unknown): value is ZipEntryStream {
     typeof (value as { path?: unknown }).path === 'string' &&
     typeof (value as { write?: unknown }).write === 'function'
   );
-}
-
-/** `64 MiB`, `1.5 MiB`, `12 KiB`, `900 bytes`: sizes as a person reads them in an error. */
-export function formatBytes(bytes: number): string {
-  const round = (value: number) => String(Math.round(value * 10) / 10);
-  if (bytes >= 2 ** 20) return `${round(bytes / 2 ** 20)} MiB`;
-  if (bytes >= 2 ** 10) return `${round(bytes / 2 ** 10)} KiB`;
-  return `${bytes} bytes`;
 }
 
 /**
