@@ -87,6 +87,31 @@ function sheetMatches(
 }
 
 /**
+ * The workbook's worksheets, refusing to read at all when the guard did not see exceljs pipe the
+ * file into its zip parser (which it does as soon as reading starts): nothing would be counted.
+ */
+async function* countedSheets(
+  workbook: StreamedWorkbook,
+  guard: UnpackGuard,
+  where: string,
+): AsyncGenerator<StreamedWorksheet> {
+  const sheets = workbook[Symbol.asyncIterator]();
+  const first = sheets.next();
+  if (!guard.attached) {
+    first.catch(() => undefined);
+    throw new SourceError(
+      ErrorCode.internal,
+      `${where} was not read: the size it unpacks to cannot be limited (has the exceljs version changed?)`,
+    );
+  }
+  try {
+    for (let next = await first; !next.done; next = await sheets.next()) yield next.value;
+  } finally {
+    await sheets.return?.(undefined);
+  }
+}
+
+/**
  * Yields one record per non-empty row after the header row, with `origin.line` = the row number
  * and `origin.sheet` = the worksheet's name.
  */
@@ -124,7 +149,7 @@ export async function* xlsxRecords(
   let found = false;
   try {
     let position = 0;
-    for await (const sheet of workbook) {
+    for await (const sheet of countedSheets(workbook, guard, where)) {
       position++;
       seen.push(sheet.name);
       if (
