@@ -36,6 +36,8 @@ export class UnpackGuard {
   violation: SourceError | undefined;
   /** True once the zip parser was seen: without it nothing was counted. */
   attached = false;
+  /** Entries counted so far: a worksheet read with none counted means the hook missed them. */
+  entries = 0;
   readonly #where: string;
   readonly #limits: UnpackLimits;
   readonly #hint: { total: string; entry: string };
@@ -70,6 +72,7 @@ export class UnpackGuard {
   }
 
   #count(entry: ZipEntryStream): void {
+    this.entries++;
     // Ending the entry early (rather than failing it) lets every consumer exceljs has finish,
     // including one copying it to a temporary file; the failed zip then stops the archive.
     const end = entry.end.bind(entry);

@@ -95,17 +95,22 @@ async function* countedSheets(
   guard: UnpackGuard,
   where: string,
 ): AsyncGenerator<StreamedWorksheet> {
+  const unguarded = () =>
+    new SourceError(
+      ErrorCode.internal,
+      `${where} was not read: the size it unpacks to cannot be limited (has the exceljs version changed?)`,
+    );
   const sheets = workbook[Symbol.asyncIterator]();
   const first = sheets.next();
   if (!guard.attached) {
     first.catch(() => undefined);
-    throw new SourceError(
-      ErrorCode.internal,
-      `${where} was not read: the size it unpacks to cannot be limited (has the exceljs version changed?)`,
-    );
+    throw unguarded();
   }
   try {
-    for (let next = await first; !next.done; next = await sheets.next()) yield next.value;
+    for (let next = await first; !next.done; next = await sheets.next()) {
+      if (guard.entries === 0) throw unguarded();
+      yield next.value;
+    }
   } finally {
     await sheets.return?.(undefined);
   }
