@@ -13,6 +13,7 @@ import {
   testContext,
   withTempDir,
 } from '../../src/adapters/sources/source-test-kit.ts';
+import { asyncJob } from '../../src/domain/async-job-definition.ts';
 import { ConfigError, SourceError } from '../../src/domain/errors.ts';
 import { parseSelector } from '../../src/domain/record-selector.ts';
 import { files, http } from '../../src/domain/source-definition.ts';
@@ -174,5 +175,18 @@ describe('hostile CSV over http(): the record limit is an option', () => {
 
   it('maxLineBytes that is not positive is a config error', () => {
     assert.throws(() => http({ url: 'http://127.0.0.1/x.csv', maxLineBytes: 0 }), ConfigError);
+  });
+
+  it("an asyncJob()'s fetch takes maxLineBytes too, and defaults to 16 MiB", () => {
+    const job = (fetch: object) =>
+      asyncJob({
+        name: 'ads',
+        submit: { url: 'https://ads.example/submit', executionId: 'id' },
+        poll: { url: 'https://ads.example/status/{{executionId}}', status: () => 'running' },
+        fetch: { url: 'https://ads.example/result/{{executionId}}', ...fetch },
+        deadline: '2h',
+      });
+    assert.equal(job({ maxLineBytes: MiB }).fetch.maxLineBytes, MiB);
+    assert.equal(job({}).fetch.maxLineBytes, 16 * MiB);
   });
 });
