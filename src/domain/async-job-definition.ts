@@ -59,6 +59,8 @@ export interface AsyncJobFetchOptions extends AsyncJobRequestOptions {
   csv?: CsvOptions;
   /** @defaultValue 50 MiB */
   maxBytes?: number;
+  /** Largest CSV record in bytes. @defaultValue 16 MiB */
+  maxLineBytes?: number;
 }
 
 export interface PollIntervalOptions {
@@ -130,6 +132,7 @@ const FETCH_KEYS = optionKeys<AsyncJobFetchOptions>({
   records: true,
   csv: true,
   maxBytes: true,
+  maxLineBytes: true,
 });
 const POLL_INTERVAL_KEYS = optionKeys<PollIntervalOptions>({ initialMs: true, maxMs: true, factor: true });
 
@@ -199,8 +202,8 @@ export function asyncJob(options: AsyncJobOptions): AsyncJobSourceDefinition {
   };
   const submit = request('submit', { format: 'json' });
   const poll = request('poll', { format: 'json' });
-  const { format, records, csv, maxBytes } = options.fetch ?? {};
-  const fetch = request('fetch', { format, records, csv, maxBytes });
+  const { format, records, csv, maxBytes, maxLineBytes } = options.fetch ?? {};
+  const fetch = request('fetch', { format, records, csv, maxBytes, maxLineBytes });
 
   const method = options.submit.method ?? 'POST';
   if (method !== 'POST' && method !== 'PUT')

@@ -49,7 +49,16 @@ export interface CsvOptions {
 export interface XlsxOptions {
   /** Worksheet name or 1-based index. @defaultValue the first worksheet */
   sheet?: string | number;
+  /** Bytes the whole workbook (a zip) may unpack to; more fails the file as a zip bomb. @defaultValue 256 MiB */
+  maxUnpackedBytes?: number;
+  /** Bytes one part of the workbook (a worksheet, the shared strings) may unpack to. @defaultValue 64 MiB */
+  maxEntryUnpackedBytes?: number;
 }
+
+export const xlsxDefaults = {
+  maxUnpackedBytes: 256 * 1024 * 1024,
+  maxEntryUnpackedBytes: 64 * 1024 * 1024,
+} satisfies XlsxOptions;
 
 export interface FilesSourceOptions {
   /** Directory to read, relative to the config file. */
@@ -78,7 +87,11 @@ export interface FilesSourceDefinition {
 }
 
 const CSV_KEYS = optionKeys<CsvOptions>({ delimiter: true });
-const XLSX_KEYS = optionKeys<XlsxOptions>({ sheet: true });
+const XLSX_KEYS = optionKeys<XlsxOptions>({
+  sheet: true,
+  maxUnpackedBytes: true,
+  maxEntryUnpackedBytes: true,
+});
 const FILES_KEYS = optionKeys<FilesSourceOptions>({
   dir: true,
   glob: true,
@@ -104,6 +117,11 @@ export function files(options: FilesSourceOptions): FilesSourceDefinition {
   }
   if (options.format !== undefined && !Object.values(FileFormat).includes(options.format)) {
     throw new ConfigError(`files(): unknown format "${options.format}" (use json, ndjson, csv or xlsx)`);
+  }
+  for (const key of ['maxUnpackedBytes', 'maxEntryUnpackedBytes'] as const) {
+    const value = options.xlsx?.[key];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+      throw new ConfigError(`${label}: xlsx.${key} must be a positive whole number of bytes`);
   }
   return {
     kind: 'files',
@@ -155,6 +173,8 @@ export interface HttpSourceOptions extends ResilienceOptions {
   timeoutMs?: number;
   /** Largest accepted body in bytes. @defaultValue 50 MiB */
   maxBytes?: number;
+  /** Largest CSV record (a line, or the lines of one quoted field) in bytes. @defaultValue 16 MiB */
+  maxLineBytes?: number;
   csv?: CsvOptions;
   check?: ResponseCheck;
   /**
@@ -179,6 +199,7 @@ export interface HttpSourceDefinition {
   readonly records: RecordSelector;
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  readonly maxLineBytes: number;
   readonly csv: CsvOptions;
   readonly check: ResponseCheck;
   readonly redirects: RedirectPolicy;
@@ -186,10 +207,14 @@ export interface HttpSourceDefinition {
   readonly resilience: ResilienceOptions;
 }
 
+/** The longest line (NDJSON) or record (CSV) a reader holds before giving up on the file. */
+export const lineDefaults = { maxLineBytes: 16 * 1024 * 1024 } as const;
+
 export const httpDefaults = {
   timeoutMs: 30_000,
   maxBytes: 50 * 1024 * 1024,
   redirects: 'same-origin',
+  maxLineBytes: lineDefaults.maxLineBytes,
 } satisfies Partial<HttpSourceOptions>;
 
 const HTTP_KEYS = optionKeys<HttpSourceOptions>({
@@ -200,6 +225,7 @@ const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   records: true,
   timeoutMs: true,
   maxBytes: true,
+  maxLineBytes: true,
   csv: true,
   check: true,
   redirects: true,
@@ -263,6 +289,7 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     records: selectorOrConfigError('http()', options.records),
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? httpDefaults.timeoutMs),
     maxBytes: positive('maxBytes', options.maxBytes ?? httpDefaults.maxBytes),
+    maxLineBytes: positive('maxLineBytes', options.maxLineBytes ?? httpDefaults.maxLineBytes),
     csv: options.csv ?? {},
     check: options.check ?? {},
     redirects,

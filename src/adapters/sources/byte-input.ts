@@ -13,6 +13,14 @@ export function describeOrigin(origin: RecordOrigin): string {
   return origin.file ?? origin.url ?? origin.provider;
 }
 
+/** `64 MiB`, `1.5 MiB`, `12 KiB`, `900 bytes`: sizes as a person reads them in an error. */
+export function formatBytes(bytes: number): string {
+  const round = (value: number) => String(Math.round(value * 10) / 10);
+  if (bytes >= 2 ** 20) return `${round(bytes / 2 ** 20)} MiB`;
+  if (bytes >= 2 ** 10) return `${round(bytes / 2 ** 10)} KiB`;
+  return `${bytes} bytes`;
+}
+
 export function formatError(message: string, cause?: unknown): SourceError {
   return new SourceError(ErrorCode.sourceFormat, message, { retryable: false, cause });
 }

@@ -1,6 +1,7 @@
 // Streams CSV/TSV rows as objects keyed by the header row; a ragged row is rejected, not fatal.
 import { pipeline } from 'node:stream';
-import { type Info, parse } from 'csv-parse';
+import { type Info, Parser } from 'csv-parse';
+import { lineDefaults } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import {
   asFormatError,
@@ -11,8 +12,9 @@ import {
   looksLikeHtml,
   peekInput,
 } from './byte-input.ts';
+import { type LineLimitOptions, lineTooLong } from './line-splitter.ts';
 
-export interface CsvReadOptions {
+export interface CsvReadOptions extends LineLimitOptions {
   /** @defaultValue ',' */
   delimiter?: string;
 }
@@ -40,24 +42,71 @@ function rowObject(header: readonly string[], record: readonly string[]): Record
  * Passes the input through, holding back the bytes after the last newline until more arrive. When
  * the input fails (a body cut mid-stream) it ends cleanly at the last complete line instead and
  * keeps the failure in `failure`, so the parser hands over every row it read completely.
+ * The held bytes are a list of pieces, so a long line is copied once, not once per chunk.
  */
 class CompleteLines {
   failure: { error: unknown } | undefined;
+  readonly #maxHeld: number;
+
+  constructor(maxHeld: number) {
+    this.#maxHeld = maxHeld;
+  }
 
   async *feed(input: ByteInput): ByteInput {
-    let tail: Buffer = Buffer.alloc(0);
+    let held: Buffer[] = [];
+    let size = 0;
     try {
       for await (const part of input) {
-        const chunk = tail.length > 0 ? Buffer.concat([tail, part]) : Buffer.from(part);
-        const cut = chunk.lastIndexOf(10) + 1;
-        tail = chunk.subarray(cut);
-        if (cut > 0) yield chunk.subarray(0, cut);
+        const bytes = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+        const cut = bytes.lastIndexOf(10) + 1;
+        if (cut > 0) {
+          yield held.length > 0 ? Buffer.concat([...held, bytes.subarray(0, cut)]) : bytes.subarray(0, cut);
+          held = [];
+          size = 0;
+        }
+        if (cut < bytes.byteLength) {
+          held.push(bytes.subarray(cut));
+          size += bytes.byteLength - cut;
+        }
+        // A line past the limit goes on to the parser, whose record limit refuses it with its line.
+        if (size > this.#maxHeld) {
+          yield Buffer.concat(held);
+          held = [];
+          size = 0;
+        }
       }
     } catch (error) {
       this.failure = { error };
       return;
     }
-    if (tail.length > 0) yield tail;
+    if (size > 0) yield Buffer.concat(held);
+  }
+}
+
+/**
+ * csv-parse fails its stream at a bad record (a record past the limit, a quote left open), and a
+ * failed stream drops the rows already parsed from the same chunk. This parser ends its output
+ * there instead and keeps the error in `fault`, so those rows are handed over first.
+ */
+class HandOverParser extends Parser {
+  fault: { error: unknown } | undefined;
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void) {
+    if (this.fault) return callback();
+    super._transform(chunk, encoding, (error) => this.#settle(error, callback));
+  }
+
+  override _flush(callback: (error?: Error | null) => void) {
+    if (this.fault) return callback();
+    super._flush((error) => this.#settle(error, callback));
+  }
+
+  #settle(error: Error | null | undefined, callback: (error?: Error | null) => void): void {
+    if (error) {
+      this.fault = { error };
+      this.push(null);
+    }
+    callback();
   }
 }
 
@@ -114,22 +163,22 @@ export async function* csvRecords(
   if (looksLikeHtml(peeked.head)) {
     throw formatError(`${where}: expected CSV but got an HTML page (an error, login or API-key page?)`);
   }
+  const maxLineBytes = options.maxLineBytes ?? lineDefaults.maxLineBytes;
   const lines = new LineIndex();
-  const complete = new CompleteLines();
-  const rows = pipeline(
-    lines.feed(complete.feed(peeked.input)),
-    parse({
-      bom: true,
-      delimiter: options.delimiter ?? ',',
-      info: true,
-      // Field counts are checked here, row by row, so one bad row does not end the file.
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }),
-    () => {
-      // Errors surface through the iteration below.
-    },
-  );
+  const complete = new CompleteLines(maxLineBytes);
+  const parser = new HandOverParser({
+    bom: true,
+    delimiter: options.delimiter ?? ',',
+    info: true,
+    // Without it a quoted field left open buffers the rest of the input.
+    max_record_size: maxLineBytes,
+    // Field counts are checked here, row by row, so one bad row does not end the file.
+    relax_column_count: true,
+    skip_empty_lines: true,
+  });
+  const rows = pipeline(lines.feed(complete.feed(peeked.input)), parser, () => {
+    // Errors surface through the iteration below.
+  });
   const chunk = new ChunkBuilder();
   let header: string[] | undefined;
   // A row starts where the previous one ended (info.bytes), after any blank lines skipped in between.
@@ -171,6 +220,18 @@ export async function* csvRecords(
     failure = { error };
   } finally {
     rows.destroy();
+  }
+  if (parser.fault && !failure) {
+    const { error } = parser.fault;
+    // The record that failed starts where the last one handed over ended.
+    const skipped = parser.info.empty_lines + parser.info.comment_lines;
+    const line = lines.lineAt(lastEnd) + (skipped - lastSkipped);
+    failure = {
+      error:
+        (error as { code?: unknown }).code === 'CSV_MAX_RECORD_SIZE'
+          ? lineTooLong(origin, line, options, `the record starting at line ${line}`)
+          : error,
+    };
   }
   // Rows parsed completely before a fault (a body cut mid-stream) are handed over, and counted,
   // before the fault is reported, as the JSON reader does.

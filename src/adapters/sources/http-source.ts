@@ -157,7 +157,11 @@ function recordsOf(
       return xmlRecords(input, source.records, origin, onWarning);
     case 'csv': {
       const tabs = contentType.toLowerCase().includes('tab-separated');
-      return csvRecords(input, origin, { delimiter: source.csv.delimiter ?? (tabs ? '\t' : ',') });
+      return csvRecords(input, origin, {
+        delimiter: source.csv.delimiter ?? (tabs ? '\t' : ','),
+        maxLineBytes: source.maxLineBytes,
+        limitOption: 'the source option maxLineBytes',
+      });
     }
   }
 }

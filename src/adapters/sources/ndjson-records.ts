@@ -1,8 +1,8 @@
 // Reads newline-delimited JSON: one value per line; a bad line is a rejected item, not a failed file.
-import { StringDecoder } from 'node:string_decoder';
 import { type RecordSelector, selectRecords } from '../../domain/record-selector.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import { type ByteInput, ChunkBuilder } from './byte-input.ts';
+import { type LineLimitOptions, LineSplitter } from './line-splitter.ts';
 
 /**
  * Yields one record per line (blank lines ignored). The selector applies inside each line's value,
@@ -12,10 +12,10 @@ export async function* ndjsonRecords(
   input: ByteInput,
   selector: RecordSelector,
   origin: RecordOrigin,
+  options: LineLimitOptions = {},
 ): AsyncGenerator<SourceChunk> {
-  const decoder = new StringDecoder('utf8');
   const chunk = new ChunkBuilder();
-  let pending = '';
+  const lines = new LineSplitter(origin, options);
   let line = 0;
 
   const handleLine = (raw: string): void => {
@@ -47,14 +47,10 @@ export async function* ndjsonRecords(
 
   try {
     for await (const bytes of input) {
-      const text = pending + decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      let start = 0;
-      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-        handleLine(text.slice(start, end));
-        start = end + 1;
+      for (const text of lines.push(bytes)) {
+        handleLine(text);
         if (chunk.full) yield chunk.take();
       }
-      pending = text.slice(start);
     }
   } catch (error) {
     // Complete lines read before the input failed are good records; the cut last line is dropped.
@@ -62,8 +58,8 @@ export async function* ndjsonRecords(
     if (read.length > 0) yield read;
     throw error;
   }
-  pending += decoder.end();
-  if (pending !== '') handleLine(pending);
+  const last = lines.end();
+  if (last !== undefined) handleLine(last);
   const rest = chunk.take();
   if (rest.length > 0) yield rest;
 }

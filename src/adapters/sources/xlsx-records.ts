@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
-import type { XlsxOptions } from '../../domain/source-definition.ts';
+import { type XlsxOptions, xlsxDefaults } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import { asFormatError, ChunkBuilder, describeOrigin, formatError } from './byte-input.ts';
+import { UnpackGuard } from './unpack-limit.ts';
 
 /** The parts of exceljs' streaming readers used here; its typings leave out `name` and `model`. */
 interface StreamedRow {
@@ -86,6 +87,36 @@ function sheetMatches(
 }
 
 /**
+ * The workbook's worksheets, refusing to read at all when the guard did not see exceljs pipe the
+ * file into its zip parser (which it does as soon as reading starts): nothing would be counted.
+ */
+async function* countedSheets(
+  workbook: StreamedWorkbook,
+  guard: UnpackGuard,
+  where: string,
+): AsyncGenerator<StreamedWorksheet> {
+  const unguarded = () =>
+    new SourceError(
+      ErrorCode.internal,
+      `${where} was not read: the size it unpacks to cannot be limited (has the exceljs version changed?)`,
+    );
+  const sheets = workbook[Symbol.asyncIterator]();
+  const first = sheets.next();
+  if (!guard.attached) {
+    first.catch(() => undefined);
+    throw unguarded();
+  }
+  try {
+    for (let next = await first; !next.done; next = await sheets.next()) {
+      if (guard.entries === 0) throw unguarded();
+      yield next.value;
+    }
+  } finally {
+    await sheets.return?.(undefined);
+  }
+}
+
+/**
  * Yields one record per non-empty row after the header row, with `origin.line` = the row number
  * and `origin.sheet` = the worksheet's name.
  */
@@ -98,6 +129,19 @@ export async function* xlsxRecords(
   await assertZip(path, where);
   const wanted = options.sheet ?? 1;
   const stream = createReadStream(path);
+  // An .xlsx is a zip: a small file can unpack to gigabytes, which exceljs would hold in memory.
+  const guard = new UnpackGuard(
+    where,
+    {
+      total: options.maxUnpackedBytes ?? xlsxDefaults.maxUnpackedBytes,
+      entry: options.maxEntryUnpackedBytes ?? xlsxDefaults.maxEntryUnpackedBytes,
+    },
+    {
+      total: 'the source option xlsx.maxUnpackedBytes',
+      entry: 'the source option xlsx.maxEntryUnpackedBytes',
+    },
+  );
+  guard.watch(stream);
   // styles are needed to tell dates from numbers; hyperlinks and entries are not.
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     worksheets: 'emit',
@@ -110,7 +154,7 @@ export async function* xlsxRecords(
   let found = false;
   try {
     let position = 0;
-    for await (const sheet of workbook) {
+    for await (const sheet of countedSheets(workbook, guard, where)) {
       position++;
       seen.push(sheet.name);
       if (
@@ -123,14 +167,16 @@ export async function* xlsxRecords(
       )
         continue;
       found = true;
-      yield* sheetRecords(sheet, { ...origin, sheet: sheet.name });
+      yield* sheetRecords(sheet, { ...origin, sheet: sheet.name }, guard);
       break;
     }
   } catch (error) {
+    if (guard.violation) throw guard.violation;
     throw asFormatError(error, (message) => `${where} is not a valid .xlsx workbook: ${message}`);
   } finally {
     stream.destroy();
   }
+  if (guard.violation) throw guard.violation;
   if (!found) {
     const names = workbook.model?.sheets?.map((entry) => entry.name) ?? seen;
     const requested =
@@ -142,7 +188,11 @@ export async function* xlsxRecords(
   }
 }
 
-async function* sheetRecords(sheet: StreamedWorksheet, origin: RecordOrigin): AsyncGenerator<SourceChunk> {
+async function* sheetRecords(
+  sheet: StreamedWorksheet,
+  origin: RecordOrigin,
+  guard: UnpackGuard,
+): AsyncGenerator<SourceChunk> {
   const chunk = new ChunkBuilder();
   let header: string[] | undefined;
   for await (const row of sheet) {
@@ -168,8 +218,11 @@ async function* sheetRecords(sheet: StreamedWorksheet, origin: RecordOrigin): As
     }
     if (empty) continue;
     chunk.record(record, { ...origin, line: row.number });
+    // Rows of a worksheet cut short at the limit are never handed over.
+    if (guard.violation) throw guard.violation;
     if (chunk.full) yield chunk.take();
   }
+  if (guard.violation) throw guard.violation;
   const rest = chunk.take();
   if (rest.length > 0) yield rest;
 }
