@@ -51,9 +51,31 @@ export function validateRecord(
     warnings = verdict.warned;
   }
   const row: EncodedRow = new Array(dataset.columns.length);
+  let keyBytes = 0;
   for (let index = 0; index < dataset.columns.length; index++) {
     const column = dataset.columns[index]!;
-    row[index] = encodeValue(column.type, data[column.name]);
+    const text = encodeValue(column.type, data[column.name]);
+    row[index] = text;
+    if (text !== null && dataset.key.includes(column.name)) keyBytes += Buffer.byteLength(text);
+  }
+  // The primary key's btree refuses an entry over ~2.7 kB (SQLSTATE 54000), which would fail the
+  // whole write of the run: refuse the record instead, before it reaches the database.
+  if (keyBytes > MAX_KEY_BYTES) {
+    return {
+      ok: false,
+      stage: 'validate',
+      issues: [
+        {
+          path: [dataset.key[0] ?? ''],
+          code: KEY_TOO_LONG,
+          message: `the key (${dataset.key.join(', ')}) is ${keyBytes} bytes long; PostgreSQL indexes at most ${MAX_KEY_BYTES} bytes of a key. A key this long is usually a whole document in a key column: key on a shorter field`,
+        },
+      ],
+    };
   }
   return { ok: true, row, warnings };
 }
+
+/** Bytes of a record's key columns together: below the ~2,700 a btree entry may hold, with room for its overhead. */
+export const MAX_KEY_BYTES = 2000;
+export const KEY_TOO_LONG = 'key_too_long';
