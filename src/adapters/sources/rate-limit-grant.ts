@@ -34,8 +34,9 @@ export async function waitForRateLimit(
       continue;
     }
     const ageMs = performance.now() - take.notBefore;
-    const steady = Math.min(steadyAgeMs.get(provider) ?? ageMs, ageMs);
-    steadyAgeMs.set(provider, steady);
+    // Measured against what was seen before: a slow first grant must not set its own excuse.
+    const steady = steadyAgeMs.get(provider) ?? 0;
+    steadyAgeMs.set(provider, Math.min(steadyAgeMs.get(provider) ?? ageMs, ageMs));
     if (ageMs <= steady + freshMs) return;
     stale++;
     const message = `rate limit of "${provider}": the grant for ${context.what} came back after ${Math.round(ageMs)} ms, too late to send on; taking another`;
