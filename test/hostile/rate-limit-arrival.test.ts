@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/adapters/log/logger.ts';
 import { createMemoryProviderStore, type ProviderStore } from '../../src/adapters/sources/provider-store.ts';
 import { waitForRateLimit } from '../../src/adapters/sources/rate-limit-grant.ts';
-import { rateLimitMarginMs } from '../../src/domain/resilience-policy.ts';
+import { grantWindowMs, rateLimitMarginMs } from '../../src/domain/resilience-policy.ts';
 
 const limit = { requests: 2, intervalMs: 1000 };
 const context = {
@@ -53,5 +53,14 @@ describe('a rate-limit grant that arrives too late to send on', () => {
     const { store, returned } = slowStore(0, 0);
     await waitForRateLimit(store, 'fast-provider', limit, context);
     assert.deepEqual(returned, []);
+  });
+});
+
+describe('the margin of a rate limit', () => {
+  it('is a quarter of the interval, within 50 ms and 2 s', () => {
+    assert.equal(rateLimitMarginMs({ requests: 2, intervalMs: 1000 }), 250);
+    assert.equal(rateLimitMarginMs({ requests: 1, intervalMs: 100 }), 50);
+    assert.equal(rateLimitMarginMs({ requests: 8, intervalMs: 60_000 }), 2000);
+    assert.equal(grantWindowMs({ requests: 2, intervalMs: 1000 }), 1250);
   });
 });
