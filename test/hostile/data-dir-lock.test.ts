@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { firstTakeoverMarker } from '../../src/adapters/postgres/data-dir-lock.ts';
 
 const RACERS = 8;
 const ROUNDS = 10;
@@ -41,13 +42,22 @@ function startRacer(): Racer {
 // A pid that was alive a moment ago and is not any more, as a crashed sluice leaves behind.
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid as number;
 
-const staleLocks = {
-  'no lock file': undefined,
-  'a stale lock of a dead process': () =>
-    JSON.stringify({ pid: deadPid(), host: hostname(), command: 'serve', since: '2026-01-01T00:00:00Z' }),
-  'an empty lock file': () => '',
-  'a corrupt lock file': () => '{"pid": 12',
-} satisfies Record<string, (() => string) | undefined>;
+const deadOwner = () =>
+  JSON.stringify({ pid: deadPid(), host: hostname(), command: 'serve', since: '2026-01-01T00:00:00Z' });
+
+/** What each race finds in the data directory before it starts. */
+const situations: Record<string, (dir: string) => Promise<void>> = {
+  'no lock file': async () => {},
+  'a stale lock of a dead process': (dir) => writeFile(join(dir, 'sluice.lock'), deadOwner()),
+  'an empty lock file': (dir) => writeFile(join(dir, 'sluice.lock'), ''),
+  'a corrupt lock file': (dir) => writeFile(join(dir, 'sluice.lock'), '{"pid": 12'),
+  'a stale lock whose takeover died half-way (its marker left behind)': async (dir) => {
+    await writeFile(join(dir, 'sluice.lock'), deadOwner());
+    const marker = await firstTakeoverMarker(dir);
+    assert.ok(marker);
+    await writeFile(marker, deadOwner());
+  },
+};
 
 describe('the embedded data-directory lock under a race of processes', () => {
   const racers: Racer[] = [];
@@ -70,16 +80,14 @@ describe('the embedded data-directory lock under a race of processes', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  for (const [situation, content] of Object.entries(staleLocks)) {
+  for (const [situation, prepare] of Object.entries(situations)) {
     it(`${RACERS} processes racing over ${situation}: exactly one holds it, the others are told who does`, async () => {
       const failures: string[] = [];
       const holderCounts: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const dir = join(root, `${situation.replaceAll(' ', '-')}-${round}`);
-        if (content) {
-          await mkdir(dir, { recursive: true });
-          await writeFile(join(dir, 'sluice.lock'), content());
-        }
+        const dir = join(root, `${situation.replaceAll(/\W+/g, '-')}-${round}`);
+        await mkdir(dir, { recursive: true });
+        await prepare(dir);
         const answers = await Promise.all(racers.map((racer) => racer.send({ take: dir })));
         const holders = racers.filter((_, index) => answers[index]?.held);
         holderCounts.push(holders.length);

@@ -111,7 +111,7 @@ async function takeOver(
 ): Promise<boolean> {
   const markers: string[] = [];
   for (let attempt = 0; ; attempt++) {
-    const marker = `${path}.takeover-${seen.identity}.${attempt}`;
+    const marker = markerPath(path, seen, attempt);
     markers.push(marker);
     if (await createWhole(ownerFile, marker)) break;
     const taker = await snapshot(marker);
@@ -126,6 +126,20 @@ async function takeOver(
   // finds another lock file (or none) and leaves it alone.
   await Promise.all(markers.map((marker) => unlink(marker).catch(() => {})));
   return true;
+}
+
+/**
+ * The takeover marker a process creates first when it finds `dataDir`'s lock stale (for tests of a
+ * takeover cut short), or undefined when there is no lock file.
+ */
+export async function firstTakeoverMarker(dataDir: string): Promise<string | undefined> {
+  const path = join(dataDir, LOCK_FILE);
+  const seen = await snapshot(path);
+  return seen && markerPath(path, seen, 0);
+}
+
+function markerPath(path: string, seen: LockSnapshot, attempt: number): string {
+  return `${path}.takeover-${seen.identity}.${attempt}`;
 }
 
 function lockedError(dataDir: string, owner: LockOwner): SluiceError {
