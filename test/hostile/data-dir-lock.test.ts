@@ -8,7 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { firstTakeoverMarker } from '../../src/adapters/postgres/data-dir-lock.ts';
+import { acquireDataDirLock, firstTakeoverMarker } from '../../src/adapters/postgres/data-dir-lock.ts';
 
 const RACERS = 8;
 const ROUNDS = 10;
@@ -104,4 +104,24 @@ describe('the embedded data-directory lock under a race of processes', () => {
       assert.deepEqual(failures, []);
     });
   }
+});
+
+describe('an embedded data directory whose lock cannot be taken', () => {
+  it('a directory where the lock file belongs: a precise error naming it, nothing left behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-lock-dir-'));
+    try {
+      await mkdir(join(dir, 'sluice.lock'));
+      await assert.rejects(acquireDataDirLock(dir), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'database_error');
+        assert.match(
+          error.message,
+          /could not lock the embedded database in .*EISDIR.*sluice\.lock must be a file/,
+        );
+        return true;
+      });
+      assert.deepEqual(await readdir(dir), ['sluice.lock']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -152,6 +152,21 @@ function lockedError(dataDir: string, owner: LockOwner): SluiceError {
 }
 
 export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> {
+  try {
+    return await takeDataDirLock(dataDir);
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw new SluiceError(
+      ErrorCode.database,
+      `could not lock the embedded database in ${dataDir}: ${(error as Error).message}. sluice creates, ` +
+        `hard-links and reads ${LOCK_FILE}* files there: the directory must be writable by this user, on a ` +
+        `file system with hard links, and ${join(dataDir, LOCK_FILE)} must be a file.`,
+      { cause: error },
+    );
+  }
+}
+
+async function takeDataDirLock(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
   const me: LockOwner = {
