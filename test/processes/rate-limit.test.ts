@@ -21,6 +21,7 @@ import { withInitProject } from '../support/project.ts';
 const postgres = (await testBackends()).find((backend) => backend.kind === 'postgres')!;
 const PIPELINES = 10;
 const LIMIT = 2;
+const HOG = 'const end = Date.now() + 60_000; while (Date.now() < end) {}';
 
 const config = (url: string) => `import { dataset, defineConfig, http, pipeline, z } from 'sluice';
 const quotes = dataset('quotes', {
@@ -77,7 +78,8 @@ describe('a rate limit shared by worker processes', { skip: postgres.skip }, () 
       }
       // Loaded from here on: every step between a grant and the request arriving may be delayed.
       for (let core = 0; core < availableParallelism(); core++)
-        hogs.push(spawn(process.execPath, ['-e', 'while (true) {}'], { stdio: 'ignore' }));
+        // Bounded, so that a hog outlives a crashed test by a minute at most on a shared machine.
+        hogs.push(spawn(process.execPath, ['-e', HOG], { stdio: 'ignore' }));
       workers.push(
         ...(await Promise.all([1, 2, 3].map(() => startSluice(['worker'], { cwd: project.dir, env })))),
       );
