@@ -72,6 +72,21 @@ export interface ResolvedRateLimit {
   intervalMs: number;
 }
 
+/**
+ * Milliseconds added to a rate limit's interval so that the limit holds where the upstream counts,
+ * on arrival, although requests leave after their grant by a varying delay: half of it bounds the
+ * grant-to-send delay (a grant older than that is handed back unused), the other half covers the
+ * varying time from here to the upstream. A quarter of the interval, within 50 ms to 2 s.
+ */
+export function rateLimitMarginMs(limit: ResolvedRateLimit): number {
+  return Math.min(2000, Math.max(50, Math.round(limit.intervalMs / 4)));
+}
+
+/** The window in which at most `requests` grants are given: the interval plus its margin. */
+export function grantWindowMs(limit: ResolvedRateLimit): number {
+  return limit.intervalMs + rateLimitMarginMs(limit);
+}
+
 export interface ResolvedBreaker {
   enabled: boolean;
   threshold: number;

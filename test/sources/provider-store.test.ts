@@ -7,7 +7,7 @@ import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { createSharedProviderStore } from '../../src/adapters/postgres/shared-provider-store.ts';
 import { createMemoryProviderStore, type ProviderStore } from '../../src/adapters/sources/provider-store.ts';
 import { closedBreaker, recordFailure } from '../../src/domain/circuit-breaker.ts';
-import { resolvePolicy } from '../../src/domain/resilience-policy.ts';
+import { grantWindowMs, resolvePolicy } from '../../src/domain/resilience-policy.ts';
 import { testBackends } from '../support/databases.ts';
 
 const T0 = new Date('2026-03-02T10:00:00Z');
@@ -88,14 +88,29 @@ for (const subject of subjects) {
       assert.equal((await store.read('q', T0)).blockedUntil?.toISOString(), later.toISOString());
     });
 
-    it('grants at most `requests` per interval and says how long to wait', async () => {
+    it('grants at most `requests` per interval plus its margin and says how long to wait', async () => {
       const limit = { requests: 2, intervalMs: 300 };
-      assert.equal(await store.takeRequest('r', limit), 0);
-      assert.equal(await store.takeRequest('r', limit), 0);
-      const wait = await store.takeRequest('r', limit);
-      assert.ok(wait > 0 && wait <= 300, `wait ${wait}`);
-      await sleep(wait + 10);
-      assert.equal(await store.takeRequest('r', limit), 0);
+      const windowMs = grantWindowMs(limit);
+      assert.equal((await store.takeRequest('r', limit)).granted, true);
+      assert.equal((await store.takeRequest('r', limit)).granted, true);
+      const refused = await store.takeRequest('r', limit);
+      assert.ok(
+        !refused.granted && refused.waitMs > 300 && refused.waitMs <= windowMs,
+        JSON.stringify(refused),
+      );
+      await sleep(refused.waitMs + 10);
+      assert.equal((await store.takeRequest('r', limit)).granted, true);
+    });
+
+    it('forgets a grant handed back unused, and only that one', async () => {
+      const limit = { requests: 2, intervalMs: 60_000 };
+      const first = await store.takeRequest('back', limit);
+      const second = await store.takeRequest('back', limit);
+      assert.ok(first.granted && second.granted);
+      assert.equal((await store.takeRequest('back', limit)).granted, false);
+      await store.returnRequest('back', second.at);
+      assert.equal((await store.takeRequest('back', limit)).granted, true, 'the returned one is free again');
+      assert.equal((await store.takeRequest('back', limit)).granted, false, 'the first one still counts');
     });
 
     it('holds concurrency slots until released', {

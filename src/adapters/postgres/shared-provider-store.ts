@@ -3,7 +3,7 @@ import type { ProviderStore } from '../sources/provider-store.ts';
 import { blockUntil, readBreaker, replaceBreaker } from './breaker-store.ts';
 import { tryHoldSlot } from './concurrency-slots.ts';
 import type { Database, Queryable } from './database.ts';
-import { takeRequest } from './rate-limit-store.ts';
+import { returnRequest, takeRequest } from './rate-limit-store.ts';
 import { recordAttempt } from './source-stats-store.ts';
 
 /**
@@ -16,6 +16,7 @@ export function createSharedProviderStore(db: Queryable, slots: Database | undef
     replaceBreaker: (provider, current, next, reason) => replaceBreaker(db, provider, current, next, reason),
     blockUntil: (provider, until) => blockUntil(db, provider, until),
     takeRequest: (provider, limit) => takeRequest(db, provider, limit),
+    returnRequest: (provider, grantedAt) => returnRequest(db, provider, grantedAt),
     tryHoldSlot: async (provider, limit) =>
       slots?.kind === 'postgres' ? tryHoldSlot(slots, provider, limit) : async () => {},
     recordAttempt: (provider, attempt) => recordAttempt(db, provider, attempt),

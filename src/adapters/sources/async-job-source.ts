@@ -14,6 +14,7 @@ import { prepareRequest } from './http-request.ts';
 import { isRetryableStatus, readHttpSource } from './http-source.ts';
 import { sleep } from './process-limits.ts';
 import type { ProviderStore } from './provider-store.ts';
+import { waitForRateLimit } from './rate-limit-grant.ts';
 
 export interface AsyncJobDeps {
   /** Keeps the submission rate limit (shared between processes when it is the PostgreSQL store). */
@@ -102,12 +103,11 @@ async function takeSubmission(source: AsyncJobSourceDefinition, deps: AsyncJobDe
   const limit = source.submitRateLimit;
   if (!limit) return;
   // Only submissions count: polls and downloads do not start work upstream.
-  for (;;) {
-    const waitMs = await deps.store.takeRequest(source.name, limit);
-    if (waitMs <= 0) return;
-    context.logger.info({ provider: source.name, waitMs }, `waiting ${waitMs} ms for a submission slot`);
-    await sleep(waitMs, context.signal);
-  }
+  await waitForRateLimit(deps.store, source.name, limit, {
+    signal: context.signal,
+    log: context.logger,
+    what: 'a submission',
+  });
 }
 
 async function submit(source: AsyncJobSourceDefinition, context: SourceContext): Promise<string> {

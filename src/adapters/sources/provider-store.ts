@@ -1,7 +1,7 @@
 // What resilient calls keep per provider (breaker, Retry-After, rate and concurrency limits, stats), and a
 // one-process, in-memory implementation; the PostgreSQL one shares it between processes.
 import { type BreakerRecord, breakerEventFor, closedBreaker } from '../../domain/circuit-breaker.ts';
-import type { ResolvedRateLimit } from '../../domain/resilience-policy.ts';
+import { grantWindowMs, type ResolvedRateLimit } from '../../domain/resilience-policy.ts';
 import type { UpstreamOutcome } from '../../domain/upstream-outcome.ts';
 
 export interface ProviderState {
@@ -18,6 +18,16 @@ export interface AttemptRecord {
   /** For failures: already free of secrets. */
   message?: string;
 }
+
+export type RateLimitTake =
+  | {
+      granted: true;
+      /** The grant as the store recorded it (its clock, epoch ms): what `returnRequest` takes. */
+      at: number;
+      /** `performance.now()` at a moment no later than the grant: how old the grant can be. */
+      notBefore: number;
+    }
+  | { granted: false; waitMs: number };
 
 /** Releases a held concurrency slot; safe to call more than once. */
 export type SlotRelease = () => Promise<void>;
@@ -37,8 +47,13 @@ export interface ProviderStore {
   ): Promise<boolean>;
   /** Moves the Retry-After deadline later (never earlier). */
   blockUntil(provider: string, until: Date): Promise<void>;
-  /** Takes one request from the provider's rate limit: 0 when granted, otherwise ms until one frees up. */
-  takeRequest(provider: string, limit: ResolvedRateLimit): Promise<number>;
+  /**
+   * Takes one request from the provider's rate limit: at most `requests` grants fall within any
+   * `grantWindowMs(limit)`.
+   */
+  takeRequest(provider: string, limit: ResolvedRateLimit): Promise<RateLimitTake>;
+  /** Hands back a grant whose request was never sent, so it stops counting. */
+  returnRequest(provider: string, grantedAt: number): Promise<void>;
   /** Holds one of `limit` concurrency slots shared by every process, or undefined when all are taken. */
   tryHoldSlot(provider: string, limit: number): Promise<SlotRelease | undefined>;
   recordAttempt(provider: string, attempt: AttemptRecord): Promise<void>;
@@ -80,14 +95,22 @@ export function createMemoryProviderStore(): MemoryProviderStore {
       if (!previous || previous < until) blocked.set(provider, until);
     },
     async takeRequest(provider, limit) {
+      const notBefore = performance.now();
       const now = Date.now();
-      const recent = (grants.get(provider) ?? []).filter((at) => at > now - limit.intervalMs);
+      const windowMs = grantWindowMs(limit);
+      const recent = (grants.get(provider) ?? []).filter((at) => at > now - windowMs);
       grants.set(provider, recent);
       if (recent.length < limit.requests) {
         recent.push(now);
-        return 0;
+        return { granted: true, at: now, notBefore };
       }
-      return Math.max(1, (recent[recent.length - limit.requests] ?? now) + limit.intervalMs - now);
+      const waitMs = Math.max(1, (recent[recent.length - limit.requests] ?? now) + windowMs - now);
+      return { granted: false, waitMs };
+    },
+    async returnRequest(provider, grantedAt) {
+      const recent = grants.get(provider) ?? [];
+      const index = recent.indexOf(grantedAt);
+      if (index >= 0) recent.splice(index, 1);
     },
     async tryHoldSlot(provider, limit) {
       const used = slots.get(provider) ?? 0;

@@ -25,6 +25,7 @@ import { secretRedactor } from '../log/secret-redactor.ts';
 import { readHttpSource } from './http-source.ts';
 import { type ProcessLimits, sleep } from './process-limits.ts';
 import type { AttemptRecord, ProviderStore, SlotRelease } from './provider-store.ts';
+import { waitForRateLimit } from './rate-limit-grant.ts';
 
 export interface ResilienceDeps {
   store: ProviderStore;
@@ -192,13 +193,9 @@ async function holdLimits(call: Call, limits: ProcessLimits): Promise<SlotReleas
     }
   }
   try {
-    if (policy.rateLimit) {
-      for (let waitMs = await store.takeRequest(provider, policy.rateLimit); waitMs > 0; ) {
-        call.log.debug({ provider, waitMs }, `rate limit of "${provider}": waiting`);
-        await sleep(waitMs, signal);
-        waitMs = await store.takeRequest(provider, policy.rateLimit);
-      }
-    }
+    // Last before the request leaves: see waitForRateLimit for why the grant must be fresh.
+    if (policy.rateLimit)
+      await waitForRateLimit(store, provider, policy.rateLimit, { signal, log: call.log, what: 'a request' });
   } catch (error) {
     await release();
     throw error;
