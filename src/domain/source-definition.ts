@@ -71,6 +71,8 @@ export interface FilesSourceOptions {
   records?: string;
   csv?: CsvOptions;
   xlsx?: XlsxOptions;
+  /** Largest NDJSON line or CSV record (a line, or the lines of one quoted field) in bytes. @defaultValue 16 MiB */
+  maxLineBytes?: number;
   /** Provider name recorded on runs and rows. @defaultValue 'files' */
   name?: string;
 }
@@ -84,6 +86,7 @@ export interface FilesSourceDefinition {
   readonly records: RecordSelector;
   readonly csv: CsvOptions;
   readonly xlsx: XlsxOptions;
+  readonly maxLineBytes: number;
 }
 
 const CSV_KEYS = optionKeys<CsvOptions>({ delimiter: true });
@@ -99,6 +102,7 @@ const FILES_KEYS = optionKeys<FilesSourceOptions>({
   records: true,
   csv: true,
   xlsx: true,
+  maxLineBytes: true,
   name: true,
 });
 
@@ -123,6 +127,10 @@ export function files(options: FilesSourceOptions): FilesSourceDefinition {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
       throw new ConfigError(`${label}: xlsx.${key} must be a positive whole number of bytes`);
   }
+  const maxLineBytes = options.maxLineBytes;
+  if (maxLineBytes !== undefined && !(Number.isSafeInteger(maxLineBytes) && maxLineBytes > 0)) {
+    throw new ConfigError(`${label}: maxLineBytes must be a positive whole number of bytes`);
+  }
   return {
     kind: 'files',
     name: options.name ?? 'files',
@@ -132,6 +140,7 @@ export function files(options: FilesSourceOptions): FilesSourceDefinition {
     records: selectorOrConfigError('files()', options.records),
     csv: options.csv ?? {},
     xlsx: options.xlsx ?? {},
+    maxLineBytes: options.maxLineBytes ?? lineDefaults.maxLineBytes,
   };
 }
 

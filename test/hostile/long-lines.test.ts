@@ -98,8 +98,44 @@ describe('hostile NDJSON: one huge line', () => {
         readSource(files({ dir: '.', name: 'lines' }), testContext({ baseDir: dir })),
       );
       assert.ok(error instanceof SourceError, `fails (got ${String(error)})`);
-      assert.equal(error.message, 'big.ndjson: line 2 is longer than the 16 MiB line limit');
+      assert.equal(
+        error.message,
+        'big.ndjson: line 2 is longer than the 16 MiB line limit; raise the source option maxLineBytes if such lines are expected',
+      );
     });
+  });
+
+  it('through files({ maxLineBytes }): the limit is the source option, for NDJSON and CSV alike', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(path.join(dir, 'wide.ndjson'), `{"v":1}\n{"v":"${'x'.repeat(2 * MiB)}"}\n`);
+      await writeFile(path.join(dir, 'wide.csv'), `v\n1\n${'y'.repeat(2 * MiB)}\n`);
+      for (const [glob, what] of [
+        ['*.ndjson', 'line 2'],
+        ['*.csv', 'the record starting at line 3'],
+      ] as const) {
+        const { items, error } = await collectUntilError(
+          readSource(
+            files({ dir: '.', glob, name: 'lines', maxLineBytes: MiB }),
+            testContext({ baseDir: dir }),
+          ),
+        );
+        assert.ok(error instanceof SourceError, `fails (got ${String(error)})`);
+        assert.match(
+          error.message,
+          new RegExp(`${what} is longer than the 1 MiB line limit; raise the source option maxLineBytes`),
+        );
+        assert.equal(items.length, 1, 'the record before the long one is delivered');
+      }
+      // Raised, the same files read whole.
+      const { error } = await collectUntilError(
+        readSource(files({ dir: '.', name: 'lines', maxLineBytes: 4 * MiB }), testContext({ baseDir: dir })),
+      );
+      assert.equal(error, undefined);
+    });
+    assert.throws(
+      () => files({ dir: '.', maxLineBytes: 0 }),
+      /files\(\): maxLineBytes must be a positive whole number/,
+    );
   });
 
   it('multi-byte characters split across pieces survive the byte-wise split', async () => {

@@ -76,14 +76,15 @@ function readFile(
 ): AsyncIterable<SourceChunk> {
   const { signal } = context;
   const shown = origin.file ?? file;
+  const lines = { maxLineBytes: source.maxLineBytes, limitOption: 'the source option maxLineBytes' };
   switch (format) {
     case 'json':
       return jsonRecords(fileBytes(file, shown, signal), source.records, origin, context.onWarning);
     case 'ndjson':
-      return ndjsonRecords(fileBytes(file, shown, signal), source.records, origin);
+      return ndjsonRecords(fileBytes(file, shown, signal), source.records, origin, lines);
     case 'csv': {
       const delimiter = source.csv.delimiter ?? (shown.toLowerCase().endsWith('.tsv') ? '\t' : ',');
-      return csvRecords(fileBytes(file, shown, signal), origin, { delimiter });
+      return csvRecords(fileBytes(file, shown, signal), origin, { delimiter, ...lines });
     }
     case 'xlsx':
       return xlsxRecords(file, origin, source.xlsx);
