@@ -42,25 +42,20 @@ async function timed(reader: () => AsyncIterable<SourceChunk>): Promise<{ ms: nu
 }
 
 /**
- * A quadratic reader takes 16 times as long (measured: 20×) for 4 times the line; a linear one
- * about 4. The smaller line is timed three times and the fastest kept, as the machine is shared.
+ * A quadratic reader took 20–30 s for a 40 MiB line here (and 84 s for 100 MB); a linear one
+ * takes a fraction of a second. The bound sits far from both, so a loaded machine does not make
+ * it flaky the way a ratio of two short timings would.
  */
 async function assertLinear(name: string, reader: (size: number) => AsyncIterable<SourceChunk>) {
-  let small = Number.POSITIVE_INFINITY;
-  for (let run = 0; run < 3; run++) small = Math.min(small, (await timed(() => reader(10 * MiB))).ms);
   const large = await timed(() => reader(40 * MiB));
   assert.equal(large.records, 2);
-  const ratio = large.ms / small;
-  assert.ok(
-    ratio < 10,
-    `${name}: 40 MiB took ${Math.round(large.ms)} ms, ${ratio.toFixed(1)}× the 10 MiB line`,
-  );
+  assert.ok(large.ms < 8000, `${name}: a 40 MiB line took ${Math.round(large.ms)} ms (quadratic reading?)`);
 }
 
 const generous = { maxLineBytes: 64 * MiB };
 
 describe('hostile NDJSON: one huge line', () => {
-  it('a 40 MiB line is read in linear time (about 4× a 10 MiB one, not 16×)', {
+  it('a 40 MiB line is read in linear time (well under the 20–30 s quadratic reading took)', {
     timeout: 15_000,
   }, async () => {
     await assertLinear('ndjson', (size) =>
