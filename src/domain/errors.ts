@@ -17,6 +17,8 @@ export const ErrorCode = {
   timeout: 'timeout',
   cancelled: 'cancelled',
   staleAttempt: 'stale_attempt',
+  /** A run whose process stopped without finishing it (killed, or lost the database). */
+  abandoned: 'abandoned',
   qualityErrorRate: 'quality_error_rate',
   internal: 'internal_error',
 } as const;

@@ -40,6 +40,12 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
     const { pipeline, trigger, partition } = job.data;
     let runId = job.data.runId;
     const logger = sluice.logger.child({ jobId: job.id, pipeline, attempt: job.retryCount + 1 });
+    // An admin cancelled the job's run (`sluice runs cancel`): it is not run, nor run again.
+    const last = await lastRunOfJob(sluice.db, job.id);
+    if (last?.status === 'cancelled') {
+      logger.warn({ runId: last.id }, 'run was cancelled; its job is not run');
+      return { runId: last.id, status: 'cancelled' as const, error: last.error };
+    }
     if (job.retryCount > 0) {
       // The previous attempt's worker died or was stopped: close its run, start a new one.
       runId = crypto.randomUUID();
@@ -59,6 +65,8 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
         });
         return ids;
       });
+      // The dead attempt may have merged rows after its last counter update.
+      await sluice.recountRuns(abandoned);
       logger.warn({ abandoned, runId }, 'retrying a run whose worker stopped');
     }
     const controller = new AbortController();

@@ -80,4 +80,21 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       return { run, quality: run.report?.quality ?? null, rejectedSamples: rejected };
     },
   );
+
+  api.post(
+    '/api/runs/:id/cancel',
+    {
+      config: { policy: 'admin' },
+      schema: {
+        tags: ['runs'],
+        summary:
+          'Cancel a queued or running run of any process and free its pipeline (admin); 409 when the run already finished',
+        params: z.object({ id: z.string() }),
+      },
+    },
+    async (request) => {
+      const cancelled = await sluice.cancelRun(request.params.id, `api:${request.principal?.name ?? '?'}`);
+      return { cancelled };
+    },
+  );
 }
