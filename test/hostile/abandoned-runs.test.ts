@@ -81,6 +81,9 @@ async function slowProject(databaseUrl: string | undefined) {
       child.kill('SIGKILL');
       await exited;
     },
+    releaseHanging() {
+      for (const response of hanging) response.destroy();
+    },
     async close() {
       for (const response of hanging) response.destroy();
       await server.close();
@@ -187,6 +190,32 @@ for (const backend of await testBackends()) {
         env: project.env(fast),
       });
       assert.equal(triggered.code, 0, triggered.stderr);
+    });
+
+    it('a run cancelled while its process is alive stays cancelled when that process ends it', async () => {
+      const project = await slowProject(await databaseUrl());
+      cleanups.push(() => project.close());
+      const url = project.env().DATABASE_URL;
+      const sluice = await openSluice({
+        cwd: project.dir,
+        ...(url ? { databaseUrl: url } : {}),
+        logger: createLogger({ level: 'silent' }),
+      });
+      cleanups.push(() => sluice.close());
+      const { runId, done } = sluice.launch('fx_latest');
+      await project.firstArrived;
+      await sluice.cancelRun(runId, 'cli:ops');
+      // The hanging request is cut: the run ends (failed) in its own process, after the cancel.
+      project.releaseHanging();
+      await done;
+      const run = (
+        await sluice.db.query<{ status: string; errors: Array<{ message: string }> }>(
+          `SELECT status, errors FROM sluice.runs WHERE id = $1`,
+          [runId],
+        )
+      ).rows[0];
+      assert.equal(run?.status, 'cancelled');
+      assert.equal(run?.errors.at(-1)?.message, 'cancelled by cli:ops');
     });
 
     it('POST /api/runs/:id/cancel (admin) cancels another process’s running run; a second time is 409', async () => {

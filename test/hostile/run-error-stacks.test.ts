@@ -75,6 +75,19 @@ for (const backend of await testBackends()) {
       });
     }
 
+    it('POST /api/pipelines/:name/runs?wait=true as analyst → the finished run without stacks', async () => {
+      const response = await fetch(`${base}/api/pipelines/readings_csv/runs?wait=true`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.analyst}` },
+      });
+      assert.equal(response.status, 200);
+      const body = await readJson(response);
+      assert.equal(body.status, 'failed');
+      const errors = errorsIn(body.run);
+      assert.ok(errors.length > 0);
+      for (const error of errors) assert.equal(error.stack, undefined, `stack shown: ${error.stack}`);
+    });
+
     it('GET /api/runs/:id as admin → the stack is there', async () => {
       const detail = await get(`/api/runs/${runId}`, 'admin');
       assert.ok(errorsIn(detail.run).every((error) => typeof error.stack === 'string'));

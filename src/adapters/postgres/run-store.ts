@@ -52,6 +52,8 @@ export function createRunStore(db: Queryable): RunStore {
       );
     },
     async finish(runId: string, run: FinishedRun) {
+      // Like progress, only while the run is still `running`: a run cancelled by hand or
+      // abandoned (and recounted) meanwhile keeps that outcome; this process no longer owns it.
       const c = run.counts;
       await db.query(
         `UPDATE sluice.runs SET status = $2, fetched = $3, valid = $4, rejected = $5, inserted = $6, updated = $7,
