@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { buildApiServer } from '../../src/adapters/api/api-server.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
@@ -216,6 +217,37 @@ for (const backend of await testBackends()) {
       ).rows[0];
       assert.equal(run?.status, 'cancelled');
       assert.equal(run?.errors.at(-1)?.message, 'cancelled by cli:ops');
+    });
+
+    it('a queued run cancelled by hand → the worker that takes its job does not run it', {
+      skip: backend.kind === 'pglite' ? 'the queue test runs on PostgreSQL' : false,
+    }, async () => {
+      const project = await slowProject(await databaseUrl());
+      cleanups.push(() => project.close());
+      const queued = await runCli(['trigger', 'fx_latest', '--json'], {
+        cwd: project.dir,
+        env: project.env(),
+      });
+      assert.equal(queued.code, 0, queued.stderr);
+      const { runId } = JSON.parse(queued.stdout) as { runId: string };
+      const cancelled = await runCli(['runs', 'cancel', runId], { cwd: project.dir, env: project.env() });
+      assert.equal(cancelled.code, 0, cancelled.stderr);
+      const worker = await startSluice(['worker'], { cwd: project.dir, env: project.env() });
+      cleanups.push(async () => {
+        await worker.stop('SIGKILL');
+      });
+      const client = new pg.Client({ connectionString: project.env().DATABASE_URL });
+      await client.connect();
+      cleanups.push(() => client.end());
+      let state: string | undefined;
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(100)) {
+        state = (await client.query<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [runId]))
+          .rows[0]?.state;
+        if (state === 'completed') break;
+      }
+      assert.equal(state, 'completed');
+      const runs = (await client.query<{ status: string }>('SELECT status FROM sluice.runs')).rows;
+      assert.deepEqual(runs, [{ status: 'cancelled' }]);
     });
 
     it('POST /api/runs/:id/cancel (admin) cancels another process’s running run; a second time is 409', async () => {

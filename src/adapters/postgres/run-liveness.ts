@@ -117,10 +117,11 @@ export async function cancelRun(
     `WITH target AS (SELECT id, status FROM sluice.runs WHERE id = $1::uuid FOR UPDATE)
      UPDATE sluice.runs r SET status = 'cancelled', finished_at = now(),
             duration_ms = (extract(epoch FROM now() - coalesce(r.started_at, r.queued_at)) * 1000)::bigint,
-            errors = r.errors || jsonb_build_array(jsonb_build_object('code', $2::text, 'message', $3::text, 'at', now()))
+            errors = r.errors || jsonb_build_array(jsonb_build_object('code', $2::text, 'message', $3::text, 'at', now(),
+              'cancelledBy', $4::text))
        FROM target t WHERE r.id = t.id AND t.status IN ('queued', 'running')
      RETURNING r.id, r.pipeline, r.dataset, t.status AS previous`,
-    [id, ErrorCode.cancelled, reason],
+    [id, ErrorCode.cancelled, reason, principal],
   );
   const row = rows[0];
   if (!row) {
@@ -134,4 +135,21 @@ export async function cancelRun(
   }
   await recountAll(db, [row], tableOf);
   return { id: row.id, pipeline: row.pipeline, previous: row.previous, reason };
+}
+
+/**
+ * The run of a queue job that someone cancelled by hand, if its latest run is one: such a job is
+ * not run again. A run cancelled by a worker's shutdown is, so it is not mistaken for one.
+ */
+export async function cancelledByHand(
+  db: Queryable,
+  jobId: string,
+): Promise<{ id: string; error: string } | undefined> {
+  const { rows } = await db.query<{ id: string; status: string; error: string; by_hand: boolean }>(
+    `SELECT id, status, errors -> -1 ->> 'message' AS error, (errors -> -1) ? 'cancelledBy' AS by_hand
+       FROM sluice.runs WHERE job_id = $1 ORDER BY queued_at DESC LIMIT 1`,
+    [jobId],
+  );
+  const last = rows[0];
+  return last && last.status === 'cancelled' && last.by_hand ? { id: last.id, error: last.error } : undefined;
 }

@@ -5,6 +5,7 @@ import { ErrorCode, errorCode, errorMessage } from '../../domain/errors.ts';
 import { isRunStatus, type RunStatus } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
 import { lastRunOfJob, settleBackfillPartition } from '../postgres/backfill-dispatch.ts';
+import { cancelledByHand } from '../postgres/run-liveness.ts';
 import { abandonRuns, enqueueRun } from '../postgres/run-store.ts';
 import type { RunJob, RunQueue } from './run-queue.ts';
 
@@ -41,10 +42,10 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
     let runId = job.data.runId;
     const logger = sluice.logger.child({ jobId: job.id, pipeline, attempt: job.retryCount + 1 });
     // An admin cancelled the job's run (`sluice runs cancel`): it is not run, nor run again.
-    const last = await lastRunOfJob(sluice.db, job.id);
-    if (last?.status === 'cancelled') {
-      logger.warn({ runId: last.id }, 'run was cancelled; its job is not run');
-      return { runId: last.id, status: 'cancelled' as const, error: last.error };
+    const cancelled = await cancelledByHand(sluice.db, job.id);
+    if (cancelled) {
+      logger.warn({ runId: cancelled.id }, `${cancelled.error}; its job is not run`);
+      return { runId: cancelled.id, status: 'cancelled' as const, error: cancelled.error };
     }
     if (job.retryCount > 0) {
       // The previous attempt's worker died or was stopped: close its run, start a new one.
