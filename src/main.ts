@@ -1,11 +1,12 @@
 // Composition root: the only place where the database, stores, sources and engine are wired.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts';
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
-import { ensureDatasetTables, type TableSetup } from './adapters/postgres/dataset-tables.ts';
+import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
 import { loadKeySets } from './adapters/postgres/key-set-store.ts';
@@ -13,6 +14,14 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
 import { createQuarantineStore, markReplayed, pendingReplay } from './adapters/postgres/quarantine-store.ts';
+import {
+  type AbandonedRun,
+  abandonStaleRuns,
+  cancelRun,
+  recountRuns,
+  startHeartbeat,
+  type TableOfDataset,
+} from './adapters/postgres/run-liveness.ts';
 import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
 import { createProcessLimits } from './adapters/sources/process-limits.ts';
@@ -24,6 +33,7 @@ import { keySetNamesOf } from './domain/key-set.ts';
 import { resolvePartitionRun } from './domain/partition-run.ts';
 import type { KeySets } from './domain/partition-set.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
+import { type RunLiveness, runLivenessFromEnv } from './domain/run-liveness.ts';
 import { applyScheduleEnv, unknownScheduleEnvNames } from './domain/schedule-env.ts';
 import { sourceProviders } from './domain/source-definition.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
@@ -106,6 +116,20 @@ export interface Sluice extends LoadedConfig {
    * refused by the reader itself (a ragged CSV row) cannot be and stay pending.
    */
   replay(runId: string): Promise<ReplayResult>;
+  /** Heartbeat and stale intervals of runs (SLUICE_RUN_HEARTBEAT_MS, SLUICE_RUN_STALE_MS). */
+  liveness: RunLiveness;
+  /**
+   * Fails running runs whose heartbeat stopped (their process died) as `abandoned`, with their
+   * counts recounted from the rows they wrote; their pipelines are free again.
+   */
+  abandonStaleRuns(): Promise<AbandonedRun[]>;
+  /** Sets the inserted/updated counts of runs that ended without finishing from the rows carrying their id. */
+  recountRuns(ids: readonly string[]): Promise<void>;
+  /** Cancels a queued or running run of any process (`cancelled by <principal>`); a finished one is a ConflictError. */
+  cancelRun(
+    idOrPrefix: string,
+    principal: string,
+  ): Promise<{ id: string; pipeline: string; previous: string }>;
   /** Waits for every launched run (for graceful shutdown), at most `timeoutMs`. */
   settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -149,12 +173,25 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
   const schema = datasetSchema(options.schema);
   const dataDir = options.dataDir ?? process.env.SLUICE_DATA_DIR ?? join(loaded.baseDir, '.sluice');
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir });
+  const liveness = runLivenessFromEnv(process.env);
+  const tableOf: TableOfDataset = (name) => {
+    const dataset = loaded.config.datasets.get(name);
+    return dataset ? qualifiedTable(schema, dataset) : undefined;
+  };
+  const reapStaleRuns = async () => {
+    const abandoned = await abandonStaleRuns(db, liveness.staleMs, tableOf);
+    for (const run of abandoned)
+      logger.warn({ runId: run.id, pipeline: run.pipeline }, `run abandoned: ${run.reason}`);
+    return abandoned;
+  };
   let migrations: string[];
   let tables: TableSetup[];
   try {
     migrations = await migrate(db);
     tables = await db.transaction((tx) => ensureDatasetTables(tx, loaded.config.datasets.values(), schema));
-    // Staging tables of runs whose process died mid-run (their run is no longer running).
+    // A run whose process died (kill -9, OOM) would hold its pipeline for ever: fail it first,
+    // then drop the staging tables of runs that are no longer running.
+    await reapStaleRuns();
     await dropOrphanStages(db);
   } catch (error) {
     await db.close();
@@ -214,11 +251,13 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
         await sluice.keySets(definition),
       );
       const pipeline = resolved.pipeline;
+      const runId = runOptions.runId ?? randomUUID();
       const collect: CollectOptions = {
         trigger: runOptions.trigger ?? 'manual',
-        runId: runOptions.runId,
+        runId,
         attempt: runOptions.attempt,
-        worker: runOptions.worker,
+        // Direct runs name their process too, so an abandoned one says who stopped beating.
+        worker: runOptions.worker ?? `${hostname()}:${process.pid}`,
         jobId: runOptions.jobId,
         signal: runOptions.signal,
         baseDir: loaded.baseDir,
@@ -240,7 +279,15 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
               },
             }
           : portsOn(queryable);
-      if (!runOptions.dryRun) return collectPipeline(portsFor(db), pipeline, collect);
+      if (!runOptions.dryRun) {
+        // Every real run beats, queued or direct: a run whose process dies is found and failed.
+        const heartbeat = startHeartbeat(db, runId, liveness.heartbeatMs, logger);
+        try {
+          return await collectPipeline(portsFor(db), pipeline, collect);
+        } finally {
+          heartbeat.stop();
+        }
+      }
       // A dry run does everything inside one transaction and rolls it back: the counts are what
       // Postgres would have done, and nothing stays written.
       let report: RunReport | undefined;
@@ -334,18 +381,29 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
           }
         },
       };
+      const replayRunId = randomUUID();
+      const heartbeat = startHeartbeat(db, replayRunId, liveness.heartbeatMs, logger);
       const report = await collectPipeline(ports, replayPipeline, {
         ...(original.partitionKey === null ? {} : { partitionKey: original.partitionKey }),
         trigger: `replay:${original.id}`,
         baseDir: loaded.baseDir,
-        runId: randomUUID(),
-      });
+        runId: replayRunId,
+        worker: `${hostname()}:${process.pid}`,
+      }).finally(() => heartbeat.stop());
       const replayed = await markReplayed(
         db,
         replayable.map((record) => record.id),
         report.runId,
       );
       return { originalRunId: original.id, report, replayed, notReplayable };
+    },
+    liveness,
+    abandonStaleRuns: reapStaleRuns,
+    recountRuns: (ids) => recountRuns(db, ids, tableOf),
+    async cancelRun(idOrPrefix, principal) {
+      const cancelled = await cancelRun(db, idOrPrefix, principal, tableOf);
+      logger.warn({ runId: cancelled.id, pipeline: cancelled.pipeline }, cancelled.reason);
+      return cancelled;
     },
     async settle(timeoutMs) {
       const all = Promise.allSettled([...active.values()].map((entry) => entry.done)).then(() => true);

@@ -17,6 +17,8 @@ export const ErrorCode = {
   timeout: 'timeout',
   cancelled: 'cancelled',
   staleAttempt: 'stale_attempt',
+  /** A run whose process stopped without finishing it (killed, or lost the database). */
+  abandoned: 'abandoned',
   qualityErrorRate: 'quality_error_rate',
   quarantineCap: 'quarantine_cap',
   internal: 'internal_error',

@@ -84,7 +84,11 @@ export async function startRuntime(
     ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
     : undefined;
   const freshness = startFreshnessMonitor(sluice, { clock, ...freshnessSettings });
-  const sweeper = startRunSweeper(sluice, queue, { intervalMs: 30_000, graceSeconds: 30 });
+  // Sweeps at least once per heartbeat interval, so a dead run is failed soon after it goes stale.
+  const sweeper = startRunSweeper(sluice, queue, {
+    intervalMs: Math.min(30_000, sluice.liveness.heartbeatMs),
+    graceSeconds: 30,
+  });
 
   // The pool reconnects by itself; this only decides when to give up and let a supervisor restart us.
   let failingSince: number | undefined;

@@ -1,5 +1,5 @@
 // Persists runs (written before work starts, updated as it goes) and reads their history.
-import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, ErrorCode, NotFoundError } from '../../domain/errors.ts';
 import type { RunCounts, RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
 import type { FinishedRun, NewRun, RunProgress, RunReport, RunStore } from '../../engine/ports.ts';
 import type { Queryable } from './database.ts';
@@ -38,7 +38,7 @@ export function createRunStore(db: Queryable): RunStore {
       await db.query(
         `UPDATE sluice.runs SET fetched = $2, valid = $3, rejected = $4, inserted = $5, updated = $6, unchanged = $7,
                 provider = coalesce($8, provider), produced = $9, heartbeat_at = now()
-          WHERE id = $1`,
+          WHERE id = $1 AND status = 'running'`,
         [
           runId,
           c.fetched,
@@ -53,13 +53,15 @@ export function createRunStore(db: Queryable): RunStore {
       );
     },
     async finish(runId: string, run: FinishedRun) {
+      // Like progress, only while the run is still `running`: a run cancelled by hand or
+      // abandoned (and recounted) meanwhile keeps that outcome; this process no longer owns it.
       const c = run.counts;
       await db.query(
         `UPDATE sluice.runs SET status = $2, fetched = $3, valid = $4, rejected = $5, inserted = $6, updated = $7,
                 unchanged = $8, provider = coalesce($9, provider), finished_at = $10, duration_ms = $11,
                 errors = $12::jsonb, report = $13::jsonb, warned = $14, produced = $15, duplicate_keys = $16,
                 heartbeat_at = now()
-          WHERE id = $1`,
+          WHERE id = $1 AND status = 'running'`,
         [
           runId,
           run.status,
@@ -130,7 +132,7 @@ export async function abandonRuns(
   db: Queryable,
   jobId: string,
   reason: string,
-  code = 'abandoned',
+  code: string = ErrorCode.abandoned,
 ): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE sluice.runs SET status = 'failed', finished_at = now(),

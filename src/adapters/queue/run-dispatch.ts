@@ -186,6 +186,8 @@ export async function recordQueuedRun(
 export function queueDispatcher(sluice: Sluice, queue: RunQueue): RunDispatcher {
   return {
     async trigger(pipeline, trigger, partition) {
+      // A run whose process died no longer blocks the trigger, even between two sweeps.
+      await sluice.abandonStaleRuns();
       const runId = await recordQueuedRun(sluice.db, sluice, pipeline, trigger, partition);
       try {
         await queue.enqueue({ runId, pipeline, trigger, ...(partition === undefined ? {} : { partition }) });
@@ -201,6 +203,8 @@ export function queueDispatcher(sluice: Sluice, queue: RunQueue): RunDispatcher 
 export function inProcessDispatcher(sluice: Sluice): RunDispatcher {
   return {
     async trigger(pipeline, trigger, partition) {
+      // A run whose process died no longer blocks the trigger, even between two sweeps.
+      await sluice.abandonStaleRuns();
       const runId = await recordQueuedRun(sluice.db, sluice, pipeline, trigger, partition);
       return sluice.launch(pipeline, { trigger, runId, ...(partition === undefined ? {} : { partition }) })
         .runId;

@@ -1,5 +1,6 @@
 // Re-sends runs that are `queued` in sluice.runs but have no pg-boss job: a process that died
 // between committing a fired tick (or a trigger) and sending its job leaves such a run behind.
+// Also fails running runs whose heartbeat stopped (see run-liveness.ts).
 import type { Sluice } from '../../main.ts';
 import type { RunQueue } from './run-queue.ts';
 
@@ -32,6 +33,8 @@ export function startRunSweeper(
         WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at LIMIT 100`,
       [options.graceSeconds],
     );
+    // Running runs whose heartbeat stopped (their process, direct or worker, died) are failed.
+    await sluice.abandonStaleRuns();
     const resent: string[] = [];
     for (const run of rows) {
       if (await queue.hasJob(run.job_id ?? run.id)) continue;

@@ -5,6 +5,7 @@ import { ErrorCode, errorCode, errorMessage } from '../../domain/errors.ts';
 import { isRunStatus, type RunStatus } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
 import { lastRunOfJob, settleBackfillPartition } from '../postgres/backfill-dispatch.ts';
+import { cancelledByHand } from '../postgres/run-liveness.ts';
 import { abandonRuns, enqueueRun } from '../postgres/run-store.ts';
 import type { RunJob, RunQueue } from './run-queue.ts';
 
@@ -40,6 +41,12 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
     const { pipeline, trigger, partition } = job.data;
     let runId = job.data.runId;
     const logger = sluice.logger.child({ jobId: job.id, pipeline, attempt: job.retryCount + 1 });
+    // An admin cancelled the job's run (`sluice runs cancel`): it is not run, nor run again.
+    const cancelled = await cancelledByHand(sluice.db, job.id);
+    if (cancelled) {
+      logger.warn({ runId: cancelled.id }, `${cancelled.error}; its job is not run`);
+      return { runId: cancelled.id, status: 'cancelled' as const, error: cancelled.error };
+    }
     if (job.retryCount > 0) {
       // The previous attempt's worker died or was stopped: close its run, start a new one.
       runId = crypto.randomUUID();
@@ -59,6 +66,8 @@ export async function startWorkers(sluice: Sluice, queue: RunQueue, slots: Worke
         });
         return ids;
       });
+      // The dead attempt may have merged rows after its last counter update.
+      await sluice.recountRuns(abandoned);
       logger.warn({ abandoned, runId }, 'retrying a run whose worker stopped');
     }
     const controller = new AbortController();

@@ -7,6 +7,7 @@ import type { Sluice } from '../../../main.ts';
 import { lastRunPerPipeline } from '../../postgres/stats-store.ts';
 import { type RunDispatcher, waitForRun } from '../../queue/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
+import { runForRole } from '../run-view.ts';
 
 /** `wait=true` answers when the run ends or after this long, whichever comes first. */
 const WAIT_LIMIT_MS = 5 * 60_000;
@@ -72,7 +73,7 @@ export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher:
       );
       if (!request.query.wait) return reply.status(202).send({ runId, status: 'queued' });
       const run = await waitForRun(sluice.db, runId, WAIT_LIMIT_MS);
-      return { runId, status: run.status, run };
+      return { runId, status: run.status, run: runForRole(run, request.principal) };
     },
   );
 }

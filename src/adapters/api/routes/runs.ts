@@ -7,6 +7,7 @@ import type { Sluice } from '../../../main.ts';
 import { listQuarantine } from '../../postgres/quarantine-store.ts';
 import { getRun, listRuns } from '../../postgres/run-store.ts';
 import { HttpProblem } from '../problem.ts';
+import { runForRole } from '../run-view.ts';
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -55,7 +56,7 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
         after: cursor ? decodeCursor(cursor) : undefined,
         limit: limit + 1,
       });
-      const page = runs.slice(0, limit);
+      const page = runs.slice(0, limit).map((run) => runForRole(run, request.principal));
       const last = page.at(-1);
       return {
         runs: page,
@@ -75,9 +76,26 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const run = await getRun(sluice.db, request.params.id);
+      const run = runForRole(await getRun(sluice.db, request.params.id), request.principal);
       const rejected = await listQuarantine(sluice.db, { runId: run.id, limit: 20 });
       return { run, quality: run.report?.quality ?? null, rejectedSamples: rejected };
+    },
+  );
+
+  api.post(
+    '/api/runs/:id/cancel',
+    {
+      config: { policy: 'admin' },
+      schema: {
+        tags: ['runs'],
+        summary:
+          'Cancel a queued or running run of any process and free its pipeline (admin); 409 when the run already finished',
+        params: z.object({ id: z.string() }),
+      },
+    },
+    async (request) => {
+      const cancelled = await sluice.cancelRun(request.params.id, `api:${request.principal?.name ?? '?'}`);
+      return { cancelled };
     },
   );
 }

@@ -1,4 +1,6 @@
-// `sluice runs`: the persisted run history, newest first; `sluice runs <id>`: one run in full.
+// `sluice runs`: the persisted run history, newest first; `sluice runs <id>`: one run in full;
+// `sluice runs cancel <id>`: clear a run by hand.
+import { userInfo } from 'node:os';
 import { UsageError } from '../../../domain/errors.ts';
 import { isRunStatus, RunStatus } from '../../../domain/run-status.ts';
 import { getRun, listRuns } from '../../postgres/run-store.ts';
@@ -10,8 +12,8 @@ import { describeRunDetail } from '../run-detail-view.ts';
 export const runsCommand: Command = {
   name: 'runs',
   summary:
-    'List recent runs with their status and the counts the database reported; `runs <id>` shows one run in full (an id prefix of 8+ characters will do).',
-  usage: 'runs [<run id>] [--pipeline name] [--status status] [--limit N]',
+    'List recent runs with their status and the counts the database reported; `runs <id>` shows one run in full (an id prefix of 8+ characters will do); `runs cancel <id>` cancels a queued or running run, of any process, and frees its pipeline.',
+  usage: 'runs [<run id>] [--pipeline name] [--status status] [--limit N] | runs cancel <run id>',
   options: {
     pipeline: { type: 'string', description: 'only runs of this pipeline' },
     status: {
@@ -21,6 +23,18 @@ export const runsCommand: Command = {
     limit: { type: 'string', description: 'how many runs (default 20, at most 1000)' },
   },
   async run(args, io) {
+    if (args.positionals[0] === 'cancel') {
+      const target = args.positionals[1];
+      if (target === undefined || args.positionals.length > 2)
+        throw new UsageError('name one run to cancel: sluice runs cancel <run id>');
+      const cancelled = await withSluice(args, io, (sluice) => sluice.cancelRun(target, cliPrincipal()));
+      io.stdout(
+        args.json
+          ? json({ cancelled })
+          : `run ${cancelled.id} (${cancelled.pipeline}) cancelled; it was ${cancelled.previous}. Pipeline ${cancelled.pipeline} is free again.\n`,
+      );
+      return 0;
+    }
     const id = args.positionals[0];
     if (id !== undefined) {
       if (args.positionals.length > 1) throw new UsageError('name one run: sluice runs <run id>');
@@ -64,3 +78,12 @@ export const runsCommand: Command = {
     return 0;
   },
 };
+
+/** Who cancels from the command line: the OS user, as the run's reason names it. */
+function cliPrincipal(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
