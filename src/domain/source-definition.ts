@@ -73,6 +73,8 @@ export interface FilesSourceOptions {
   xlsx?: XlsxOptions;
   /** Largest NDJSON line or CSV record (a line, or the lines of one quoted field) in bytes. @defaultValue 16 MiB */
   maxLineBytes?: number;
+  /** The text encoding of JSON, NDJSON, CSV files. @defaultValue 'utf-8' (checked) */
+  encoding?: TextEncodingName;
   /** Provider name recorded on runs and rows. @defaultValue 'files' */
   name?: string;
 }
@@ -87,6 +89,7 @@ export interface FilesSourceDefinition {
   readonly csv: CsvOptions;
   readonly xlsx: XlsxOptions;
   readonly maxLineBytes: number;
+  readonly encoding: TextEncodingName;
 }
 
 const CSV_KEYS = optionKeys<CsvOptions>({ delimiter: true });
@@ -103,6 +106,7 @@ const FILES_KEYS = optionKeys<FilesSourceOptions>({
   csv: true,
   xlsx: true,
   maxLineBytes: true,
+  encoding: true,
   name: true,
 });
 
@@ -141,6 +145,7 @@ export function files(options: FilesSourceOptions): FilesSourceDefinition {
     csv: options.csv ?? {},
     xlsx: options.xlsx ?? {},
     maxLineBytes: options.maxLineBytes ?? lineDefaults.maxLineBytes,
+    encoding: encodingOption(label, options.encoding) ?? TextEncodingName.utf8,
   };
 }
 
@@ -191,6 +196,8 @@ export interface HttpSourceOptions extends ResilienceOptions {
    * refused unless set to 'follow' (which drops those headers and secret query values). @defaultValue 'same-origin'
    */
   redirects?: RedirectPolicy;
+  /** The body's text encoding. @defaultValue the Content-Type's charset when it names one sluice reads, else 'utf-8' (checked) */
+  encoding?: TextEncodingName;
   /** Provider name recorded on runs and rows, and the key of its shared breaker. @defaultValue the URL's host */
   name?: string;
 }
@@ -212,8 +219,34 @@ export interface HttpSourceDefinition {
   readonly csv: CsvOptions;
   readonly check: ResponseCheck;
   readonly redirects: RedirectPolicy;
+  /** As declared; undefined: from the Content-Type's charset, else UTF-8. */
+  readonly encoding: TextEncodingName | undefined;
   /** As declared; the environment's overrides apply when the source runs. */
   readonly resilience: ResilienceOptions;
+}
+
+/**
+ * How text bytes are decoded. `utf-8` is checked: an invalid byte fails the read rather than
+ * becoming U+FFFD in stored data. Legacy files (Latin-1, Windows-1252) must say so.
+ */
+export const TextEncodingName = {
+  utf8: 'utf-8',
+  latin1: 'latin1',
+  windows1252: 'windows-1252',
+  utf16le: 'utf-16le',
+} as const;
+export type TextEncodingName = (typeof TextEncodingName)[keyof typeof TextEncodingName];
+
+/** The encoding option, checked: undefined stays undefined (the default applies where it is read). */
+function encodingOption(label: string, value: unknown): TextEncodingName | undefined {
+  if (value === undefined) return undefined;
+  const known = Object.values(TextEncodingName) as string[];
+  if (typeof value !== 'string' || !known.includes(value)) {
+    throw new ConfigError(
+      `${label}: encoding must be one of ${known.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as TextEncodingName;
 }
 
 /** The longest line (NDJSON) or record (CSV) a reader holds before giving up on the file. */
@@ -238,6 +271,7 @@ const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   csv: true,
   check: true,
   redirects: true,
+  encoding: true,
   name: true,
   retry: true,
   rateLimit: true,
@@ -302,6 +336,7 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     csv: options.csv ?? {},
     check: options.check ?? {},
     redirects,
+    encoding: encodingOption(label, options.encoding),
     resilience,
   };
 }

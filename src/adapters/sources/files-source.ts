@@ -10,6 +10,7 @@ import type { ByteInput } from './byte-input.ts';
 import { csvRecords } from './csv-records.ts';
 import { jsonRecords } from './json-records.ts';
 import { ndjsonRecords } from './ndjson-records.ts';
+import { asUtf8 } from './text-encoding.ts';
 import { xlsxRecords } from './xlsx-records.ts';
 
 function errnoCode(error: unknown): string | undefined {
@@ -76,15 +77,16 @@ function readFile(
 ): AsyncIterable<SourceChunk> {
   const { signal } = context;
   const shown = origin.file ?? file;
+  const text = () => asUtf8(fileBytes(file, shown, signal), source.encoding, shown);
   const lines = { maxLineBytes: source.maxLineBytes, limitOption: 'the source option maxLineBytes' };
   switch (format) {
     case 'json':
-      return jsonRecords(fileBytes(file, shown, signal), source.records, origin, context.onWarning);
+      return jsonRecords(text(), source.records, origin, context.onWarning);
     case 'ndjson':
-      return ndjsonRecords(fileBytes(file, shown, signal), source.records, origin, lines);
+      return ndjsonRecords(text(), source.records, origin, lines);
     case 'csv': {
       const delimiter = source.csv.delimiter ?? (shown.toLowerCase().endsWith('.tsv') ? '\t' : ',');
-      return csvRecords(fileBytes(file, shown, signal), origin, { delimiter, ...lines });
+      return csvRecords(text(), origin, { delimiter, ...lines });
     }
     case 'xlsx':
       return xlsxRecords(file, origin, source.xlsx);

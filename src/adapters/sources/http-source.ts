@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import { parseRetryAfter } from '../../domain/backoff.ts';
 import { ErrorCode, isSluiceError, SourceError } from '../../domain/errors.ts';
-import type { HttpSourceDefinition } from '../../domain/source-definition.ts';
+import { type HttpSourceDefinition, TextEncodingName } from '../../domain/source-definition.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
 import { type RunWarning, type SourceContext, systemClock } from '../../engine/ports.ts';
 import { type ByteInput, formatError, looksLikeHtml, peekInput } from './byte-input.ts';
@@ -13,6 +13,7 @@ import { sendFollowingRedirects } from './http-redirects.ts';
 import { type PreparedRequest, prepareRequest } from './http-request.ts';
 import { jsonRecords } from './json-records.ts';
 import { checkBody, checkRecords, errorBodyFailure } from './response-check.ts';
+import { asUtf8, charsetOf } from './text-encoding.ts';
 import { xmlRecords } from './xml-records.ts';
 
 type BodyFormat = 'json' | 'csv' | 'xml';
@@ -218,7 +219,9 @@ export async function* readHttpSource(
     }
     const raw = guardedBody(body, source.maxBytes, call);
     const encoding = headerText(headers['content-encoding']);
-    const peeked = await peekInput(decodeContent(raw, encoding, source.maxBytes, shown));
+    const decoded = decodeContent(raw, encoding, source.maxBytes, shown);
+    const text = asUtf8(decoded, source.encoding ?? charsetOf(contentType) ?? TextEncodingName.utf8, shown);
+    const peeked = await peekInput(text);
     const byType = formatOfContentType(contentType);
     const expected = source.format === 'auto' ? 'data' : source.format.toUpperCase();
     if (byType === 'html' || looksLikeHtml(peeked.head)) {
