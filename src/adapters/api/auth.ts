@@ -85,14 +85,7 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
     const token = bearer(request);
     const ticket = token ? undefined : ticketParam(request);
     if (!token && ticket === undefined) {
-      reply.header('www-authenticate', 'Bearer realm="sluice"');
-      return sendProblem(
-        reply,
-        request,
-        401,
-        'unauthorized',
-        'a bearer token is required: Authorization: Bearer <token>',
-      );
+      return sendTokenRequired(request, reply);
     }
     let principal: Principal | undefined;
     if (token) principal = await verifyToken(db, token);
@@ -114,4 +107,16 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
     request.principal = principal;
   });
   return routes;
+}
+
+/** The 401 for a request without a token, with the challenge that says which scheme to use. */
+export function sendTokenRequired(request: FastifyRequest, reply: FastifyReply) {
+  reply.header('www-authenticate', 'Bearer realm="sluice"');
+  return sendProblem(
+    reply,
+    request,
+    401,
+    'unauthorized',
+    'a bearer token is required: Authorization: Bearer <token>',
+  );
 }

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../postgres/database.ts';
-import { hasValidToken } from './auth.ts';
+import { hasValidToken, sendTokenRequired } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
 /** Longest accepted request target (path and query), in characters. */
@@ -74,14 +74,7 @@ export function frameworkErrors(db: Queryable) {
       );
     }
     if (!(await hasValidToken(request, db))) {
-      reply.header('www-authenticate', 'Bearer realm="sluice"');
-      return sendProblem(
-        reply,
-        request,
-        401,
-        'unauthorized',
-        'a bearer token is required: Authorization: Bearer <token>',
-      );
+      return sendTokenRequired(request, reply);
     }
     const detail =
       error.code === 'FST_ERR_BAD_URL'
