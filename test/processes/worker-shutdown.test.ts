@@ -44,8 +44,10 @@ describe('graceful worker shutdown', { skip: postgres.skip }, () => {
         { status: 'cancelled', attempt: 1 },
         { status: 'succeeded', attempt: 2 },
       ]);
+      // A takeover that waited for the lost heartbeat would take 10 s (pg-boss's minimum) plus a
+      // monitor pass; 9 s leaves a loaded machine room without letting that case pass.
       assert.ok(
-        takenOverAfter < 6,
+        takenOverAfter < 9,
         `taken over ${takenOverAfter.toFixed(1)} s after SIGTERM (grace 1 s, no heartbeat wait)`,
       );
       assert.match(leaving.output(), /shutting down/);
