@@ -1,6 +1,7 @@
 // Finds revoked tokens for the event streams: a LISTEN on the revocation channel, and a periodic
 // re-check of the tokens behind open streams in case a notification was lost or never sent.
 import type { Logger } from '../../engine/ports.ts';
+import { type Loop, startLoop } from '../loop.ts';
 import type { Database } from '../postgres/database.ts';
 import { type EventListener, listenOnChannel } from '../postgres/event-store.ts';
 import { activeTokenRoles, TOKEN_REVOKED_CHANNEL } from '../postgres/token-store.ts';
@@ -38,30 +39,27 @@ export function createRevocationWatch(
   const pollMs = Math.min(options.pollMs ?? 1000, recheckMs);
   let started: Promise<void> | undefined;
   let listener: EventListener | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let checking: Promise<void> | undefined;
+  let loop: Loop | undefined;
   let closed = false;
 
+  // A failed check is logged by the loop; the next round tries again.
   const check = async () => {
     const names = target.principals();
     if (names.length === 0) return;
-    try {
-      const active = await activeTokenRoles(db, names);
-      for (const name of names) if (!active.has(name)) target.revoked(name);
-    } catch (error) {
-      // A background loop never throws: the next round tries again.
-      options.logger.warn({ err: error }, 'events: re-checking the tokens of open streams failed');
-    }
+    const active = await activeTokenRoles(db, names);
+    for (const name of names) if (!active.has(name)) target.revoked(name);
   };
   const recheck = () => {
-    checking ??= check().finally(() => {
-      checking = undefined;
-    });
+    void loop?.wake();
   };
   const every = (ms: number) => {
-    clearInterval(timer);
-    timer = setInterval(recheck, ms);
-    timer.unref();
+    loop = startLoop({
+      name: 'events: re-checking the tokens of open streams',
+      everyMs: ms,
+      logger: options.logger,
+      level: 'warn',
+      run: check,
+    });
   };
 
   const start = async () => {
@@ -97,10 +95,10 @@ export function createRevocationWatch(
     },
     async close() {
       closed = true;
-      clearInterval(timer);
+      const stopping = loop?.stop();
       await started;
       await listener?.close();
-      await checking;
+      await stopping;
     },
   };
 }

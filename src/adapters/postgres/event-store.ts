@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { BackfillStatus, PartitionState } from '../../domain/backfill.ts';
 import type { BreakerEvent, BreakerState } from '../../domain/circuit-breaker.ts';
 import type { RunStatus } from '../../domain/run-status.ts';
+import { startLoop } from '../loop.ts';
 import type { Database, Queryable } from './database.ts';
 import { pgliteOf } from './pglite-database.ts';
 
@@ -258,19 +259,25 @@ async function listenOnServer(
   };
 
   client = await connect();
-  const health = setInterval(() => {
-    const current = client;
-    current?.query('SELECT 1').catch((error: unknown) => {
-      options.onError?.(error);
-      drop(current);
-    });
-  }, HEALTH_CHECK_MS);
-  health.unref();
+  const health = startLoop({
+    name: 'event listener health check',
+    everyMs: HEALTH_CHECK_MS,
+    ...(options.onError ? { onError: options.onError } : {}),
+    run: async () => {
+      const current = client;
+      try {
+        await current?.query('SELECT 1');
+      } catch (error) {
+        if (current) drop(current);
+        throw error;
+      }
+    },
+  });
 
   return {
     async close() {
       closed = true;
-      clearInterval(health);
+      void health.stop();
       if (reconnectTimer) clearTimeout(reconnectTimer);
       const current = client;
       client = undefined;
@@ -286,31 +293,21 @@ async function pollForEvents(
   options: ListenOptions,
 ): Promise<EventListener> {
   let cursor = await latestEventId(db);
-  let inFlight: Promise<void> | undefined;
   const poll = async () => {
-    try {
-      const { rows } = await db.query<{ id: number | string }>(
-        'SELECT id FROM sluice.events WHERE id > $1 ORDER BY id LIMIT 1000',
-        [cursor],
-      );
-      for (const row of rows) {
-        cursor = Number(row.id);
-        onId(cursor);
-      }
-    } catch (error) {
-      options.onError?.(error);
+    const { rows } = await db.query<{ id: number | string }>(
+      'SELECT id FROM sluice.events WHERE id > $1 ORDER BY id LIMIT 1000',
+      [cursor],
+    );
+    for (const row of rows) {
+      cursor = Number(row.id);
+      onId(cursor);
     }
   };
-  const timer = setInterval(() => {
-    inFlight ??= poll().finally(() => {
-      inFlight = undefined;
-    });
-  }, options.pollMs ?? 1000);
-  timer.unref();
-  return {
-    async close() {
-      clearInterval(timer);
-      await inFlight;
-    },
-  };
+  const loop = startLoop({
+    name: 'event poll',
+    everyMs: options.pollMs ?? 1000,
+    ...(options.onError ? { onError: options.onError } : {}),
+    run: poll,
+  });
+  return { close: () => loop.stop() };
 }

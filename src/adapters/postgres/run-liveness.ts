@@ -1,6 +1,7 @@
 // Heartbeats of running runs, and clearing runs whose process died (or that an admin cancels).
 import { ConflictError, ErrorCode } from '../../domain/errors.ts';
 import type { Logger } from '../../engine/ports.ts';
+import { startLoop } from '../loop.ts';
 import type { Queryable } from './database.ts';
 import { resolveRunId } from './run-store.ts';
 
@@ -18,13 +19,19 @@ export function startHeartbeat(
   intervalMs: number,
   logger: Logger,
 ): { stop(): void } {
-  const timer = setInterval(() => {
-    db.query(`UPDATE sluice.runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [
-      runId,
-    ]).catch((error: unknown) => logger.warn({ runId, err: error }, 'run heartbeat failed'));
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const loop = startLoop({
+    name: 'run heartbeat',
+    everyMs: intervalMs,
+    logger: logger.child({ runId }),
+    level: 'warn',
+    run: () =>
+      db.query(`UPDATE sluice.runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]),
+  });
+  return {
+    stop: () => {
+      void loop.stop();
+    },
+  };
 }
 
 /**

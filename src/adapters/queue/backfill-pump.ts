@@ -4,6 +4,7 @@ import { partitionStateOfRun } from '../../domain/backfill.ts';
 import { errorMessage } from '../../domain/errors.ts';
 import { isRunStatus, terminalStatuses } from '../../domain/run-status.ts';
 import type { Sluice } from '../../main.ts';
+import { startLoop } from '../loop.ts';
 import {
   dispatchBackfill,
   failBackfill,
@@ -27,7 +28,8 @@ export interface BackfillPumpSettings {
 export interface BackfillPump {
   /**
    * Starts what can start now. Calls while one pass runs share the single pass queued behind it,
-   * so every caller gets a pass that began after its call.
+   * so every caller gets a pass that began after its call. Works after stop() too (workers that
+   * drain after it still start the next partitions); a failed pass is logged, never rejected.
    */
   pump(): Promise<void>;
   /** Settles running partitions whose queue job is over (its retries exhausted, or it vanished). */
@@ -71,19 +73,6 @@ export function startBackfillPump(
     }
   };
 
-  let waiting: Promise<void> | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  const pump = (): Promise<void> => {
-    if (waiting) return waiting;
-    const next = chain.then(() => {
-      waiting = undefined;
-      return pumpOnce();
-    });
-    waiting = next;
-    chain = next.catch((error: unknown) => logger.error({ err: error }, 'backfill pass failed'));
-    return next;
-  };
-
   const repair = async () => {
     let repaired = 0;
     for (const partition of await longRunningPartitions(sluice.db, settings.repairAfterSeconds)) {
@@ -109,16 +98,27 @@ export function startBackfillPump(
     return repaired;
   };
 
-  let ticks = 0;
+  const pumping = startLoop({
+    name: 'backfill pass',
+    everyMs: settings.intervalMs,
+    firstAfterMs: 0,
+    logger,
+    run: pumpOnce,
+  });
+  // Repairs about every 10 s, on every repairEvery-th pump interval as before.
   const repairEvery = Math.max(1, Math.round(10_000 / settings.intervalMs));
-  const timer = setInterval(() => {
-    ticks++;
-    void pump();
-    if (ticks % repairEvery === 0) {
-      repair().catch((error: unknown) => logger.error({ err: error }, 'backfill repair failed'));
-    }
-  }, settings.intervalMs);
-  timer.unref();
-  void pump();
-  return { pump, repair, stop: () => clearInterval(timer) };
+  const repairing = startLoop({
+    name: 'backfill repair',
+    everyMs: settings.intervalMs * repairEvery,
+    logger,
+    run: repair,
+  });
+  return {
+    pump: pumping.wake,
+    repair,
+    stop: () => {
+      void pumping.stop();
+      void repairing.stop();
+    },
+  };
 }

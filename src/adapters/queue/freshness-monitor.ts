@@ -13,6 +13,7 @@ import {
 import type { Clock } from '../../engine/ports.ts';
 import type { Sluice } from '../../main.ts';
 import { type AlertWebhook, type AlertWebhookOptions, createAlertWebhook } from '../http/alert-webhook.ts';
+import { startLoop } from '../loop.ts';
 import { ensureFreshnessSummary } from '../postgres/freshness-summary.ts';
 
 export interface FreshnessTransition {
@@ -158,22 +159,12 @@ export function startFreshnessMonitor(
       webhook.send({ type: transition.event, ...eventPayload(transition, at) });
   };
 
-  let stopped = false;
-  let current: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    current = current.then(check).catch((error: unknown) => {
-      logger.error({ err: error }, `freshness check failed: ${errorMessage(error)}`);
-    });
-  }, options.intervalMs);
-  timer.unref();
+  const loop = startLoop({ name: 'freshness check', everyMs: options.intervalMs, logger, run: check });
   return {
     check,
     flushAlerts: async (timeoutMs) => webhook?.drain(timeoutMs),
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await current;
+      await loop.stop();
       await webhook?.close();
     },
   };

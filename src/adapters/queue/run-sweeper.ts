@@ -2,6 +2,7 @@
 // between committing a fired tick (or a trigger) and sending its job leaves such a run behind.
 // Also fails running runs whose heartbeat stopped (see run-liveness.ts).
 import type { Sluice } from '../../main.ts';
+import { startLoop } from '../loop.ts';
 import type { RunQueue } from './run-queue.ts';
 
 /** A backfill's runs are triggered `backfill:<id>`; their jobs belong on the backfill queue. */
@@ -53,16 +54,11 @@ export function startRunSweeper(
     }
     return resent;
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweep()
-      .catch((error: unknown) => logger.error({ err: error }, 'sweep failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, options.intervalMs);
-  timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  const loop = startLoop({ name: 'sweep', everyMs: options.intervalMs, logger, run: sweep });
+  return {
+    sweep,
+    stop: () => {
+      void loop.stop();
+    },
+  };
 }

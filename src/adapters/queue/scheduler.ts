@@ -6,6 +6,7 @@ import type { ResolvedPipeline } from '../../domain/pipeline-definition.ts';
 import { dueTicks, nextTicks } from '../../domain/schedule-ticks.ts';
 import type { Clock } from '../../engine/ports.ts';
 import type { Sluice } from '../../main.ts';
+import { startLoop } from '../loop.ts';
 import type { Queryable } from '../postgres/database.ts';
 import { recordQueuedRun } from './run-dispatch.ts';
 import type { RunQueue } from './run-queue.ts';
@@ -196,21 +197,8 @@ export function startScheduler(
     }
     return all;
   };
-  let stopped = false;
-  let current: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    current = current.then(evaluate).catch(() => {});
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    evaluate,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await current;
-    },
-  };
+  const loop = startLoop({ name: 'schedule evaluation', everyMs: options.intervalMs, logger, run: evaluate });
+  return { evaluate, stop: () => loop.stop() };
 }
 
 export interface ScheduledJob {

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../../engine/ports.ts';
 import type { Sluice } from '../../../main.ts';
+import { startLoop } from '../../loop.ts';
 import { pruneEvents } from '../../postgres/event-store.ts';
 import { registerTicketVerifier } from '../auth.ts';
 import { createEventHub, createEventStreams, createTicketBook } from '../event-stream.ts';
@@ -124,28 +125,22 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
   );
 
   const retentionMs = retentionHours(sluice) * 60 * 60 * 1000;
-  let pruning: Promise<unknown> | undefined;
-  const prune = () => {
+  const pruning = startLoop({
+    name: 'events: pruning old events',
+    everyMs: PRUNE_EVERY_MS,
+    // The first prune soon after start, so that a server restarted more often than hourly prunes too.
+    firstAfterMs: 60_000,
+    logger: sluice.logger,
+    level: 'warn',
     // Wall time, not options.clock: created_at is the database's wall time, and a test clock may
     // run ahead of it.
-    pruning ??= pruneEvents(sluice.db, new Date(Date.now() - retentionMs))
-      .catch((error: unknown) => sluice.logger.warn({ err: error }, 'events: pruning old events failed'))
-      .finally(() => {
-        pruning = undefined;
-      });
-  };
-  // The first prune soon after start, so that a server restarted more often than hourly prunes too.
-  const firstPrune = setTimeout(prune, 60_000);
-  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
-  firstPrune.unref();
-  pruneTimer.unref();
+    run: () => pruneEvents(sluice.db, new Date(Date.now() - retentionMs)),
+  });
 
   // Open streams would keep server.close() waiting forever: end them before it runs.
   app.addHook('preClose', async () => streams.endAll());
   app.addHook('onClose', async () => {
-    clearTimeout(firstPrune);
-    clearInterval(pruneTimer);
-    await pruning;
+    await pruning.stop();
     await revocations.close();
     await hub.close();
   });
