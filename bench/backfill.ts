@@ -195,7 +195,7 @@ async function backfill(pipeline: string): Promise<Measured> {
   return withDatabase(async (url) => {
     const sluice = await open(url);
     const queue = await startRunQueue(sluice.db, { databaseUrl: url, logger: sluice.logger });
-    const pump = startBackfillPump(sluice, queue, backfillPumpSettings());
+    const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
     const workers = await startWorkers(sluice, queue, {
       runs: 0,
       backfill: CONCURRENCY,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts';
+import { loadSettings, readSecret, type Settings } from './adapters/config/settings.ts';
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
@@ -33,8 +34,7 @@ import { keySetNamesOf } from './domain/key-set.ts';
 import { resolvePartitionRun } from './domain/partition-run.ts';
 import type { KeySets } from './domain/partition-set.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
-import { type RunLiveness, runLivenessFromEnv } from './domain/run-liveness.ts';
-import { applyScheduleEnv, unknownScheduleEnvNames } from './domain/schedule-env.ts';
+import type { RunLiveness } from './domain/run-liveness.ts';
 import { sourceProviders } from './domain/source-definition.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
@@ -48,25 +48,22 @@ import {
 export interface OpenOptions {
   configPath?: string;
   cwd?: string;
-  /** @defaultValue process.env.DATABASE_URL */
+  /** @defaultValue settings.databaseUrl (DATABASE_URL) */
   databaseUrl?: string;
   /** Embedded data directory. @defaultValue SLUICE_DATA_DIR or `.sluice` beside the config */
   dataDir?: string;
   /** Schema holding the dataset tables. @defaultValue SLUICE_DB_SCHEMA or 'public' */
   schema?: string;
   logger?: Logger;
+  /** The parsed environment. @defaultValue loadSettings() of the environment at the call */
+  settings?: Settings;
 }
 
 /** The schema for dataset tables, checked by the identifier helper so an error names where it came from. */
-function datasetSchema(option: string | undefined): string {
-  if (option !== undefined) {
-    assertIdentifier(option, 'the schema option');
-    return option;
-  }
-  const fromEnv = process.env.SLUICE_DB_SCHEMA;
-  if (fromEnv === undefined) return 'public';
-  assertIdentifier(fromEnv, 'SLUICE_DB_SCHEMA');
-  return fromEnv;
+function datasetSchema(option: string | undefined, settings: Settings): string {
+  if (option === undefined) return settings.dbSchema;
+  assertIdentifier(option, 'the schema option');
+  return option;
 }
 
 export interface RunOptions {
@@ -90,6 +87,8 @@ export interface ReplayResult {
 }
 
 export interface Sluice extends LoadedConfig {
+  /** The environment, parsed once when the project was opened. */
+  settings: Settings;
   db: Database;
   schema: string;
   logger: Logger;
@@ -136,7 +135,7 @@ export interface Sluice extends LoadedConfig {
 }
 
 export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  const url = options.databaseUrl ?? process.env.DATABASE_URL;
+  const url = options.databaseUrl;
   if (url) return openPostgres(url);
   return openPglite(options.dataDir);
 }
@@ -147,19 +146,19 @@ function registerSecrets(config: LoadedConfig['config']): void {
     for (const source of sourceProviders(pipeline.source)) {
       if (source.kind !== 'http') continue;
       for (const [, value] of [...source.query, ...source.headers]) {
-        if ('env' in value) secretRedactor.add(process.env[value.env]);
+        if ('env' in value) secretRedactor.add(readSecret(value.env));
       }
     }
   }
 }
 
 /** Schedules as the environment overrides them (SLUICE_SCHEDULE_<PIPELINE>), applied once at load. */
-function applyScheduleOverrides(loaded: LoadedConfig, logger: Logger): LoadedConfig {
+function applyScheduleOverrides(loaded: LoadedConfig, settings: Settings, logger: Logger): LoadedConfig {
   const pipelines = new Map<string, ResolvedPipeline>();
   for (const [name, pipeline] of loaded.config.pipelines) {
-    pipelines.set(name, { ...pipeline, schedule: applyScheduleEnv(name, pipeline.schedule, process.env) });
+    pipelines.set(name, { ...pipeline, schedule: settings.scheduleOf(name, pipeline.schedule) });
   }
-  for (const variable of unknownScheduleEnvNames(process.env, [...pipelines.keys()])) {
+  for (const variable of settings.unknownScheduleVariables([...pipelines.keys()])) {
     logger.warn({ variable }, `${variable} names no pipeline of this config; it is ignored`);
   }
   return { ...loaded, config: { ...loaded.config, pipelines } };
@@ -167,13 +166,14 @@ function applyScheduleOverrides(loaded: LoadedConfig, logger: Logger): LoadedCon
 
 /** Loads the config, opens and migrates the database and makes the dataset tables current. */
 export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
-  const logger = options.logger ?? createLogger();
-  const loaded = applyScheduleOverrides(await loadConfig(options.configPath, options.cwd), logger);
+  const settings = options.settings ?? loadSettings();
+  const logger = options.logger ?? createLogger({ level: settings.logLevel, json: settings.logJson });
+  const loaded = applyScheduleOverrides(await loadConfig(options.configPath, options.cwd), settings, logger);
   registerSecrets(loaded.config);
-  const schema = datasetSchema(options.schema);
-  const dataDir = options.dataDir ?? process.env.SLUICE_DATA_DIR ?? join(loaded.baseDir, '.sluice');
-  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir });
-  const liveness = runLivenessFromEnv(process.env);
+  const schema = datasetSchema(options.schema, settings);
+  const dataDir = options.dataDir ?? settings.dataDir ?? join(loaded.baseDir, '.sluice');
+  const db = await openDatabase({ databaseUrl: options.databaseUrl ?? settings.databaseUrl, dataDir });
+  const liveness = settings.liveness;
   const tableOf: TableOfDataset = (name) => {
     const dataset = loaded.config.datasets.get(name);
     return dataset ? qualifiedTable(schema, dataset) : undefined;
@@ -214,7 +214,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     // PGlite has one connection: inside a dry run's transaction the provider state must go through it.
     const store = createSharedProviderStore(db.kind === 'postgres' ? db : queryable, db);
     return {
-      readSource: createSourceReader({ store, limits }),
+      readSource: createSourceReader({ store, limits, env: settings.overrides }),
       writerFor(dataset: DatasetDefinition) {
         let writer = writers.get(dataset.name);
         if (!writer) {
@@ -236,6 +236,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
 
   const sluice: Sluice = {
     ...loaded,
+    settings,
     db,
     schema,
     logger,

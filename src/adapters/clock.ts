@@ -1,5 +1,5 @@
 // The clock processes use: the system clock, or a shared accelerated clock for multi-process tests.
-import { UsageError } from '../domain/errors.ts';
+import { ConfigError } from '../domain/errors.ts';
 import { type Clock, systemClock } from '../engine/ports.ts';
 
 /**
@@ -7,14 +7,13 @@ import { type Clock, systemClock } from '../engine/ports.ts';
  * makes every process that shares it agree on an accelerated time: one real second is `speed`
  * virtual seconds. Tests use it to compress an every-minute schedule; never set it in production.
  */
-export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
-  const raw = env.SLUICE_TEST_CLOCK;
+export function clockFromSpec(raw: string | undefined): Clock {
   if (!raw) return systemClock;
   let spec: { virtualStart?: unknown; realStart?: unknown; speed?: unknown };
   try {
     spec = JSON.parse(raw);
   } catch {
-    throw new UsageError(
+    throw new ConfigError(
       'SLUICE_TEST_CLOCK must be JSON: {"virtualStart": ISO, "realStart": epoch ms, "speed": n}',
     );
   }
@@ -22,7 +21,7 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   const realStart = Number(spec.realStart);
   const speed = Number(spec.speed);
   if (!Number.isFinite(virtualStart) || !Number.isFinite(realStart) || !(speed > 0)) {
-    throw new UsageError('SLUICE_TEST_CLOCK needs a valid virtualStart, realStart and a positive speed');
+    throw new ConfigError('SLUICE_TEST_CLOCK needs a valid virtualStart, realStart and a positive speed');
   }
   return { now: () => new Date(virtualStart + (Date.now() - realStart) * speed) };
 }

@@ -1,5 +1,5 @@
 // How often a run proves it is alive, and how long its silence is tolerated before it is abandoned.
-import { UsageError } from './errors.ts';
+import { ConfigError } from './errors.ts';
 
 export interface RunLiveness {
   /** Milliseconds between a running run's heartbeats. SLUICE_RUN_HEARTBEAT_MS, default 10 000 (the queue's heartbeat). */
@@ -19,7 +19,7 @@ function envMs(env: Record<string, string | undefined>, name: string, fallback: 
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 50)
-    throw new UsageError(`${name} must be a whole number of milliseconds ≥ 50, got "${raw}"`);
+    throw new ConfigError(`${name} must be a whole number of milliseconds ≥ 50, got "${raw}"`);
   return value;
 }
 
@@ -27,7 +27,7 @@ export function runLivenessFromEnv(env: Record<string, string | undefined>): Run
   const heartbeatMs = envMs(env, 'SLUICE_RUN_HEARTBEAT_MS', defaultRunLiveness.heartbeatMs);
   const staleMs = envMs(env, 'SLUICE_RUN_STALE_MS', Math.max(defaultRunLiveness.staleMs, heartbeatMs * 3));
   if (staleMs < heartbeatMs * 2)
-    throw new UsageError(
+    throw new ConfigError(
       `SLUICE_RUN_STALE_MS (${staleMs}) must be at least twice SLUICE_RUN_HEARTBEAT_MS (${heartbeatMs}): a live run would be abandoned between two heartbeats`,
     );
   return { heartbeatMs, staleMs };

@@ -8,7 +8,7 @@ import {
   scheduleDefaults,
 } from './schedule-definition.ts';
 
-/** `process.env` or a test's plain object; only read, never written. */
+/** Settings.overrides (a frozen copy of the environment) or a test's plain object; only read. */
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
 export const SCHEDULER_ENABLED_ENV = 'SLUICE_SCHEDULER_ENABLED';

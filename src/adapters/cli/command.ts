@@ -1,11 +1,14 @@
 // What a CLI command is, and the argument parsing every command shares.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../domain/errors.ts';
+import type { Settings } from '../config/settings.ts';
 
 export interface CommandIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
+  /** The environment parsed at start-up by main(); a command run without it parses the environment itself. */
+  settings?: Settings;
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };

@@ -1,5 +1,6 @@
 // The CLI entry: pick the command, run it, map what went wrong to a message and an exit code.
 import { errorCode, errorMessage, UsageError } from '../../domain/errors.ts';
+import { loadSettings, type Settings } from '../config/settings.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import { type Command, type CommandIo, helpText, parseCommandArgs } from './command.ts';
 import { backfillCommand } from './commands/backfill.ts';
@@ -63,6 +64,7 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
   }
   const command = commands.find((candidate) => candidate.name === name);
   const wantsJson = rest.includes('--json');
+  let settings: Settings | undefined;
   try {
     if (!command) throw new UsageError(`unknown command "${name}"\n\n${overview()}`);
     const args = parseCommandArgs(command, rest);
@@ -70,13 +72,15 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
       io.stdout(helpText(command));
       return ExitCode.ok;
     }
-    return await command.run(args, io);
+    // Every variable is checked here, once: a bad value stops the command before it does anything.
+    settings = io.settings ?? loadSettings();
+    return await command.run(args, { ...io, settings });
   } catch (error) {
     const message = secretRedactor.redact(errorMessage(error));
     const code = errorCode(error);
     if (wantsJson) io.stdout(json({ error: { code, message } }));
     io.stderr(`sluice ${name}: ${message}\n`);
-    if (code === 'internal_error' && process.env.LOG_LEVEL === 'debug' && error instanceof Error) {
+    if (code === 'internal_error' && settings?.logLevel === 'debug' && error instanceof Error) {
       io.stderr(`${error.stack ?? ''}\n`);
     }
     return exitCodeForError(error);

@@ -1,5 +1,6 @@
 // Opens the project for a command and always closes it, whatever the command does.
 import { openSluice, type Sluice } from '../../main.ts';
+import { loadSettings, type Settings } from '../config/settings.ts';
 import { createLogger } from '../log/logger.ts';
 import type { CommandIo, ParsedArgs } from './command.ts';
 
@@ -9,11 +10,17 @@ export async function withSluice<T>(
   fn: (sluice: Sluice) => Promise<T>,
 ): Promise<T> {
   // The command prints its own summary; run log lines show with LOG_LEVEL=info or debug.
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger });
+  const settings = settingsOf(io);
+  const logger = createLogger({ level: settings.logLevel ?? 'warn', json: settings.logJson });
+  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger, settings });
   try {
     return await fn(sluice);
   } finally {
     await sluice.close();
   }
+}
+
+/** The settings main() parsed, or the environment's now for a command called directly (tests). */
+export function settingsOf(io: CommandIo): Settings {
+  return io.settings ?? loadSettings();
 }

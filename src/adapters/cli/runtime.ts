@@ -1,10 +1,8 @@
 // What `serve` and `worker` run besides the API: the queue, workers, the scheduler, a database
 // watchdog, and the order in which they stop.
 import { backfillDefaults } from '../../domain/backfill.ts';
-import { UsageError } from '../../domain/errors.ts';
-import { schedulerEnabled } from '../../domain/schedule-env.ts';
 import type { Sluice } from '../../main.ts';
-import { clockFromEnv } from '../clock.ts';
+import type { Settings } from '../config/settings.ts';
 import { type BackfillPump, type BackfillPumpSettings, startBackfillPump } from '../queue/backfill-pump.ts';
 import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
@@ -28,31 +26,23 @@ export interface RuntimeSettings {
   unreachableExitSeconds: number;
 }
 
-function numberFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min)
-    throw new UsageError(`${name} must be a number ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-export function runtimeSettings(options: { scheduler: boolean }): RuntimeSettings {
+export function runtimeSettings(settings: Settings, options: { scheduler: boolean }): RuntimeSettings {
+  const { workers } = settings;
   return {
-    concurrency: numberFromEnv('SLUICE_WORKER_CONCURRENCY', 2, 1),
-    backfillWorkers: numberFromEnv('SLUICE_BACKFILL_WORKERS', backfillDefaults.concurrency, 0),
-    backfill: backfillPumpSettings(),
-    scheduler: options.scheduler && schedulerEnabled(process.env),
-    schedulerIntervalMs: numberFromEnv('SLUICE_SCHEDULER_INTERVAL_MS', 1000, 50),
-    graceSeconds: numberFromEnv('SLUICE_SHUTDOWN_GRACE_S', 30, 0),
-    unreachableExitSeconds: numberFromEnv('SLUICE_DB_UNREACHABLE_EXIT_S', 60, 1),
+    concurrency: workers.concurrency,
+    backfillWorkers: workers.backfillWorkers ?? backfillDefaults.concurrency,
+    backfill: backfillPumpSettings(settings),
+    scheduler: options.scheduler && workers.schedulerEnabled,
+    schedulerIntervalMs: workers.schedulerIntervalMs,
+    graceSeconds: workers.shutdownGraceSeconds,
+    unreachableExitSeconds: workers.unreachableExitSeconds,
   };
 }
 
-export function backfillPumpSettings(): BackfillPumpSettings {
+export function backfillPumpSettings(settings: Settings): BackfillPumpSettings {
   return {
-    intervalMs: numberFromEnv('SLUICE_BACKFILL_INTERVAL_MS', 1000, 50),
-    maxActive: numberFromEnv('SLUICE_MAX_ACTIVE_BACKFILLS', backfillDefaults.maxActive, 1),
+    intervalMs: settings.workers.backfillIntervalMs,
+    maxActive: settings.workers.maxActiveBackfills ?? backfillDefaults.maxActive,
     repairAfterSeconds: 60,
   };
 }
@@ -71,7 +61,7 @@ export async function startRuntime(
   settings: RuntimeSettings,
   databaseUrl: string | undefined,
 ): Promise<Runtime> {
-  const freshnessSettings = freshnessMonitorSettings();
+  const freshnessSettings = freshnessMonitorSettings(sluice.settings);
   const queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
   const backfills = startBackfillPump(sluice, queue, settings.backfill);
   const workers = await startWorkers(sluice, queue, {
@@ -79,7 +69,7 @@ export async function startRuntime(
     backfill: settings.backfillWorkers,
     afterBackfillPartition: backfills.pump,
   });
-  const clock = clockFromEnv();
+  const clock = sluice.settings.clock;
   const scheduler = settings.scheduler
     ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
     : undefined;

@@ -5,19 +5,20 @@ import type { Logger } from '../../engine/ports.ts';
 import { secretRedactor } from './secret-redactor.ts';
 
 export interface LoggerOptions {
-  /** @defaultValue process.env.LOG_LEVEL ?? 'info' */
-  level?: string;
-  /** @defaultValue 'json' when stderr is not a TTY or LOG_FORMAT=json */
+  /** Usually Settings.logLevel (LOG_LEVEL). @defaultValue 'info' */
+  level?: string | undefined;
+  /** @defaultValue 'json' when stderr is not a TTY or `json` is set */
   format?: 'json' | 'pretty';
+  /** JSON even on a terminal: Settings.logJson (LOG_FORMAT=json). */
+  json?: boolean;
 }
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const wanted = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const wanted = options.level ?? 'info';
   const level = LEVELS.has(wanted) ? wanted : 'info';
-  const format =
-    options.format ?? (process.env.LOG_FORMAT === 'json' || !process.stderr.isTTY ? 'json' : 'pretty');
+  const format = options.format ?? (options.json === true || !process.stderr.isTTY ? 'json' : 'pretty');
   const settings: pino.LoggerOptions = {
     level,
     base: { pid: process.pid },

@@ -1,6 +1,6 @@
 // The freshness loop of serve/worker: records status changes per series once (compare-and-set in SQL),
 // publishes freshness events and posts them to the alert webhook.
-import { errorMessage, UsageError } from '../../domain/errors.ts';
+import { errorMessage } from '../../domain/errors.ts';
 import {
   type FreshnessEvent,
   type FreshnessEventPayload,
@@ -12,6 +12,7 @@ import {
 } from '../../domain/freshness.ts';
 import type { Clock } from '../../engine/ports.ts';
 import type { Sluice } from '../../main.ts';
+import type { Settings } from '../config/settings.ts';
 import { type AlertWebhook, type AlertWebhookOptions, createAlertWebhook } from '../http/alert-webhook.ts';
 import { startLoop } from '../loop.ts';
 import { ensureFreshnessSummary } from '../postgres/freshness-summary.ts';
@@ -45,20 +46,10 @@ export interface FreshnessMonitorOptions {
   webhook?: Omit<AlertWebhookOptions, 'logger'>;
 }
 
-/** SLUICE_FRESHNESS_INTERVAL_S (default 30) and SLUICE_ALERT_WEBHOOK_URL, checked at start-up. */
-export function freshnessMonitorSettings(
-  env: NodeJS.ProcessEnv = process.env,
-): Omit<FreshnessMonitorOptions, 'clock'> {
-  const raw = env.SLUICE_FRESHNESS_INTERVAL_S;
-  const seconds = raw === undefined || raw === '' ? 30 : Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0.05) {
-    throw new UsageError(`SLUICE_FRESHNESS_INTERVAL_S must be a number of seconds ≥ 0.05, got "${raw}"`);
-  }
-  const url = env.SLUICE_ALERT_WEBHOOK_URL;
-  if (url && !URL.canParse(url)) {
-    throw new UsageError('SLUICE_ALERT_WEBHOOK_URL is not a URL (e.g. https://hooks.example.com/sluice)');
-  }
-  return { intervalMs: seconds * 1000, ...(url ? { webhook: { url } } : {}) };
+/** SLUICE_FRESHNESS_INTERVAL_S (default 30) and SLUICE_ALERT_WEBHOOK_URL, checked at start-up by the settings. */
+export function freshnessMonitorSettings(settings: Settings): Omit<FreshnessMonitorOptions, 'clock'> {
+  const { intervalMs, alertWebhookUrl: url } = settings.freshness;
+  return { intervalMs, ...(url ? { webhook: { url } } : {}) };
 }
 
 interface ChangedRow {

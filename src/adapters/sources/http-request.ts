@@ -2,6 +2,7 @@
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
 import type { HttpSourceDefinition, ParsedValue } from '../../domain/source-definition.ts';
 import { renderTemplate } from '../../domain/template.ts';
+import { readSecret } from '../config/settings.ts';
 import { createSecretMatcher, REDACTED } from '../log/secret-forms.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 
@@ -23,7 +24,7 @@ export interface PreparedRequest {
 }
 
 function secretValue(env: string): string {
-  const value = process.env[env];
+  const value = readSecret(env);
   // An empty value is treated as missing: it is never a working key, and it could not be redacted.
   if (value === undefined || value === '') {
     throw new SourceError(

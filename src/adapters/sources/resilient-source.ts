@@ -30,8 +30,8 @@ import { waitForRateLimit } from './rate-limit-grant.ts';
 export interface ResilienceDeps {
   store: ProviderStore;
   limits: ProcessLimits;
-  /** @defaultValue process.env */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** The provider override variables: Settings.overrides (SLUICE_SOURCE_<NAME>_*, SLUICE_BREAKER_*). */
+  env: Readonly<Record<string, string | undefined>>;
   /** @defaultValue Math.random */
   random?: () => number;
 }
@@ -214,7 +214,7 @@ export async function* readResilientHttp(
   context: SourceContext,
   deps: ResilienceDeps,
 ): AsyncGenerator<SourceChunk> {
-  const env = deps.env ?? process.env;
+  const env = deps.env;
   const provider = source.name;
   const call: Call = {
     provider,

@@ -21,15 +21,10 @@ export interface EventRouteOptions {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-const DEFAULT_RETENTION_HOURS = 24;
 
+/** SLUICE_EVENT_RETENTION_H, checked by the settings at start-up. */
 function retentionHours(sluice: Sluice): number {
-  const raw = process.env.SLUICE_EVENT_RETENTION_H;
-  if (raw === undefined || raw === '') return DEFAULT_RETENTION_HOURS;
-  const hours = Number(raw);
-  if (Number.isFinite(hours) && hours > 0) return hours;
-  sluice.logger.warn({ value: raw }, 'SLUICE_EVENT_RETENTION_H is not a positive number; keeping 24 h');
-  return DEFAULT_RETENTION_HOURS;
+  return sluice.settings.server.eventRetentionHours;
 }
 
 const eventIdSchema = z.coerce.number().int().min(0);

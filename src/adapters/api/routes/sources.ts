@@ -19,7 +19,12 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
       },
     },
     async () => ({
-      sources: await listSourceStatus(sluice.db, sluice.config.pipelines.values(), process.env, clock.now()),
+      sources: await listSourceStatus(
+        sluice.db,
+        sluice.config.pipelines.values(),
+        sluice.settings.overrides,
+        clock.now(),
+      ),
     }),
   );
 

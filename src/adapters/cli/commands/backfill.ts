@@ -41,10 +41,10 @@ async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: 
   let backfill = await getBackfill(sluice.db, idOrPrefix);
   const id = backfill.id;
   const queue = await startRunQueue(sluice.db, {
-    databaseUrl: process.env.DATABASE_URL || undefined,
+    databaseUrl: sluice.settings.databaseUrl,
     logger: sluice.logger,
   });
-  const pump = startBackfillPump(sluice, queue, backfillPumpSettings());
+  const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
   const workers = await startWorkers(sluice, queue, {
     runs: 0,
     backfill: backfill.concurrency,
@@ -52,7 +52,7 @@ async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: 
   });
   const live = process.stderr.isTTY === true && !args.json;
   // Off a terminal, a progress line every few seconds (a log, not an animation).
-  const printEveryMs = live ? 250 : Number(process.env.SLUICE_PROGRESS_INTERVAL_MS ?? 5000);
+  const printEveryMs = live ? 250 : sluice.settings.workers.progressIntervalMs;
   const started = Date.parse(backfill.createdAt);
   const detach = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(
     () => 'detach' as const,

@@ -2,7 +2,6 @@
 import { UsageError } from '../../../domain/errors.ts';
 import { formatSeries, isHealthy, refreshTargets } from '../../../domain/freshness.ts';
 import type { RunReport } from '../../../engine/ports.ts';
-import { clockFromEnv } from '../../clock.ts';
 import {
   type FreshnessReport,
   freshnessProjectOf,
@@ -63,7 +62,7 @@ export const freshnessCommand: Command = {
     const dataset = stringOption(args, 'dataset');
     const report = await withSluice(args, io, (sluice) =>
       readFreshnessReport(sluice.db, freshnessProjectOf(sluice), {
-        now: clockFromEnv().now(),
+        now: sluice.settings.clock.now(),
         limit,
         dataset,
       }),
@@ -89,8 +88,8 @@ export const refreshCommand: Command = {
     }
     const limit = intOption(args, 'limit', 10, 1000);
     const dataset = stringOption(args, 'dataset');
-    const clock = clockFromEnv();
     const outcome = await withSluice(args, io, async (sluice) => {
+      const clock = sluice.settings.clock;
       const project = freshnessProjectOf(sluice);
       const stale = await readStalestSeries(sluice.db, project, { now: clock.now(), limit, dataset });
       const runs: RunReport[] = [];

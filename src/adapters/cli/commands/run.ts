@@ -11,7 +11,6 @@ import {
   runEveryPipeline,
 } from '../../../engine/run-every-pipeline.ts';
 import type { Sluice } from '../../../main.ts';
-import { clockFromEnv } from '../../clock.ts';
 import type { Command } from '../command.ts';
 import { stringOption } from '../command.ts';
 import { ExitCode, exitCodeForRun } from '../exit-codes.ts';
@@ -133,7 +132,7 @@ export function everyPipelinePorts(sluice: Sluice): EveryPipelinePorts {
     pipelines: sluice.config.pipelines.values(),
     keySets: (pipeline) => sluice.keySets(pipeline),
     run: (pipelineName, options) => sluice.run(pipelineName, options),
-    clock: clockFromEnv(),
+    clock: sluice.settings.clock,
   };
 }
 

@@ -1,7 +1,6 @@
 // `sluice schedule` lists scheduled pipelines with their next run times; `sluice trigger` queues a run.
 import { UsageError } from '../../../domain/errors.ts';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
-import { clockFromEnv } from '../../clock.ts';
 import { queueDispatcher } from '../../queue/run-dispatch.ts';
 import { startRunQueue } from '../../queue/run-queue.ts';
 import { scheduledJobs } from '../../queue/scheduler.ts';
@@ -16,7 +15,9 @@ export const scheduleCommand: Command = {
   options: { next: { type: 'string', description: 'how many next run times (default 3)' } },
   async run(args, io) {
     const count = intOption(args, 'next', 3, 50);
-    const jobs = await withSluice(args, io, (sluice) => scheduledJobs(sluice, clockFromEnv().now(), count));
+    const jobs = await withSluice(args, io, (sluice) =>
+      scheduledJobs(sluice, sluice.settings.clock.now(), count),
+    );
     if (args.json) io.stdout(json({ jobs }));
     else if (jobs.length === 0)
       io.stdout('no pipeline has a schedule: add schedule: { cron: "0 6 * * *" } to one\n');
@@ -56,7 +57,7 @@ export const triggerCommand: Command = {
     if (!name) throw new UsageError('name the pipeline to trigger: sluice trigger <pipeline>');
     const runId = await withSluice(args, io, async (sluice) => {
       const queue = await startRunQueue(sluice.db, {
-        databaseUrl: process.env.DATABASE_URL || undefined,
+        databaseUrl: sluice.settings.databaseUrl,
         logger: sluice.logger,
       });
       try {

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { UsageError } from '../../../domain/errors.ts';
 import { openSluice } from '../../../main.ts';
 import { buildApiServer } from '../../api/api-server.ts';
-import { clockFromEnv } from '../../clock.ts';
 import { createLogger } from '../../log/logger.ts';
 import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
+import { settingsOf } from '../open.ts';
 import { runtimeSettings, startRuntime } from '../runtime.ts';
 
 function untilSignal(): Promise<string> {
@@ -16,22 +16,23 @@ function untilSignal(): Promise<string> {
 }
 
 async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
-  const portText = stringOption(args, 'port') ?? process.env.SLUICE_PORT ?? '8787';
-  const port = Number(portText);
+  const env = settingsOf(io);
+  const portText = stringOption(args, 'port');
+  const port = portText === undefined ? env.server.port : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0..65535, got "${portText}"`);
-  const host = stringOption(args, 'host') ?? process.env.SLUICE_HOST ?? '127.0.0.1';
-  const settings = runtimeSettings({ scheduler: args.values['no-scheduler'] !== true });
-  const logger = createLogger();
-  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger });
-  const runtime = await startRuntime(sluice, settings, process.env.DATABASE_URL || undefined);
+  const host = stringOption(args, 'host') ?? env.server.host;
+  const settings = runtimeSettings(env, { scheduler: args.values['no-scheduler'] !== true });
+  const logger = createLogger({ level: env.logLevel, json: env.logJson });
+  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger, settings: env });
+  const runtime = await startRuntime(sluice, settings, env.databaseUrl);
   const api = withApi
     ? await buildApiServer(sluice, {
         dispatcher: runtime.dispatcher,
         wakeBackfills: runtime.backfills.pump,
         schedulerEnabled: settings.scheduler,
-        clock: clockFromEnv(),
-        databaseUrl: process.env.DATABASE_URL || undefined,
+        clock: env.clock,
+        databaseUrl: env.databaseUrl,
       })
     : undefined;
   const address = api ? await api.app.listen({ port, host }) : undefined;

@@ -69,7 +69,12 @@ export const sourcesCommand: Command = {
     if (action !== undefined)
       throw new UsageError(`unknown sources action "${action}" (use: reset <provider>)`);
     const sources = await withSluice(args, io, (sluice) =>
-      listSourceStatus(sluice.db, sluice.config.pipelines.values(), process.env, systemClock.now()),
+      listSourceStatus(
+        sluice.db,
+        sluice.config.pipelines.values(),
+        sluice.settings.overrides,
+        systemClock.now(),
+      ),
     );
     io.stdout(args.json ? json({ sources }) : describeSources(sources));
     return 0;
