@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Database } from '../../src/adapters/postgres/database.ts';
 import { openPostgres } from '../../src/adapters/postgres/pg-database.ts';
 import { openPglite } from '../../src/adapters/postgres/pglite-database.ts';
+import { bareDataDir } from './pglite-template.ts';
 
 export const ADMIN_URL = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -73,7 +74,8 @@ export async function testBackends(): Promise<Backend[]> {
       kind: 'pglite',
       skip: false,
       async open() {
-        const db = await openPglite(undefined);
+        // In memory, from an initdb'd tarball: a fresh in-memory PGlite would run initdb (7–14 s here).
+        const db = await openPglite(undefined, { loadDataDir: await bareDataDir() });
         return { db, url: undefined, close: () => db.close() };
       },
     },
