@@ -28,7 +28,7 @@ export async function openTestProject(
     await writeFile(join(project.dir, path), text);
   }
   // On PGlite sluice opens the project's own data directory (seeded by withInitProject).
-  const database = backend.kind === 'postgres' ? await backend.open() : undefined;
+  const database = backend.kind === 'postgres' ? await backend.open({ migrated: true }) : undefined;
   if (database) await database.db.close();
   const sluice = await openSluice({
     cwd: project.dir,
