@@ -32,7 +32,7 @@ for (const backend of await testBackends()) {
 
     before(async () => {
       const project = await withInitProject();
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       databaseUrl = database.url;
       sluice = await openSluice({
         cwd: project.dir,

@@ -36,7 +36,7 @@ for (const backend of await testBackends()) {
     before(async () => {
       const project = await withInitProject();
       await writeFile(join(project.dir, 'sluice.config.ts'), CONFIG);
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       if (!database.url) await database.db.close();
       sluice = await openSluice({
         cwd: project.dir,

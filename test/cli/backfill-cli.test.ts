@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { withInitProject } from '../support/project.ts';
@@ -24,7 +24,7 @@ for (const backend of await testBackends()) {
       const project = await withInitProject();
       dir = project.dir;
       await writeFile(join(dir, 'sluice.config.ts'), weeklyObsConfig(server.url));
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       if (!database.url) await database.db.close();
       env = {
         DATABASE_URL: database.url,
@@ -39,7 +39,7 @@ for (const backend of await testBackends()) {
     });
     after(() => cleanup());
 
-    const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
 
     it('follows a backfill to its end, shows progress and the grid, and exits 1 on a failed partition', async () => {
       const result = await cli(

@@ -1,11 +1,13 @@
-// The real binary on temporary projects: init, run, dry run, reports, history, exit codes, errors.
+// The CLI on temporary projects: init, run, dry run, reports, history, exit codes, errors. init, a
+// run and usage errors go through the real binary; the rest through main() in this process.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCli, runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
+import { seedPgliteDataDir } from '../support/pglite-template.ts';
 
 const backends = await testBackends();
 
@@ -18,8 +20,9 @@ for (const backend of backends) {
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
       env = {};
+      if (backend.kind === 'pglite') await seedPgliteDataDir(join(dir, '.sluice'));
       if (backend.kind === 'postgres') {
-        const opened = await backend.open();
+        const opened = await backend.open({ migrated: true });
         env.DATABASE_URL = opened.url;
         await opened.db.close();
         closeDb = opened.close;
@@ -53,7 +56,9 @@ for (const backend of backends) {
         updated: 0,
         unchanged: 0,
       });
-      const second = JSON.parse((await runCli(['run', 'readings_csv', '--json'], { cwd: dir, env })).stdout);
+      const second = JSON.parse(
+        (await runCliInProcess(['run', 'readings_csv', '--json'], { cwd: dir, env })).stdout,
+      );
       assert.deepEqual(second.counts, {
         fetched: 4,
         produced: 4,
@@ -63,7 +68,7 @@ for (const backend of backends) {
         updated: 0,
         unchanged: 4,
       });
-      const human = await runCli(['run', 'readings_csv'], { cwd: dir, env });
+      const human = await runCliInProcess(['run', 'readings_csv'], { cwd: dir, env });
       assert.match(human.stdout, /nothing new/);
     });
 
@@ -72,7 +77,10 @@ for (const backend of backends) {
         join(dir, 'data', 'more.csv'),
         'station,observed_at,temperature_c\n07015,2024-10-06T00:00:00Z,12.5\n07015,2024-10-06T01:00:00Z,warm\n',
       );
-      const run = await runCli(['run', 'readings_csv', '--report', 'report.json'], { cwd: dir, env });
+      const run = await runCliInProcess(['run', 'readings_csv', '--report', 'report.json'], {
+        cwd: dir,
+        env,
+      });
       assert.equal(run.code, 3, run.stderr);
       assert.match(run.stdout, /partial/);
       const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
@@ -89,33 +97,39 @@ for (const backend of backends) {
         join(dir, 'data', 'new.csv'),
         'station,observed_at,temperature_c\nNEW,2024-10-07T00:00:00Z,1\n',
       );
-      const dry = await runCli(['run', 'readings_csv', '--dry-run', '--json'], { cwd: dir, env });
+      const dry = await runCliInProcess(['run', 'readings_csv', '--dry-run', '--json'], { cwd: dir, env });
       const report = JSON.parse(dry.stdout);
       assert.equal(report.dryRun, true);
       assert.equal(report.counts.inserted, 1);
-      const runs = JSON.parse((await runCli(['runs', '--json', '--limit', '100'], { cwd: dir, env })).stdout);
+      const runs = JSON.parse(
+        (await runCliInProcess(['runs', '--json', '--limit', '100'], { cwd: dir, env })).stdout,
+      );
       assert.equal(
         runs.runs.some((run: { id: string }) => run.id === report.runId),
         false,
       );
-      const real = JSON.parse((await runCli(['run', 'readings_csv', '--json'], { cwd: dir, env })).stdout);
+      const real = JSON.parse(
+        (await runCliInProcess(['run', 'readings_csv', '--json'], { cwd: dir, env })).stdout,
+      );
       assert.equal(real.counts.inserted, 1, 'the dry run left nothing behind');
     });
 
     it('runs, stats and status read the persisted history', async () => {
       const runs = JSON.parse(
-        (await runCli(['runs', '--json', '--status', 'partial'], { cwd: dir, env })).stdout,
+        (await runCliInProcess(['runs', '--json', '--status', 'partial'], { cwd: dir, env })).stdout,
       );
       // The bad row of more.csv is rejected again by the run after the dry run.
       assert.equal(runs.runs.length, 2);
       assert.equal(runs.runs[0].pipeline, 'readings_csv');
-      const stats = JSON.parse((await runCli(['stats', '--json', '--days', '30'], { cwd: dir, env })).stdout);
+      const stats = JSON.parse(
+        (await runCliInProcess(['stats', '--json', '--days', '30'], { cwd: dir, env })).stdout,
+      );
       assert.equal(stats.datasets[0].dataset, 'readings');
       assert.equal(stats.datasets[0].rows, 6);
       // The same bad row, rejected by two runs, is one quarantined record seen twice.
       assert.equal(stats.datasets[0].quarantined, 1);
       assert.equal(stats.runs.allTime.partial, 2);
-      const status = await runCli(['status'], { cwd: dir, env });
+      const status = await runCliInProcess(['status'], { cwd: dir, env });
       assert.equal(status.code, 0, status.stderr);
       assert.match(
         status.stdout,
@@ -130,7 +144,10 @@ for (const backend of backends) {
       const badLimit = await runCli(['runs', '--limit', 'ten'], { cwd: dir, env });
       assert.equal(badLimit.code, 2);
       assert.match(badLimit.stderr, /--limit must be a whole number/);
-      const noConfig = await runCli(['status', '--config', 'missing.config.ts', '--json'], { cwd: dir, env });
+      const noConfig = await runCliInProcess(['status', '--config', 'missing.config.ts', '--json'], {
+        cwd: dir,
+        env,
+      });
       assert.equal(noConfig.code, 2);
       assert.equal(JSON.parse(noConfig.stdout).error.code, 'config_error');
       await writeFile(
@@ -138,7 +155,7 @@ for (const backend of backends) {
         `import { defineConfig, pipeline, files } from 'sluice';
          export default defineConfig({ pipelines: [pipeline('p', { source: files({ dir: '.' }), into: 'ghost' })] });`,
       );
-      const broken = await runCli(['run', 'p', '--config', 'broken.config.ts'], { cwd: dir, env });
+      const broken = await runCliInProcess(['run', 'p', '--config', 'broken.config.ts'], { cwd: dir, env });
       assert.equal(broken.code, 2);
       assert.match(broken.stderr, /pipeline "p": into references dataset "ghost", which is not defined/);
     });
@@ -148,7 +165,10 @@ for (const backend of backends) {
         join(dir, 'typo.config.ts'),
         "import { defineConfig } from 'sluice';\nexport default defineConfig({\n  pipelines: [\n    foo(1,\n    }),\n  ],\n});\n",
       );
-      const typo = await runCli(['status', '--config', 'typo.config.ts', '--json'], { cwd: dir, env });
+      const typo = await runCliInProcess(['status', '--config', 'typo.config.ts', '--json'], {
+        cwd: dir,
+        env,
+      });
       assert.equal(typo.code, 2, typo.stderr);
       assert.equal(JSON.parse(typo.stdout).error.code, 'config_error');
       assert.match(typo.stderr, /typo\.config\.ts:5:5: SyntaxError: .+\n {2}5 \| {5}\}\),\n {4}\| {5}\^\n/);
@@ -160,6 +180,7 @@ describe('embedded data directory', () => {
   it('refuses a second process with a clear error instead of corrupting it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-lock-'));
     try {
+      await seedPgliteDataDir(join(dir, '.sluice'));
       assert.equal((await runCli(['init'], { cwd: dir })).code, 0);
       const { openPglite } = await import('../../src/adapters/postgres/pglite-database.ts');
       const held = await openPglite(join(dir, '.sluice'));

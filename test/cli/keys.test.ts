@@ -1,12 +1,13 @@
-// `sluice keys` and `sluice seed` through the real binary: seeding only empty sets, --force, a
+// `sluice keys` and `sluice seed` through the CLI's main(): seeding only empty sets, --force, a
 // malformed seed that changes nothing, and managing single keys.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
+import { seedPgliteDataDir } from '../support/pglite-template.ts';
 
 const CONFIG = `import { dataset, defineConfig, files, pipeline, z } from 'sluice';
 const readings = dataset('readings', {
@@ -36,7 +37,7 @@ for (const backend of await testBackends()) {
     let dir: string;
     let env: Record<string, string | undefined>;
     let closeDb: () => Promise<void> = async () => {};
-    const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
     const keysOf = async (set: string): Promise<StoredKey[]> => {
       const result = await cli('keys', set, '--json');
       assert.equal(result.code, 0, result.stderr);
@@ -53,9 +54,10 @@ for (const backend of await testBackends()) {
       await mkdir(join(dir, 'seeds'));
       await seeds('sites.csv', 'key,romma_id,lat\nannecy,74010,45.9\nchambery,73065,\n');
       await seeds('beacons.json', JSON.stringify([{ key: 'annecy', primary: 'p1', backup: 'b1' }]));
+      if (backend.kind === 'pglite') await seedPgliteDataDir(join(dir, '.sluice'));
       env = {};
       if (backend.kind === 'postgres') {
-        const opened = await backend.open();
+        const opened = await backend.open({ migrated: true });
         env.DATABASE_URL = opened.url;
         await opened.db.close();
         closeDb = opened.close;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -42,7 +42,7 @@ for (const backend of await testBackends()) {
     let dir: string;
     let cleanup: () => Promise<void>;
     const env: Record<string, string | undefined> = {};
-    const cli = async (args: string[]) => runCli(args, { cwd: dir, env });
+    const cli = async (args: string[]) => runCliInProcess(args, { cwd: dir, env });
     const pending = async (): Promise<Listed[]> =>
       JSON.parse((await cli(['quarantine', '--pending', '--json', '--config', 'broken.config.ts'])).stdout)
         .records;
@@ -58,7 +58,7 @@ for (const backend of await testBackends()) {
       );
       let closeDb = async () => {};
       if (backend.kind === 'postgres') {
-        const database = await backend.open();
+        const database = await backend.open({ migrated: true });
         env.DATABASE_URL = database.url;
         await database.db.close();
         closeDb = database.close;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -38,7 +38,7 @@ for (const backend of await testBackends()) {
       );
       let closeDb = async () => {};
       if (backend.kind === 'postgres') {
-        const database = await backend.open();
+        const database = await backend.open({ migrated: true });
         env.DATABASE_URL = database.url;
         await database.db.close();
         closeDb = database.close;
@@ -51,7 +51,7 @@ for (const backend of await testBackends()) {
     after(() => cleanup());
 
     it('writes records that pass after the fix, once; reader rejects stay', async () => {
-      const first = await runCli(['run', 'readings_csv', '--config', 'strict.config.ts', '--json'], {
+      const first = await runCliInProcess(['run', 'readings_csv', '--config', 'strict.config.ts', '--json'], {
         cwd: dir,
         env,
       });
@@ -60,15 +60,18 @@ for (const backend of await testBackends()) {
       assert.deepEqual([run.counts.inserted, run.counts.rejected], [1, 2]);
       const listed = JSON.parse(
         (
-          await runCli(['quarantine', '--run', run.runId, '--json', '--config', 'strict.config.ts'], {
-            cwd: dir,
-            env,
-          })
+          await runCliInProcess(
+            ['quarantine', '--run', run.runId, '--json', '--config', 'strict.config.ts'],
+            {
+              cwd: dir,
+              env,
+            },
+          )
         ).stdout,
       );
       assert.deepEqual(listed.records.map((r: { stage: string }) => r.stage).sort(), ['read', 'rule']);
 
-      const replay = await runCli(
+      const replay = await runCliInProcess(
         ['quarantine', 'replay', run.runId, '--config', 'fixed.config.ts', '--json'],
         { cwd: dir, env },
       );
@@ -81,20 +84,23 @@ for (const backend of await testBackends()) {
 
       const again = JSON.parse(
         (
-          await runCli(['quarantine', 'replay', run.runId, '--config', 'fixed.config.ts', '--json'], {
-            cwd: dir,
-            env,
-          })
+          await runCliInProcess(
+            ['quarantine', 'replay', run.runId, '--config', 'fixed.config.ts', '--json'],
+            {
+              cwd: dir,
+              env,
+            },
+          )
         ).stdout,
       );
       assert.equal(again.report, undefined, 'a replayed record is not replayed twice');
       const stats = JSON.parse(
-        (await runCli(['stats', '--json', '--config', 'fixed.config.ts'], { cwd: dir, env })).stdout,
+        (await runCliInProcess(['stats', '--json', '--config', 'fixed.config.ts'], { cwd: dir, env })).stdout,
       );
       assert.equal(stats.datasets[0].rows, 2);
       const pending = JSON.parse(
         (
-          await runCli(['quarantine', '--pending', '--json', '--config', 'fixed.config.ts'], {
+          await runCliInProcess(['quarantine', '--pending', '--json', '--config', 'fixed.config.ts'], {
             cwd: dir,
             env,
           })

@@ -6,9 +6,10 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
+import { seedPgliteDataDir } from '../support/pglite-template.ts';
 import { observations } from '../support/weekly-obs.ts';
 
 const config = (url: string) => `import { dataset, defineConfig, http, pipeline, z } from 'sluice';
@@ -62,7 +63,7 @@ for (const backend of await testBackends()) {
     let dir: string;
     let env: Record<string, string | undefined>;
     let closeDb: () => Promise<void> = async () => {};
-    const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
 
     before(async () => {
       const handler = observations(new Set(), { now: 0, max: 0 });
@@ -84,8 +85,9 @@ for (const backend of await testBackends()) {
           speed: 1,
         }),
       };
+      if (backend.kind === 'pglite') await seedPgliteDataDir(join(dir, '.sluice'));
       if (backend.kind === 'postgres') {
-        const opened = await backend.open();
+        const opened = await backend.open({ migrated: true });
         env.DATABASE_URL = opened.url;
         await opened.db.close();
         closeDb = () => opened.close();

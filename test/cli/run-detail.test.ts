@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -26,7 +26,7 @@ for (const backend of await testBackends()) {
     let cleanup: () => Promise<void>;
     let runId: string;
     const env: Record<string, string | undefined> = {};
-    const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
 
     before(async () => {
       const project = await withInitProject();
@@ -38,7 +38,7 @@ for (const backend of await testBackends()) {
       );
       let closeDb = async () => {};
       if (backend.kind === 'postgres') {
-        const database = await backend.open();
+        const database = await backend.open({ migrated: true });
         env.DATABASE_URL = database.url;
         await database.db.close();
         closeDb = database.close;

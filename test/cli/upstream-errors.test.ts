@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { withInitProject } from '../support/project.ts';
@@ -46,7 +46,7 @@ for (const backend of await testBackends()) {
       project = await withInitProject();
       await writeFile(join(project.dir, 'sluice.config.ts'), config(server.url));
       if (backend.kind === 'postgres') {
-        const opened = await backend.open();
+        const opened = await backend.open({ migrated: true });
         env.DATABASE_URL = opened.url;
         await opened.db.close();
         closeDb = opened.close;
@@ -60,7 +60,7 @@ for (const backend of await testBackends()) {
 
     it('is one line of at most 120 characters ending with … in the run summary and `sluice sources`; whole in --json', async () => {
       assert.equal(LONG_BODY.length, 2000);
-      const cli = (args: string[]) => runCli(args, { cwd: project.dir, env });
+      const cli = (args: string[]) => runCliInProcess(args, { cwd: project.dir, env });
 
       const text = await cli(['run', 'fx_latest']);
       assert.equal(text.code, 1, text.stderr);

@@ -59,7 +59,7 @@ for (const backend of await testBackends()) {
       await mkdir(join(dir, 'rates'));
       await writeFile(join(dir, 'rates', 'rates.csv'), RATES);
       await writeFile(join(dir, 'data', 'readings.csv'), READINGS);
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       url = database.url;
       if (!url) await database.db.close();
       sluice = await openSluice({

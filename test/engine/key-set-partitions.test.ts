@@ -88,7 +88,7 @@ for (const backend of await testBackends()) {
       await mkdir(join(project.dir, 'seeds'));
       await writeFile(join(project.dir, 'seeds', 'sites.json'), JSON.stringify(SITES));
       await writeFile(join(project.dir, 'seeds', 'beacons.csv'), BEACONS);
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       if (!database.url) await database.db.close();
       sluice = await openSluice({
         cwd: project.dir,

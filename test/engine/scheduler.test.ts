@@ -43,7 +43,7 @@ for (const backend of await testBackends()) {
     before(async () => {
       const project = await withInitProject();
       await writeFile(join(project.dir, 'sluice.config.ts'), CONFIG);
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       if (!database.url) await database.db.close();
       process.env.SLUICE_SCHEDULE_FORECASTS = '0 0,6,12,18 * * *';
       sluice = await openSluice({

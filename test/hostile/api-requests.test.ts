@@ -80,7 +80,7 @@ for (const backend of await testBackends()) {
 
     before(async () => {
       const project = await withInitProject();
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       sluice = await openSluice({
         cwd: project.dir,
         databaseUrl: database.url,

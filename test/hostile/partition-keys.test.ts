@@ -93,7 +93,7 @@ for (const backend of await testBackends()) {
       await writeFile(join(dir, 'sluice.config.ts'), config(`http://127.0.0.1:${port}`));
       let closeDb = async () => {};
       if (backend.kind === 'postgres') {
-        const database = await backend.open();
+        const database = await backend.open({ migrated: true });
         env = { DATABASE_URL: database.url };
         await database.db.close();
         closeDb = database.close;

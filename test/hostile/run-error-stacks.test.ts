@@ -27,7 +27,7 @@ for (const backend of await testBackends()) {
       const project = await withInitProject();
       // The source directory is gone: the run fails with a source error that carries a stack.
       await rm(join(project.dir, 'data'), { recursive: true, force: true });
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       sluice = await openSluice({
         cwd: project.dir,
         databaseUrl: database.url,

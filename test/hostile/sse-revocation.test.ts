@@ -58,7 +58,7 @@ for (const backend of await testBackends()) {
     before(async () => {
       const project = await withInitProject();
       projectDir = project.dir;
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       databaseUrl = database.url;
       const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
       sluice = await openSluice({

@@ -182,7 +182,7 @@ for (const backend of await testBackends()) {
       api = await startFakeAdsApi();
       const project = await withInitProject();
       await writeFile(join(project.dir, 'sluice.config.ts'), config(api.url));
-      const database = await backend.open();
+      const database = await backend.open({ migrated: true });
       const url = database.url;
       if (!url) await database.db.close();
       open = () =>

@@ -21,28 +21,28 @@ export async function openTestProject(
   config: string,
   files: Record<string, string> = {},
 ): Promise<TestProject> {
-  const project = await withInitProject();
+  const project = await withInitProject({ pglite: backend.kind === 'pglite' });
   await writeFile(join(project.dir, 'sluice.config.ts'), config);
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(project.dir, path)), { recursive: true });
     await writeFile(join(project.dir, path), text);
   }
-  const database = await backend.open();
-  // On PGlite sluice opens the project's own data directory.
-  if (!database.url) await database.db.close();
+  // On PGlite sluice opens the project's own data directory (seeded by withInitProject).
+  const database = backend.kind === 'postgres' ? await backend.open({ migrated: true }) : undefined;
+  if (database) await database.db.close();
   const sluice = await openSluice({
     cwd: project.dir,
-    databaseUrl: database.url,
+    databaseUrl: database?.url,
     dataDir: join(project.dir, '.sluice'),
     logger: createLogger({ level: 'silent' }),
   });
   return {
     sluice,
     dir: project.dir,
-    databaseUrl: database.url,
+    databaseUrl: database?.url,
     async close() {
       await sluice.close();
-      if (database.url) await database.close();
+      await database?.close();
       await project.remove();
     },
   };

@@ -29,12 +29,23 @@ export function pgliteOf(db: Database): PGlite | undefined {
   return instances.get(db);
 }
 
+export interface PgliteOpenOptions {
+  /** A data directory tarball (PGlite's dumpDataDir) to start from instead of running initdb; tests use it. */
+  loadDataDir?: Blob;
+}
+
 /** Opens PGlite in `dataDir` (created if missing), or in memory when `dataDir` is undefined. */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
+export async function openPglite(
+  dataDir: string | undefined,
+  options: PgliteOpenOptions = {},
+): Promise<Database> {
   const lock = dataDir ? await acquireDataDirLock(dataDir) : undefined;
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir ? `${dataDir}/pgdata` : undefined, { parsers });
+    db = await PGlite.create(dataDir ? `${dataDir}/pgdata` : undefined, {
+      parsers,
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
   } catch (error) {
     await lock?.release();
     throw error;
