@@ -5,6 +5,7 @@ import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import { parseSelector, type RecordSelector } from './record-selector.ts';
 import { assertResilienceOptions, type ResilienceOptions } from './resilience-policy.ts';
 import { parseTemplate, type TemplatePart } from './template.ts';
+import { encodingOption, TextEncodingName } from './text-encoding.ts';
 
 /** A value read from an environment variable when the source runs; never logged or stored. */
 export interface SecretRef {
@@ -223,30 +224,6 @@ export interface HttpSourceDefinition {
   readonly encoding: TextEncodingName | undefined;
   /** As declared; the environment's overrides apply when the source runs. */
   readonly resilience: ResilienceOptions;
-}
-
-/**
- * How text bytes are decoded. `utf-8` is checked: an invalid byte fails the read rather than
- * becoming U+FFFD in stored data. Legacy files (Latin-1, Windows-1252) must say so.
- */
-export const TextEncodingName = {
-  utf8: 'utf-8',
-  latin1: 'latin1',
-  windows1252: 'windows-1252',
-  utf16le: 'utf-16le',
-} as const;
-export type TextEncodingName = (typeof TextEncodingName)[keyof typeof TextEncodingName];
-
-/** The encoding option, checked: undefined stays undefined (the default applies where it is read). */
-function encodingOption(label: string, value: unknown): TextEncodingName | undefined {
-  if (value === undefined) return undefined;
-  const known = Object.values(TextEncodingName) as string[];
-  if (typeof value !== 'string' || !known.includes(value)) {
-    throw new ConfigError(
-      `${label}: encoding must be one of ${known.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as TextEncodingName;
 }
 
 /** The longest line (NDJSON) or record (CSV) a reader holds before giving up on the file. */

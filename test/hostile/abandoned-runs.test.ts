@@ -18,28 +18,10 @@ import { openSluice } from '../../src/main.ts';
 import { runCli, SLUICE_BIN } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { startFixtureServer, upstreamFixture } from '../support/fixture-server.ts';
+import { fxLatestConfig } from '../support/hanging-upstream.ts';
 import { readJson } from '../support/http.ts';
 import { startSluice } from '../support/processes.ts';
 import { withInitProject } from '../support/project.ts';
-
-const config = (url: string) => `import { dataset, defineConfig, http, pipeline, z } from 'sluice';
-const rates = dataset('fx_rates', {
-  schema: z.object({ base: z.string(), quote: z.string(), day: z.iso.date(), rate: z.number() }),
-  key: ['base', 'quote', 'day'],
-  time: 'day',
-});
-export default defineConfig({
-  datasets: [rates],
-  pipelines: [pipeline('fx_latest', {
-    source: http({ url: '${url}/v1/latest', timeoutMs: 120000, name: 'frankfurter' }),
-    into: rates,
-    transform: (doc) => {
-      const { base, date, rates } = doc as { base: string; date: string; rates: Record<string, number> };
-      return Object.entries(rates).map(([quote, rate]) => ({ base, quote, day: date, rate }));
-    },
-  })],
-});
-`;
 
 /** A project whose upstream never answers its first request (the run hangs there) and answers the rest. */
 async function slowProject(databaseUrl: string | undefined) {
@@ -60,7 +42,7 @@ async function slowProject(databaseUrl: string | undefined) {
     },
   });
   const project = await withInitProject();
-  await writeFile(join(project.dir, 'sluice.config.ts'), config(server.url));
+  await writeFile(join(project.dir, 'sluice.config.ts'), fxLatestConfig(server.url));
   const env = (extra: Record<string, string> = {}) => ({
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     SLUICE_SCHEDULER_ENABLED: 'false',

@@ -8,7 +8,10 @@ import { createPostgresDatabase } from './databases.ts';
 import { startFixtureServer, upstreamFixture } from './fixture-server.ts';
 import { withInitProject } from './project.ts';
 
-const config = (url: string) => `import { dataset, defineConfig, http, pipeline, z } from 'sluice';
+/** The project's config: one pipeline `fx_latest` reading `<url>/v1/latest`. */
+export const fxLatestConfig = (
+  url: string,
+) => `import { dataset, defineConfig, http, pipeline, z } from 'sluice';
 const rates = dataset('fx_rates', {
   schema: z.object({ base: z.string(), quote: z.string(), day: z.iso.date(), rate: z.number() }),
   key: ['base', 'quote', 'day'],
@@ -50,7 +53,7 @@ export async function withHangingUpstream(): Promise<HangingUpstream> {
   });
   const project = await withInitProject();
   const database = await createPostgresDatabase();
-  await writeFile(join(project.dir, 'sluice.config.ts'), config(server.url));
+  await writeFile(join(project.dir, 'sluice.config.ts'), fxLatestConfig(server.url));
   return {
     dir: project.dir,
     databaseUrl: database.url,

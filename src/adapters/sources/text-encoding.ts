@@ -1,7 +1,7 @@
 // Text bytes as UTF-8 for the readers: valid UTF-8 passes through checked, a declared legacy
 // encoding is converted; invalid bytes fail the read instead of becoming U+FFFD in stored data.
 import { isUtf8 } from 'node:buffer';
-import { TextEncodingName as Encoding, type TextEncodingName } from '../../domain/source-definition.ts';
+import { TextEncodingName as Encoding, type TextEncodingName } from '../../domain/text-encoding.ts';
 import { type ByteInput, formatError } from './byte-input.ts';
 
 const NEWLINE = 0x0a;
