@@ -1,42 +1,78 @@
-// Prometheus text exposition computed from the database, so every process reports the same totals.
+// Prometheus text exposition (0.0.4) of what the metrics store reads; this module only formats.
+
 import type { Queryable } from '../postgres/database.ts';
+import {
+  type BucketCount,
+  backfillPartitionCounts,
+  datasetWriteBuckets,
+  queueState,
+  runDurationBuckets,
+  runTotals,
+} from '../postgres/metrics-store.ts';
 import { upstreamMetricLines } from './upstream-metrics.ts';
+
+/** Seconds; runs range from a sub-second file read to hour-long backfill partitions. */
+export const RUN_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
+/** Seconds a run spent in dataset writes (all its batches together). */
+export const DATASET_WRITE_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+] as const;
 
 function label(value: string): string {
   return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 }
 
+function labelSet(labels: Record<string, string>, extra: Record<string, string> = {}): string {
+  const all = { ...labels, ...extra };
+  return Object.entries(all)
+    .map(([name, value]) => `${name}="${label(value)}"`)
+    .join(',');
+}
+
+// Cumulative buckets, `_sum` and `_count` per label set; every bound is written, empty ones as 0.
+function histogramLines(name: string, bounds: readonly number[], counts: BucketCount[]): string[] {
+  const series = new Map<string, BucketCount[]>();
+  for (const c of counts) {
+    const key = labelSet(c.labels);
+    series.set(key, [...(series.get(key) ?? []), c]);
+  }
+  const lines: string[] = [];
+  for (const [key, rows] of series) {
+    const labels = rows[0]?.labels ?? {};
+    let cumulative = 0;
+    for (const bound of bounds) {
+      cumulative += rows.filter((r) => r.le === bound).reduce((n, r) => n + r.count, 0);
+      lines.push(`${name}_bucket{${labelSet(labels, { le: String(bound) })}} ${cumulative}`);
+    }
+    const total = rows.reduce((n, r) => n + r.count, 0);
+    const sum = rows.reduce((n, r) => n + r.sumSeconds, 0);
+    lines.push(`${name}_bucket{${labelSet(labels, { le: '+Inf' })}} ${total}`);
+    lines.push(`${name}_sum{${key}} ${sum}`, `${name}_count{${key}} ${total}`);
+  }
+  return lines;
+}
+
 export async function renderMetrics(db: Queryable): Promise<string> {
-  const { rows } = await db.query<{
-    pipeline: string;
-    status: string;
-    runs: number;
-    inserted: number;
-    updated: number;
-    unchanged: number;
-    rejected: number;
-    warned: number;
-    fetched: number;
-    produced: number;
-    duration_s: number;
-  }>(
-    `SELECT pipeline, status, count(*)::bigint AS runs, sum(inserted)::bigint AS inserted,
-            sum(updated)::bigint AS updated, sum(unchanged)::bigint AS unchanged, sum(rejected)::bigint AS rejected, sum(warned)::bigint AS warned,
-            sum(fetched)::bigint AS fetched, sum(produced)::bigint AS produced,
-            coalesce(sum(duration_ms), 0)::float8 / 1000 AS duration_s
-       FROM sluice.runs GROUP BY pipeline, status ORDER BY pipeline, status`,
-  );
+  const rows = await runTotals(db);
   const lines = [
     '# HELP sluice_runs_total Runs by pipeline and status.',
     '# TYPE sluice_runs_total counter',
     ...rows.map(
-      (r) => `sluice_runs_total{pipeline="${label(r.pipeline)}",status="${r.status}"} ${Number(r.runs)}`,
+      (r) => `sluice_runs_total{${labelSet({ pipeline: r.pipeline, status: r.status })}} ${r.runs}`,
     ),
-    '# HELP sluice_run_duration_seconds_sum Total run time by pipeline and status.',
-    '# TYPE sluice_run_duration_seconds_sum counter',
-    ...rows.map(
-      (r) =>
-        `sluice_run_duration_seconds_sum{pipeline="${label(r.pipeline)}",status="${r.status}"} ${r.duration_s}`,
+    '# HELP sluice_run_duration_seconds Duration of finished runs by pipeline and status.',
+    '# TYPE sluice_run_duration_seconds histogram',
+    ...histogramLines(
+      'sluice_run_duration_seconds',
+      RUN_DURATION_BUCKETS,
+      await runDurationBuckets(db, RUN_DURATION_BUCKETS),
+    ),
+    '# HELP sluice_dataset_write_seconds Time a run spent writing records to its dataset table, by dataset.',
+    '# TYPE sluice_dataset_write_seconds histogram',
+    ...histogramLines(
+      'sluice_dataset_write_seconds',
+      DATASET_WRITE_BUCKETS,
+      await datasetWriteBuckets(db, DATASET_WRITE_BUCKETS),
     ),
     '# HELP sluice_records_total Items fetched, records produced by the transform, and records written or refused as the database reported them.',
     '# TYPE sluice_records_total counter',
@@ -53,7 +89,7 @@ export async function renderMetrics(db: Queryable): Promise<string> {
       'rejected',
       'warned',
     ] as const)
-      t[kind] = (t[kind] ?? 0) + Number(r[kind]);
+      t[kind] = (t[kind] ?? 0) + r[kind];
     totals.set(r.pipeline, t);
   }
   for (const [pipeline, t] of totals) {
@@ -61,36 +97,24 @@ export async function renderMetrics(db: Queryable): Promise<string> {
       lines.push(`sluice_records_total{pipeline="${label(pipeline)}",outcome="${kind}"} ${value}`);
     }
   }
-  const { rows: states } = await db.query<{ queued: number; running: number; lag: number | null }>(
-    `SELECT (SELECT count(*) FROM sluice.runs WHERE status = 'queued')::int AS queued,
-            (SELECT count(*) FROM sluice.runs WHERE status = 'running')::int AS running,
-            (SELECT max(extract(epoch FROM r.started_at - t.scheduled_at))::float8
-               FROM sluice.ticks t JOIN sluice.runs r ON r.id = t.run_id
-              WHERE t.outcome = 'fired' AND t.scheduled_at > now() - interval '1 hour') AS lag`,
-  );
-  const state = states[0];
+  const state = await queueState(db);
   lines.push(
     '# HELP sluice_runs_queued Runs waiting in the queue (queue depth).',
     '# TYPE sluice_runs_queued gauge',
-    `sluice_runs_queued ${state?.queued ?? 0}`,
+    `sluice_runs_queued ${state.queued}`,
     '# HELP sluice_runs_running Runs being executed.',
     '# TYPE sluice_runs_running gauge',
-    `sluice_runs_running ${state?.running ?? 0}`,
+    `sluice_runs_running ${state.running}`,
     '# HELP sluice_scheduler_lag_seconds Longest delay in the last hour between a tick and the start of its run.',
     '# TYPE sluice_scheduler_lag_seconds gauge',
-    `sluice_scheduler_lag_seconds ${state?.lag ?? 0}`,
-  );
-  // Partitions of the backfills still in progress, by state: a dashboard's progress and stall alert.
-  const { rows: backfills } = await db.query<{ pipeline: string; status: string; n: number }>(
-    `SELECT b.pipeline, p.status, count(*)::int AS n FROM sluice.backfills b
-       JOIN sluice.backfill_partitions p ON p.backfill_id = b.id
-      WHERE b.status IN ('active', 'paused') GROUP BY b.pipeline, p.status ORDER BY 1, 2`,
+    `sluice_scheduler_lag_seconds ${state.lagSeconds ?? 0}`,
   );
   lines.push(
     '# HELP sluice_backfill_partitions Partitions of active and paused backfills by pipeline and state.',
     '# TYPE sluice_backfill_partitions gauge',
-    ...backfills.map(
-      (r) => `sluice_backfill_partitions{pipeline="${label(r.pipeline)}",state="${r.status}"} ${r.n}`,
+    ...(await backfillPartitionCounts(db)).map(
+      (r) =>
+        `sluice_backfill_partitions{pipeline="${label(r.pipeline)}",state="${label(r.state)}"} ${r.count}`,
     ),
   );
   lines.push(...(await upstreamMetricLines(db)));
