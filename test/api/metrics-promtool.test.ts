@@ -15,6 +15,16 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 if (!promtool && process.env.CI === 'true')
   throw new Error('promtool is missing: apt-get install -y prometheus');
 
+// promtool 2.x parses only the 0.0.4 text format; the OpenMetrics answer goes through the Python
+// client's strict OpenMetrics parser (Debian python3-prometheus-client), which rejects any violation.
+const PARSE = `import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse
+for family in parse(sys.stdin.read()): print(family.name, family.type)`;
+const openMetricsParser =
+  spawnSync('/usr/bin/python3', ['-c', 'import prometheus_client.openmetrics.parser']).status === 0;
+if (!openMetricsParser && process.env.CI === 'true')
+  throw new Error('apt-get install -y python3-prometheus-client');
+
 for (const backend of await testBackends()) {
   describe(`/metrics through promtool on ${backend.kind}`, { skip: backend.skip }, () => {
     let sluice: Sluice;
@@ -60,6 +70,26 @@ for (const backend of await testBackends()) {
       const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       assert.equal(`${check.stdout}${check.stderr}`, '');
       assert.equal(check.status, 0);
+    });
+
+    it('answers OpenMetrics 1.0.0 to a scraper that asks, and a strict OpenMetrics parser accepts it', {
+      skip: !openMetricsParser && 'python3-prometheus-client not installed',
+    }, async () => {
+      const response = await fetch(`${base}/metrics`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/openmetrics-text; version=1.0.0' },
+      });
+      assert.equal(
+        response.headers.get('content-type'),
+        'application/openmetrics-text; version=1.0.0; charset=utf-8',
+      );
+      const text = await response.text();
+      assert.match(text, /\n# EOF\n$/);
+      assert.match(text, /^# TYPE sluice_runs counter$/m);
+      assert.match(text, /^# UNIT sluice_run_duration_seconds seconds$/m);
+      const parse = spawnSync('/usr/bin/python3', ['-c', PARSE], { input: text, encoding: 'utf8' });
+      assert.equal(parse.stderr, '');
+      assert.equal(parse.status, 0);
+      assert.match(parse.stdout, /^sluice_run_duration_seconds histogram$/m);
     });
 
     it('counts every finished run in the duration histogram and its dataset writes', async () => {

@@ -6,6 +6,7 @@ import type { Sluice } from '../../../main.ts';
 import { pendingMigrations } from '../../postgres/migrate.ts';
 import { datasetStats, runsByStatus } from '../../postgres/stats-store.ts';
 import { renderMetrics } from '../metrics.ts';
+import { OPENMETRICS_TEXT, PROMETHEUS_TEXT, toOpenMetrics, wantsOpenMetrics } from '../openmetrics.ts';
 import { sendProblem } from '../problem.ts';
 
 export function healthRoutes(app: FastifyInstance, sluice: Sluice): void {
@@ -70,7 +71,10 @@ export function healthRoutes(app: FastifyInstance, sluice: Sluice): void {
   api.get(
     '/metrics',
     { config: { policy: 'viewer' }, schema: { tags: ['health'], summary: 'Prometheus metrics (viewer)' } },
-    async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4; charset=utf-8').send(await renderMetrics(sluice.db)),
+    async (request, reply) => {
+      const text = await renderMetrics(sluice.db);
+      if (!wantsOpenMetrics(request.headers.accept)) return reply.type(PROMETHEUS_TEXT).send(text);
+      return reply.type(OPENMETRICS_TEXT).send(toOpenMetrics(text));
+    },
   );
 }
