@@ -4,6 +4,7 @@ import { ErrorCode, SluiceError } from '../../domain/errors.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
 import { type ExistingColumn, planTableEvolution, type TableChange } from '../../domain/table-evolution.ts';
 import type { Queryable } from './database.ts';
+import { syncTableComments } from './table-comments.ts';
 
 const TABLES_LOCK = 7_310_240_002;
 
@@ -101,6 +102,7 @@ export async function ensureDatasetTables(
       for (const change of plan.changes) await tx.exec(changeSql(schema, dataset, change));
       setups.push({ dataset: dataset.name, created: false, changes: plan.changes });
     }
+    await syncTableComments(tx, schema, dataset);
     await tx.query(
       `INSERT INTO sluice.datasets (name, table_schema, table_name, key_columns, time_column, columns)
        VALUES ($1, $2, $3, $4, $5, $6)
