@@ -4,16 +4,48 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ErrorCode, errorCode, errorMessage } from '../../domain/errors.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 
-const STATUS: Record<string, number> = {
+/** Every domain code has a status: a new code without one fails tsc instead of answering 500. */
+const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.usage]: 400,
   [ErrorCode.config]: 400,
   [ErrorCode.notFound]: 404,
   [ErrorCode.conflict]: 409,
-  unauthorized: 401,
-  forbidden: 403,
+  [ErrorCode.schemaChange]: 409,
+  [ErrorCode.cancelled]: 409,
+  [ErrorCode.staleAttempt]: 409,
+  [ErrorCode.qualityErrorRate]: 422,
+  [ErrorCode.quarantineCap]: 422,
+  [ErrorCode.rateLimited]: 429,
+  [ErrorCode.source]: 502,
+  [ErrorCode.sourceFormat]: 502,
+  [ErrorCode.upstreamHttp]: 502,
+  [ErrorCode.upstreamErrorBody]: 502,
   [ErrorCode.dataDirLocked]: 503,
   [ErrorCode.database]: 503,
+  [ErrorCode.breakerOpen]: 503,
+  [ErrorCode.timeout]: 504,
+  [ErrorCode.abandoned]: 500,
+  [ErrorCode.internal]: 500,
 };
+
+/** Codes only the HTTP layer answers with (auth, request checks); together with ErrorCode, all the API returns. */
+export type ApiProblemCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'invalid_parameter'
+  | 'bad_request'
+  | 'body_too_large'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'request_timeout'
+  | 'too_many_tickets'
+  | 'database_unreachable'
+  | 'migrations_pending';
+export type ProblemCode = ErrorCode | ApiProblemCode;
+
+function statusOf(code: string): number | undefined {
+  return Object.hasOwn(STATUS, code) ? STATUS[code as ErrorCode] : undefined;
+}
 
 export interface Problem {
   type: string;
@@ -70,8 +102,11 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     return sendProblem(reply, request, error.statusCode, code, error.message);
   }
   const code = errorCode(error);
-  const status = STATUS[code];
-  if (status) return sendProblem(reply, request, status, code, errorMessage(error));
+  const status = statusOf(code);
+  if (status !== undefined && status < 500)
+    return sendProblem(reply, request, status, code, errorMessage(error));
+  if (status !== undefined && code !== ErrorCode.internal && code !== ErrorCode.abandoned)
+    return sendProblem(reply, request, status, code, errorMessage(error));
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, request, 500, ErrorCode.internal, 'internal error; see the server log');
 }
