@@ -125,7 +125,21 @@ for (const backend of await testBackends()) {
       assert.match(problem.detail, /querystring\.limit/);
       assert.equal((await call('GET', '/api/runs?status=done', 'viewer')).status, 400);
       assert.equal((await call('GET', '/api/runs?cursor=nonsense', 'viewer')).status, 400);
-      assert.equal((await call('GET', '/api/runs/not-a-run', 'viewer')).status, 404);
+      // A malformed id is the same 400 on every route that takes one; a well-formed unknown one is a 404.
+      for (const [method, path, caller] of [
+        ['GET', '/api/runs/not-a-run', 'viewer'],
+        ['POST', '/api/runs/not-a-run/cancel', 'admin'],
+        ['GET', '/api/backfills/not-a-run', 'viewer'],
+        ['POST', '/api/backfills/not-a-run/pause', 'admin'],
+        ['POST', '/api/backfills/not-a-run/partitions/2025-W01/retry', 'admin'],
+      ] as const) {
+        const malformed = await call(method, path, caller);
+        assert.equal(malformed.status, 400, `${method} ${path}`);
+        const detail = await readJson(malformed);
+        assert.equal(detail.code, 'invalid_parameter', `${method} ${path}`);
+        assert.match(detail.detail, /params\.id: not a (run|backfill) id/, `${method} ${path}`);
+      }
+      assert.equal((await call('GET', '/api/runs/0123abcd', 'viewer')).status, 404);
       assert.equal((await call('GET', '/api/runs?pipeline=ghost', 'viewer')).status, 404);
       assert.equal((await call('GET', '/api/nope', 'viewer')).status, 404);
     });

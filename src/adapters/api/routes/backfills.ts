@@ -19,9 +19,10 @@ import {
   retryBackfillPartition,
 } from '../../postgres/backfill-store.ts';
 import { requestBackfill } from '../../queue/backfill-requests.ts';
+import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
 
-const UUID = z.uuid({ error: 'not a backfill id (a UUID)' });
+const BACKFILL_ID = idParam('backfill');
 
 /** Wakes this process's backfill pump, when it has one (serve), so a change takes effect at once. */
 export type BackfillWake = () => Promise<void>;
@@ -99,7 +100,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       schema: {
         tags: ['backfills'],
         summary: 'One backfill with every partition and the time × key grid (viewer)',
-        params: z.object({ id: UUID }),
+        params: z.object({ id: BACKFILL_ID }),
       },
     },
     async (request) => {
@@ -134,7 +135,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       `/api/backfills/:id/${action}`,
       {
         config: { policy: 'admin' },
-        schema: { tags: ['backfills'], summary, params: z.object({ id: UUID }) },
+        schema: { tags: ['backfills'], summary, params: z.object({ id: BACKFILL_ID }) },
       },
       async (request) => woken({ backfill: await applyBackfillAction(sluice.db, request.params.id, action) }),
     );
@@ -147,7 +148,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       schema: {
         tags: ['backfills'],
         summary: 'Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin)',
-        params: z.object({ id: UUID, partition: z.string().min(1) }),
+        params: z.object({ id: BACKFILL_ID, partition: z.string().min(1) }),
       },
     },
     async (request) =>

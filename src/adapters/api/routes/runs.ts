@@ -6,6 +6,7 @@ import { RunStatus } from '../../../domain/run-status.ts';
 import type { Sluice } from '../../../main.ts';
 import { listQuarantine } from '../../postgres/quarantine-store.ts';
 import { getRun, listRuns } from '../../postgres/run-store.ts';
+import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
 
@@ -72,7 +73,7 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       schema: {
         tags: ['runs'],
         summary: 'One run with its errors, quality report and rejected samples (viewer)',
-        params: z.object({ id: z.string() }),
+        params: z.object({ id: idParam('run') }),
       },
     },
     async (request) => {
@@ -90,7 +91,7 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
         tags: ['runs'],
         summary:
           'Cancel a queued or running run of any process and free its pipeline (admin); 409 when the run already finished',
-        params: z.object({ id: z.string() }),
+        params: z.object({ id: idParam('run') }),
       },
     },
     async (request) => {
