@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `sluice` command. The CLI is TypeScript, run by Node 24's built-in type stripping,
-// so refuse older runtimes with a clear message instead of a syntax error.
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
+// `sluice` inside a clone of the repository: runs the TypeScript sources directly (the installed
+// package runs dist/cli.js instead). The clone pins Node 24 as a devDependency, which npm scripts
+// and npx put first on PATH; a bare `node bin/sluice.js` on an older Node gets told so.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(
-    `sluice needs Node.js 24 or newer (this is ${process.version}). ` +
-      'Run it through npm (`npx sluice`, `npm start`), which uses the Node 24 the project installs.\n',
+    `sluice's sources need Node.js 22.18 or later, or 24 (this is ${process.version}). ` +
+      'In this repository, `npx sluice …` and `npm start` use the Node 24 that `npm install` put in node_modules.\n',
   );
   process.exit(2);
 }
-const { main } = await import('../src/adapters/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli.ts');

@@ -8,7 +8,10 @@ import { type ConfigOptions, defineConfig, type SluiceConfig } from '../../domai
 import { formatLocation, formatSnippet, locateLoadError } from './load-error-location.ts';
 
 export const DEFAULT_CONFIG_FILE = 'sluice.config.ts';
-const PUBLIC_API = new URL('../../index.ts', import.meta.url).href;
+// From the repository this module is TypeScript run directly; from the package it is dist/…/load-config.js.
+const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
+const PUBLIC_API = new URL(RUNS_FROM_SOURCE ? '../../index.ts' : '../../index.js', import.meta.url).href;
+const PUBLIC_API_FORMAT = RUNS_FROM_SOURCE ? 'module-typescript' : 'module';
 const OWN_SOURCE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 let hooksRegistered = false;
@@ -22,7 +25,7 @@ function registerSluiceResolution(): void {
   hooksRegistered = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (specifier === 'sluice') return { url: PUBLIC_API, shortCircuit: true, format: 'module-typescript' };
+      if (specifier === 'sluice') return { url: PUBLIC_API, shortCircuit: true, format: PUBLIC_API_FORMAT };
       return nextResolve(specifier, context);
     },
   });
