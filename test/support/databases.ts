@@ -37,6 +37,11 @@ async function postgresReachable(): Promise<string | undefined> {
   }
 }
 
+/** The `node --test` run this process belongs to (set by global-setup.ts; this process when run alone). */
+export function testRunId(): string {
+  return process.env.SLUICE_TEST_RUN ?? String(process.pid);
+}
+
 /** Any constant works; every test process must use the same one. */
 const TEMPLATE_LOCK = 7_310_240_002;
 let template: Promise<string> | undefined;
@@ -51,7 +56,9 @@ function migratedTemplate(): Promise<string> {
   template ??= (async () => {
     const hash = createHash('sha256');
     for (const migration of await loadMigrations()) hash.update(migration.sql);
-    const name = `sluice_test_tpl_${hash.digest('hex').slice(0, 16)}`;
+    // One template per test run (its global setup names the run): a teardown drops only its own,
+    // so two runs side by side (two worktrees, a CI clone) never pull a template from under each other.
+    const name = `sluice_test_tpl_${hash.digest('hex').slice(0, 16)}_${testRunId()}`;
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     try {
