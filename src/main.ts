@@ -36,6 +36,7 @@ import type { KeySets } from './domain/partition-set.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import type { RunLiveness } from './domain/run-liveness.ts';
 import { sourceProviders } from './domain/source-definition.ts';
+import type { SluiceApp } from './engine/app.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
   type CollectPorts,
@@ -87,6 +88,8 @@ export interface ReplayResult {
 }
 
 export interface Sluice extends LoadedConfig {
+  /** What routes and commands call; everything below it is the wiring they are moving off. */
+  app: SluiceApp;
   /** The environment, parsed once when the project was opened. */
   settings: Settings;
   db: Database;
@@ -234,8 +237,19 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
 
   const active = new Map<string, { runId: string; done: Promise<RunReport> }>();
 
+  const app: SluiceApp = {
+    project: {
+      path: loaded.path,
+      baseDir: loaded.baseDir,
+      config: loaded.config,
+      schema,
+      pipeline: pipelineNamed,
+    },
+  };
+
   const sluice: Sluice = {
     ...loaded,
+    app,
     settings,
     db,
     schema,

@@ -1,0 +1,21 @@
+// The application: every use case the API routes and CLI commands call, grouped by concept. Routes
+// and commands receive this object and never see the database; src/main.ts builds it from the
+// postgres stores. Each section is an engine interface of its own file (engine/runs.ts, …).
+import type { ResolvedPipeline, SluiceConfig } from '../domain/pipeline-definition.ts';
+
+/** What the project defines: its config as loaded, and where its tables live. */
+export interface Project {
+  /** Path of the sluice.config.ts that was loaded. */
+  path: string;
+  /** The directory relative paths of the config resolve against. */
+  baseDir: string;
+  config: SluiceConfig;
+  /** The PostgreSQL schema holding the dataset tables. */
+  schema: string;
+  /** The pipeline of that name; a NotFoundError naming the defined ones otherwise. */
+  pipeline(name: string): ResolvedPipeline;
+}
+
+export interface SluiceApp {
+  project: Project;
+}
