@@ -11,6 +11,7 @@ import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
 import { loadKeySets } from './adapters/postgres/key-set-store.ts';
+import { createMetricsQueries } from './adapters/postgres/metrics-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
@@ -25,6 +26,8 @@ import {
 } from './adapters/postgres/run-liveness.ts';
 import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
+import { createSourceStateQueries } from './adapters/postgres/source-status.ts';
+import { createStatusQueries } from './adapters/postgres/stats-store.ts';
 import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
@@ -45,6 +48,8 @@ import {
   type RunReport,
   systemClock,
 } from './engine/ports.ts';
+import { createSources } from './engine/sources.ts';
+import { createStatus } from './engine/status.ts';
 
 export interface OpenOptions {
   configPath?: string;
@@ -245,6 +250,18 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       schema,
       pipeline: pipelineNamed,
     },
+    sources: createSources({
+      store: createSourceStateQueries(db),
+      pipelines: () => loaded.config.pipelines.values(),
+      env: settings.overrides,
+      redact: (text) => secretRedactor.redact(text),
+    }),
+    status: createStatus({
+      store: createStatusQueries(db, schema),
+      metrics: createMetricsQueries(db),
+      project: { ...loaded, schema },
+      database: db,
+    }),
   };
 
   const sluice: Sluice = {

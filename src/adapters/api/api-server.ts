@@ -83,7 +83,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   installUrlLengthGuard(app);
   const routes = installAuth(app, sluice.db);
   installParameterGuard(app);
-  healthRoutes(app, sluice);
+  healthRoutes(app, sluice.app);
   pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
   runRoutes(app, sluice);
   quarantineRoutes(app, sluice);
@@ -93,7 +93,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   });
   backfillRoutes(app, sluice, options.wakeBackfills);
   datasetRoutes(app, sluice);
-  sourceRoutes(app, sluice, options.clock ?? systemClock);
+  sourceRoutes(app, sluice.app, options.clock ?? systemClock);
   keySetRoutes(app, sluice);
   freshnessRoutes(app, sluice, options);
   eventRoutes(app, sluice, {
