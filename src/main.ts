@@ -7,6 +7,7 @@ import { loadSettings, readSecret, type Settings } from './adapters/config/setti
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
+import { createDatasetReader } from './adapters/postgres/dataset-reader.ts';
 import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
@@ -41,6 +42,7 @@ import type { RunLiveness } from './domain/run-liveness.ts';
 import { sourceProviders } from './domain/source-definition.ts';
 import type { SluiceApp } from './engine/app.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
+import { createDatasets } from './engine/datasets.ts';
 import {
   type CollectPorts,
   type DatasetWriter,
@@ -250,6 +252,11 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       schema,
       pipeline: pipelineNamed,
     },
+    datasets: createDatasets({
+      reader: createDatasetReader(db, schema),
+      stats: createStatusQueries(db, schema),
+      project: { ...loaded, schema },
+    }),
     sources: createSources({
       store: createSourceStateQueries(db),
       pipelines: () => loaded.config.pipelines.values(),

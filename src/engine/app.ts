@@ -2,6 +2,7 @@
 // and commands receive this object and never see the database; src/main.ts builds it from the
 // postgres stores. Each section is an engine interface of its own file (engine/runs.ts, …).
 import type { ResolvedPipeline, SluiceConfig } from '../domain/pipeline-definition.ts';
+import type { Datasets } from './datasets.ts';
 import type { Sources } from './sources.ts';
 import type { Status } from './status.ts';
 
@@ -20,6 +21,7 @@ export interface Project {
 
 export interface SluiceApp {
   project: Project;
+  datasets: Datasets;
   sources: Sources;
   status: Status;
 }

@@ -92,7 +92,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     clock: options.clock ?? systemClock,
   });
   backfillRoutes(app, sluice, options.wakeBackfills);
-  datasetRoutes(app, sluice);
+  datasetRoutes(app, sluice.app);
   sourceRoutes(app, sluice.app, options.clock ?? systemClock);
   keySetRoutes(app, sluice);
   freshnessRoutes(app, sluice, options);
