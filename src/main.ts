@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { readKeySetFile } from './adapters/config/key-set-seed.ts';
 import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts';
 import { loadSettings, readSecret, type Settings } from './adapters/config/settings.ts';
 import { createLogger } from './adapters/log/logger.ts';
@@ -11,7 +12,7 @@ import { createDatasetReader } from './adapters/postgres/dataset-reader.ts';
 import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
-import { loadKeySets } from './adapters/postgres/key-set-store.ts';
+import { createKeySetQueries, loadKeySets } from './adapters/postgres/key-set-store.ts';
 import { createMetricsQueries } from './adapters/postgres/metrics-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
@@ -43,6 +44,7 @@ import { sourceProviders } from './domain/source-definition.ts';
 import type { SluiceApp } from './engine/app.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import { createDatasets } from './engine/datasets.ts';
+import { createKeySets } from './engine/key-sets.ts';
 import {
   type CollectPorts,
   type DatasetWriter,
@@ -257,6 +259,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       stats: createStatusQueries(db, schema),
       project: { ...loaded, schema },
     }),
+    keySets: createKeySets({ store: createKeySetQueries(db), project: loaded, readFile: readKeySetFile }),
     sources: createSources({
       store: createSourceStateQueries(db),
       pipelines: () => loaded.config.pipelines.values(),

@@ -94,7 +94,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   backfillRoutes(app, sluice, options.wakeBackfills);
   datasetRoutes(app, sluice.app);
   sourceRoutes(app, sluice.app, options.clock ?? systemClock);
-  keySetRoutes(app, sluice);
+  keySetRoutes(app, sluice.app);
   freshnessRoutes(app, sluice, options);
   eventRoutes(app, sluice, {
     databaseUrl: options.databaseUrl,
