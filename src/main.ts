@@ -12,6 +12,7 @@ import { createDatasetReader } from './adapters/postgres/dataset-reader.ts';
 import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
+import { createFreshnessQueries, freshnessProjectOf } from './adapters/postgres/freshness-store.ts';
 import { createKeySetQueries, loadKeySets } from './adapters/postgres/key-set-store.ts';
 import { createMetricsQueries } from './adapters/postgres/metrics-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
@@ -26,7 +27,7 @@ import {
   startHeartbeat,
   type TableOfDataset,
 } from './adapters/postgres/run-liveness.ts';
-import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
+import { activeRun, createRunStore, getRun } from './adapters/postgres/run-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
 import { createSourceStateQueries } from './adapters/postgres/source-status.ts';
 import { createStatusQueries } from './adapters/postgres/stats-store.ts';
@@ -44,6 +45,7 @@ import { sourceProviders } from './domain/source-definition.ts';
 import type { SluiceApp } from './engine/app.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import { createDatasets } from './engine/datasets.ts';
+import { createFreshness } from './engine/freshness.ts';
 import { createKeySets } from './engine/key-sets.ts';
 import {
   type CollectPorts,
@@ -258,6 +260,12 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       reader: createDatasetReader(db, schema),
       stats: createStatusQueries(db, schema),
       project: { ...loaded, schema },
+    }),
+    freshness: createFreshness({
+      store: createFreshnessQueries(db, freshnessProjectOf({ schema, config: loaded.config })),
+      activeRun: (pipeline) => activeRun(db, pipeline),
+      project: loaded,
+      logger: logger.child({ stage: 'freshness' }),
     }),
     keySets: createKeySets({ store: createKeySetQueries(db), project: loaded, readFile: readKeySetFile }),
     sources: createSources({

@@ -3,6 +3,7 @@
 // postgres stores. Each section is an engine interface of its own file (engine/runs.ts, …).
 import type { ResolvedPipeline, SluiceConfig } from '../domain/pipeline-definition.ts';
 import type { Datasets } from './datasets.ts';
+import type { Freshness } from './freshness.ts';
 import type { StoredKeySets } from './key-sets.ts';
 import type { Sources } from './sources.ts';
 import type { Status } from './status.ts';
@@ -23,6 +24,7 @@ export interface Project {
 export interface SluiceApp {
   project: Project;
   datasets: Datasets;
+  freshness: Freshness;
   keySets: StoredKeySets;
   sources: Sources;
   status: Status;

@@ -95,7 +95,10 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   datasetRoutes(app, sluice.app);
   sourceRoutes(app, sluice.app, options.clock ?? systemClock);
   keySetRoutes(app, sluice.app);
-  freshnessRoutes(app, sluice, options);
+  freshnessRoutes(app, sluice.app, {
+    dispatcher: options.dispatcher ?? inProcessDispatcher(sluice),
+    clock: options.clock ?? systemClock,
+  });
   eventRoutes(app, sluice, {
     databaseUrl: options.databaseUrl,
     clock: options.clock ?? systemClock,

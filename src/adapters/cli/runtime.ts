@@ -4,12 +4,12 @@ import { backfillDefaults } from '../../domain/backfill.ts';
 import type { Sluice } from '../../main.ts';
 import type { Settings } from '../config/settings.ts';
 import { type BackfillPump, type BackfillPumpSettings, startBackfillPump } from '../queue/backfill-pump.ts';
-import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { startRunQueue } from '../queue/run-queue.ts';
 import { startRunSweeper } from '../queue/run-sweeper.ts';
 import { startWorkers } from '../queue/run-worker.ts';
 import { type Scheduler, startScheduler } from '../queue/scheduler.ts';
+import { freshnessMonitorSettings, startFreshnessMonitor } from './freshness-monitor.ts';
 
 export interface RuntimeSettings {
   /** Runs executed at once by this process. SLUICE_WORKER_CONCURRENCY, default 2. */
