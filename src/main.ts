@@ -265,6 +265,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       store: createFreshnessQueries(db, freshnessProjectOf({ schema, config: loaded.config })),
       activeRun: (pipeline) => activeRun(db, pipeline),
       project: loaded,
+      clock: settings.clock,
       logger: logger.child({ stage: 'freshness' }),
     }),
     keySets: createKeySets({ store: createKeySetQueries(db), project: loaded, readFile: readKeySetFile }),

@@ -11,7 +11,7 @@ import {
   type FreshnessStatusStore,
   type FreshnessTransition,
 } from './freshness-monitor.ts';
-import type { Logger } from './ports.ts';
+import type { Clock, Logger } from './ports.ts';
 
 export interface SeriesFreshness {
   dataset: string;
@@ -62,12 +62,15 @@ export interface FreshnessReport {
 }
 
 export interface FreshnessQuery {
-  now: Date;
+  /** @defaultValue the project's clock */
+  now?: Date;
   /** Series per dataset (report) or in all (stalest). */
   limit: number;
   /** Only this dataset; a NotFoundError when the config has no such dataset. */
   dataset?: string;
 }
+
+export type ResolvedFreshnessQuery = FreshnessQuery & { now: Date };
 
 export interface RefreshOutcome {
   /** The stalest series considered, stalest first. */
@@ -80,9 +83,9 @@ export interface RefreshOutcome {
 
 export interface FreshnessReader {
   /** Freshness of the project, each dataset and its stalest `limit` series. */
-  report(query: FreshnessQuery): Promise<FreshnessReport>;
+  report(query: ResolvedFreshnessQuery): Promise<FreshnessReport>;
   /** The `limit` stalest series (stale or never) over all monitored datasets, stalest first. */
-  stalest(query: FreshnessQuery): Promise<SeriesFreshness[]>;
+  stalest(query: ResolvedFreshnessQuery): Promise<SeriesFreshness[]>;
 }
 
 export interface FreshnessPorts {
@@ -90,6 +93,7 @@ export interface FreshnessPorts {
   /** The queued or running run of a pipeline, if any. */
   activeRun(pipeline: string): Promise<{ id: string; status: string } | undefined>;
   project: Pick<Project, 'config'>;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -119,11 +123,15 @@ export function createFreshness(ports: FreshnessPorts): Freshness {
     datasets: [...project.config.datasets.values()],
     logger: ports.logger,
   });
+  const resolve = (query: FreshnessQuery): ResolvedFreshnessQuery => ({
+    ...query,
+    now: query.now ?? ports.clock.now(),
+  });
   return {
-    report: (query) => store.report(query),
-    stalest: (query) => store.stalest(query),
+    report: (query) => store.report(resolve(query)),
+    stalest: (query) => store.stalest(resolve(query)),
     async refresh(query, trigger, start) {
-      const series = await store.stalest(query);
+      const series = await store.stalest(resolve(query));
       const pipelines = [...project.config.pipelines.values()];
       const triggered: RefreshOutcome['triggered'] = [];
       const skipped: RefreshOutcome['skipped'] = [];

@@ -14,10 +14,10 @@ import {
 } from '../../domain/freshness.ts';
 import type {
   DatasetFreshness,
-  FreshnessQuery,
   FreshnessReader,
   FreshnessReport,
   LastRun,
+  ResolvedFreshnessQuery,
   SeriesFreshness,
 } from '../../engine/freshness.ts';
 import type { FreshnessStatusStore, SeriesStatusChange } from '../../engine/freshness-monitor.ts';
@@ -157,7 +157,7 @@ function pipelinesByDataset(project: FreshnessProject): Map<string, string[]> {
 export async function readFreshnessReport(
   db: Queryable,
   project: FreshnessProject,
-  query: FreshnessQuery,
+  query: ResolvedFreshnessQuery,
 ): Promise<FreshnessReport> {
   const datasets = selectDatasets(project, query.dataset);
   const monitored = datasets.filter((dataset) => dataset.freshness);
@@ -241,7 +241,7 @@ export async function readFreshnessReport(
 export async function readStalestSeries(
   db: Queryable,
   project: FreshnessProject,
-  query: FreshnessQuery,
+  query: ResolvedFreshnessQuery,
 ): Promise<SeriesFreshness[]> {
   const monitored = selectDatasets(project, query.dataset).filter((dataset) => dataset.freshness);
   await ensureFreshnessSummary(db, project.schema, monitored);

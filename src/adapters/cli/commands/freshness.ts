@@ -54,9 +54,7 @@ export const freshnessCommand: Command = {
   async run(args, io) {
     const limit = intOption(args, 'limit', 20, 10_000);
     const dataset = stringOption(args, 'dataset');
-    const report = await withSluice(args, io, (sluice) =>
-      sluice.app.freshness.report({ now: sluice.settings.clock.now(), limit, dataset }),
-    );
+    const report = await withSluice(args, io, (sluice) => sluice.app.freshness.report({ limit, dataset }));
     io.stdout(args.json ? json(report) : describeFreshness(report));
     return args.values.check === true && !isHealthy(report.status) ? ExitCode.failure : ExitCode.ok;
   },
@@ -79,9 +77,8 @@ export const refreshCommand: Command = {
     const limit = intOption(args, 'limit', 10, 1000);
     const dataset = stringOption(args, 'dataset');
     const outcome = await withSluice(args, io, async (sluice) => {
-      const clock = sluice.settings.clock;
       const { freshness, project } = sluice.app;
-      const stale = await freshness.stalest({ now: clock.now(), limit, dataset });
+      const stale = await freshness.stalest({ limit, dataset });
       const runs: RunReport[] = [];
       const skipped: Array<{ pipeline: string; dataset: string; reason: string }> = [];
       for (const target of refreshTargets(stale, project.config.pipelines.values())) {
@@ -101,7 +98,7 @@ export const refreshCommand: Command = {
         runs.push(report);
         if (!args.json) io.stdout(`${describeRun(report)}\n`);
       }
-      const after = await freshness.report({ now: clock.now(), limit: 1, dataset });
+      const after = await freshness.report({ limit: 1, dataset });
       return { stale, runs, skipped, status: after.status };
     });
     if (args.json) io.stdout(json(outcome));
