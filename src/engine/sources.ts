@@ -89,8 +89,6 @@ export interface Sources {
   list(now: Date): Promise<SourceStatus[]>;
   /** Closes a provider's breaker (and clears its Retry-After deadline); NotFoundError for an unknown name. */
   reset(name: string, now: Date, actor: string): Promise<ResetResult>;
-  /** The stored stats and breakers as they are, for /metrics. */
-  stored(): Promise<{ stats: SourceStats[]; breakers: StoredBreaker[] }>;
 }
 
 interface Declared {
@@ -192,11 +190,5 @@ export function createSources(ports: SourcesPorts): Sources {
     return { provider: name, previousState: previous ?? BreakerState.closed, state: BreakerState.closed };
   };
 
-  return {
-    list,
-    reset,
-    async stored() {
-      return { stats: await store.listStats(), breakers: await store.listBreakers() };
-    },
-  };
+  return { list, reset };
 }
