@@ -44,7 +44,7 @@ async function recountFromTable(db: Queryable, runId: string, table: string): Pr
     `UPDATE sluice.runs r SET inserted = c.inserted, updated = c.updated
        FROM (SELECT count(*) FILTER (WHERE t._first_seen_at >= s.started_at)::int AS inserted,
                     count(*) FILTER (WHERE t._first_seen_at < s.started_at)::int AS updated
-               FROM ${table} t, sluice.runs s WHERE s.id = $1::uuid AND t._run_id = $1::text) c
+               FROM ${table} t, sluice.runs s WHERE s.id = $1::uuid AND t._run_id = $1::uuid) c
       WHERE r.id = $1::uuid`,
     [runId],
   );
