@@ -6,6 +6,7 @@ import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts'
 import { loadSettings, readSecret, type Settings } from './adapters/config/settings.ts';
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
+import { createBackfillStore } from './adapters/postgres/backfill-store.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
 import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
@@ -25,6 +26,7 @@ import {
 } from './adapters/postgres/run-liveness.ts';
 import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
+import { startBackfillWork } from './adapters/queue/backfill-workers.ts';
 import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
@@ -37,6 +39,7 @@ import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import type { RunLiveness } from './domain/run-liveness.ts';
 import { sourceProviders } from './domain/source-definition.ts';
 import type { SluiceApp } from './engine/app.ts';
+import { createBackfills } from './engine/backfills.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
   type CollectPorts,
@@ -245,6 +248,13 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       schema,
       pipeline: pipelineNamed,
     },
+    backfills: createBackfills({
+      store: createBackfillStore(db),
+      pipeline: pipelineNamed,
+      keySets: (pipeline) => sluice.keySets(pipeline),
+      newId: randomUUID,
+      workHere: (concurrency) => startBackfillWork(sluice, concurrency),
+    }),
   };
 
   const sluice: Sluice = {

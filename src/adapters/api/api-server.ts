@@ -91,7 +91,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     enabled: options.schedulerEnabled ?? false,
     clock: options.clock ?? systemClock,
   });
-  backfillRoutes(app, sluice, options.wakeBackfills);
+  backfillRoutes(app, sluice.app, options.wakeBackfills);
   datasetRoutes(app, sluice);
   sourceRoutes(app, sluice, options.clock ?? systemClock);
   keySetRoutes(app, sluice);
