@@ -1,6 +1,7 @@
 // Heartbeats of running runs, and clearing runs whose process died (or that an admin cancels).
 import { ConflictError, ErrorCode } from '../../domain/errors.ts';
 import type { Logger } from '../../engine/ports.ts';
+import type { CancelledRun } from '../../engine/runs.ts';
 import { startLoop } from '../loop.ts';
 import type { Queryable } from './database.ts';
 import { resolveRunId } from './run-store.ts';
@@ -117,7 +118,7 @@ export async function cancelRun(
   idOrPrefix: string,
   principal: string,
   tableOf: TableOfDataset,
-): Promise<{ id: string; pipeline: string; previous: string; reason: string }> {
+): Promise<CancelledRun> {
   const id = await resolveRunId(db, idOrPrefix);
   const reason = `cancelled by ${principal}`;
   const { rows } = await db.query<{ id: string; pipeline: string; dataset: string; previous: string }>(
