@@ -22,8 +22,14 @@ function keySetsWith(files: Record<string, KeyEntry[] | Error>) {
       { name: 'old', keys: 1, createdAt: 'c', updatedAt: 'u2' },
     ],
     read: async () => [],
-    replace: async (name) => (writes.push(`replace ${name}`), NO_CHANGE),
-    upsert: async (name) => (writes.push(`upsert ${name}`), NO_CHANGE),
+    async replace(name) {
+      writes.push(`replace ${name}`);
+      return NO_CHANGE;
+    },
+    async upsert(name) {
+      writes.push(`upsert ${name}`);
+      return NO_CHANGE;
+    },
     remove: async (name, key) => void writes.push(`remove ${name} ${key}`),
     seed: async (sets, force) => {
       writes.push(`seed ${sets.map((set) => `${set.name}:${set.entries.length}`).join(',')} ${force}`);
