@@ -2,6 +2,8 @@
 // and commands receive this object and never see the database; src/main.ts builds it from the
 // postgres stores. Each section is an engine interface of its own file (engine/runs.ts, …).
 import type { ResolvedPipeline, SluiceConfig } from '../domain/pipeline-definition.ts';
+import type { Pipelines } from './pipelines.ts';
+import type { Schedule } from './schedule.ts';
 
 /** What the project defines: its config as loaded, and where its tables live. */
 export interface Project {
@@ -18,4 +20,6 @@ export interface Project {
 
 export interface SluiceApp {
   project: Project;
+  pipelines: Pipelines;
+  schedule: Schedule;
 }

@@ -45,7 +45,7 @@ async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: 
     logger: sluice.logger,
   });
   const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
-  const workers = await startWorkers(sluice, queue, {
+  const workers = await startWorkers(sluice.app, queue, {
     runs: 0,
     backfill: backfill.concurrency,
     afterBackfillPartition: pump.pump,
