@@ -124,12 +124,15 @@ export async function enqueueRuns(
   db: Queryable,
   runs: ReadonlyArray<Omit<Extract<NewRunRow, { status: 'queued' }>, 'status'>>,
 ): Promise<void> {
-  const written = await insertRuns(
-    db,
-    runs.map((run) => ({ ...run, status: 'queued' as const })),
-  );
-  if (written !== runs.length)
-    throw new ConflictError(`${runs.length - written} of the runs to queue already exist`);
+  // In a unit of its own (or the caller's), so a conflict leaves none of the rows written.
+  await db.transaction(async (tx) => {
+    const written = await insertRuns(
+      tx,
+      runs.map((run) => ({ ...run, status: 'queued' as const })),
+    );
+    if (written !== runs.length)
+      throw new ConflictError(`${runs.length - written} of the runs to queue already exist`);
+  });
 }
 
 /** Records one run as queued (see {@link enqueueRuns}). */
