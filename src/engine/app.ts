@@ -6,8 +6,10 @@ import type { Backfills } from './backfills.ts';
 import type { Datasets } from './datasets.ts';
 import type { Freshness } from './freshness.ts';
 import type { StoredKeySets } from './key-sets.ts';
+import type { Pipelines } from './pipelines.ts';
 import type { Quarantine } from './quarantine.ts';
 import type { Runs } from './runs.ts';
+import type { Schedule } from './schedule.ts';
 import type { Sources } from './sources.ts';
 import type { Status } from './status.ts';
 
@@ -34,4 +36,6 @@ export interface SluiceApp {
   backfills: Backfills;
   runs: Runs;
   quarantine: Quarantine;
+  pipelines: Pipelines;
+  schedule: Schedule;
 }

@@ -10,7 +10,6 @@ import { main } from '../../src/adapters/cli/main.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
 import { rebuildFreshness } from '../../src/adapters/postgres/freshness-summary.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
-import { waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
 import type { FixtureServer } from '../support/fixture-server.ts';
@@ -281,7 +280,7 @@ for (const backend of await testBackends()) {
         busy.skipped.map((s: AnyJson) => [s.pipeline, /already has an active run/.test(s.reason)]),
         [['rates_files', true]],
       );
-      for (const run of busy.triggered) await waitForRun(sluice.db, run.runId, 30_000);
+      for (const run of busy.triggered) await sluice.app.pipelines.wait(run.runId, 30_000);
       await sluice.db.query(`UPDATE sluice.runs SET status = 'cancelled' WHERE status = 'queued'`);
 
       await writeFile(join(dir, 'rates', 'rates.csv'), NEWER_RATES);
@@ -295,7 +294,7 @@ for (const backend of await testBackends()) {
         'readings_files',
       ]);
       for (const run of refreshed.triggered) {
-        assert.equal((await waitForRun(sluice.db, run.runId, 30_000)).status, 'succeeded');
+        assert.equal((await sluice.app.pipelines.wait(run.runId, 30_000)).status, 'succeeded');
       }
       const body = await readJson(await call('GET', '/api/freshness', 'viewer'));
       assert.equal(body.status, 'healthy');

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import type { RunDispatcher } from '../../queue/run-dispatch.ts';
+import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 
 export function freshnessRoutes(
   server: FastifyInstance,
