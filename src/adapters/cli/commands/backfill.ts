@@ -15,16 +15,11 @@ import {
   listBackfills,
   retryBackfillPartition,
 } from '../../postgres/backfill-store.ts';
-import { startBackfillPump } from '../../queue/backfill-pump.ts';
-import { requestBackfill } from '../../queue/backfill-requests.ts';
-import { startRunQueue } from '../../queue/run-queue.ts';
-import { startWorkers } from '../../queue/run-worker.ts';
 import { backfillTable, describeBackfill, progressLine } from '../backfill-view.ts';
 import { type Command, type CommandIo, intOption, type ParsedArgs, stringOption } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { json } from '../format.ts';
 import { withSluice } from '../open.ts';
-import { backfillPumpSettings } from '../runtime.ts';
 
 const finished: readonly BackfillStatus[] = ['completed', 'failed', 'cancelled'];
 
@@ -40,6 +35,14 @@ function exitCodeFor(backfill: BackfillRecord): number {
 async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: CommandIo): Promise<number> {
   let backfill = await getBackfill(sluice.db, idOrPrefix);
   const id = backfill.id;
+  // The queue (pg-boss) loads for the commands that work on a backfill, not for --help.
+  const [{ startRunQueue }, { startBackfillPump }, { startWorkers }, { backfillPumpSettings }] =
+    await Promise.all([
+      import('../../queue/run-queue.ts'),
+      import('../../queue/backfill-pump.ts'),
+      import('../../queue/run-worker.ts'),
+      import('../runtime.ts'),
+    ]);
   const queue = await startRunQueue(sluice.db, {
     databaseUrl: sluice.settings.databaseUrl,
     logger: sluice.logger,
@@ -104,6 +107,7 @@ function idArgument(args: ParsedArgs, action: string): string {
 async function create(pipeline: string, args: ParsedArgs, io: CommandIo): Promise<number> {
   return withSluice(args, io, async (sluice) => {
     const keys = stringOption(args, 'keys');
+    const { requestBackfill } = await import('../../queue/backfill-requests.ts');
     const backfill = await requestBackfill(sluice, {
       pipeline,
       from: stringOption(args, 'from'),

@@ -2,12 +2,7 @@
 import { UsageError } from '../../../domain/errors.ts';
 import { formatSeries, isHealthy, refreshTargets } from '../../../domain/freshness.ts';
 import type { RunReport } from '../../../engine/ports.ts';
-import {
-  type FreshnessReport,
-  freshnessProjectOf,
-  readFreshnessReport,
-  readStalestSeries,
-} from '../../postgres/freshness-store.ts';
+import type { FreshnessReport } from '../../postgres/freshness-store.ts';
 import { activeRun } from '../../postgres/run-store.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -60,6 +55,8 @@ export const freshnessCommand: Command = {
   async run(args, io) {
     const limit = intOption(args, 'limit', 20, 10_000);
     const dataset = stringOption(args, 'dataset');
+    // The store reaches the dataset definitions (zod): loaded to run the command, not for --help.
+    const { freshnessProjectOf, readFreshnessReport } = await import('../../postgres/freshness-store.ts');
     const report = await withSluice(args, io, (sluice) =>
       readFreshnessReport(sluice.db, freshnessProjectOf(sluice), {
         now: sluice.settings.clock.now(),
@@ -88,6 +85,9 @@ export const refreshCommand: Command = {
     }
     const limit = intOption(args, 'limit', 10, 1000);
     const dataset = stringOption(args, 'dataset');
+    const { freshnessProjectOf, readFreshnessReport, readStalestSeries } = await import(
+      '../../postgres/freshness-store.ts'
+    );
     const outcome = await withSluice(args, io, async (sluice) => {
       const clock = sluice.settings.clock;
       const project = freshnessProjectOf(sluice);

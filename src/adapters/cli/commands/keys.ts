@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../../domain/errors.ts';
 import { assertKeySetEntries, declaredKeySet, type KeySetChange } from '../../../domain/key-set.ts';
-import { readKeySetFile } from '../../config/key-set-seed.ts';
 import {
   type KeyRecord,
   readKeySet,
@@ -127,6 +126,8 @@ export const keysCommand: Command = {
       const replace = args.values.replace === true;
       const change = await withSluice(args, io, async (sluice) => {
         declaredKeySet(name, sluice.config.keySets);
+        // The file readers (csv-parse) load for an import only.
+        const { readKeySetFile } = await import('../../config/key-set-seed.ts');
         const entries = await readKeySetFile(resolve(io.cwd, file), file);
         return replace ? replaceKeySet(sluice.db, name, entries) : upsertKeys(sluice.db, name, entries);
       });

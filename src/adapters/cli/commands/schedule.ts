@@ -1,9 +1,6 @@
 // `sluice schedule` lists scheduled pipelines with their next run times; `sluice trigger` queues a run.
 import { UsageError } from '../../../domain/errors.ts';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
-import { queueDispatcher } from '../../queue/run-dispatch.ts';
-import { startRunQueue } from '../../queue/run-queue.ts';
-import { scheduledJobs } from '../../queue/scheduler.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -15,6 +12,8 @@ export const scheduleCommand: Command = {
   options: { next: { type: 'string', description: 'how many next run times (default 3)' } },
   async run(args, io) {
     const count = intOption(args, 'next', 3, 50);
+    // The queue modules (pg-boss) load for the commands that use them, not for --help.
+    const { scheduledJobs } = await import('../../queue/scheduler.ts');
     const jobs = await withSluice(args, io, (sluice) =>
       scheduledJobs(sluice, sluice.settings.clock.now(), count),
     );
@@ -55,6 +54,10 @@ export const triggerCommand: Command = {
   async run(args, io) {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name the pipeline to trigger: sluice trigger <pipeline>');
+    const [{ startRunQueue }, { queueDispatcher }] = await Promise.all([
+      import('../../queue/run-queue.ts'),
+      import('../../queue/run-dispatch.ts'),
+    ]);
     const runId = await withSluice(args, io, async (sluice) => {
       const queue = await startRunQueue(sluice.db, {
         databaseUrl: sluice.settings.databaseUrl,

@@ -5,7 +5,6 @@ import { UsageError } from '../../../domain/errors.ts';
 import { declaredKeySet, type ResolvedKeySet } from '../../../domain/key-set.ts';
 import type { KeyEntry } from '../../../domain/partition-definition.ts';
 import type { Sluice } from '../../../main.ts';
-import { readKeySetFile } from '../../config/key-set-seed.ts';
 import { SeedAction, type SeedOutcome, seedKeySet } from '../../postgres/key-set-store.ts';
 import type { Command } from '../command.ts';
 import { json } from '../format.ts';
@@ -41,6 +40,8 @@ export async function seedKeySets(
 ): Promise<SeedResult[]> {
   const sets = setsToSeed(sluice, names);
   const files: Array<{ keySet: string; seed: string; entries: KeyEntry[] }> = [];
+  // The file readers (csv-parse) load when there is a seed to read, not for --help.
+  const { readKeySetFile } = await import('../../config/key-set-seed.ts');
   for (const set of sets) {
     const shown = relative(sluice.baseDir, set.seed);
     files.push({ keySet: set.name, seed: shown, entries: await readKeySetFile(set.seed, shown) });

@@ -1,5 +1,4 @@
 // `sluice stats`: rows per dataset, all time and over the last N days, and runs by status.
-import { datasetStats, runsByStatus } from '../../postgres/stats-store.ts';
 import { type Command, intOption } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -11,6 +10,8 @@ export const statsCommand: Command = {
   options: { days: { type: 'string', description: 'size of the recent window in days (default 7)' } },
   async run(args, io) {
     const days = intOption(args, 'days', 7, 36_500);
+    // The stores reach the dataset definitions (zod): loaded to run the command, not for --help.
+    const { datasetStats, runsByStatus } = await import('../../postgres/stats-store.ts');
     const result = await withSluice(args, io, async (sluice) => ({
       days,
       datasets: await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), days),

@@ -1,12 +1,7 @@
 // `sluice status`: where the data lives, each dataset's size and each pipeline's last run.
 import type { Sluice } from '../../../main.ts';
 import { pendingMigrations } from '../../postgres/migrate.ts';
-import {
-  type DatasetStats,
-  datasetStats,
-  lastRunPerPipeline,
-  type PipelineLastRun,
-} from '../../postgres/stats-store.ts';
+import type { DatasetStats, PipelineLastRun } from '../../postgres/stats-store.ts';
 import type { Command } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -19,6 +14,8 @@ export interface StatusSummary {
 }
 
 export async function statusSummary(sluice: Sluice): Promise<StatusSummary> {
+  // The stores reach the dataset definitions (zod): loaded to run the command, not for --help.
+  const { datasetStats, lastRunPerPipeline } = await import('../../postgres/stats-store.ts');
   const lastRuns = new Map((await lastRunPerPipeline(sluice.db)).map((run) => [run.pipeline, run]));
   return {
     database: {
