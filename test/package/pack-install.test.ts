@@ -174,7 +174,7 @@ describe('the packed package, installed into a fresh project', { timeout: 180_00
     assert.match(load.stderr, /frehsness|shedule/);
   });
 
-  it('a .mjs file imports the public API and gets the same module the config loader uses', async () => {
+  it('a .mjs file imports the public API: its definitions build a config, a misspelt option throws ConfigError', async () => {
     await writeFile(
       join(project, 'embed.mjs'),
       `import { ConfigError, dataset, defineConfig, files, pipeline, z } from 'sluice';
