@@ -31,7 +31,7 @@ async function follow(app: SluiceApp, idOrPrefix: string, args: ParsedArgs, io: 
   const work = await app.backfills.work(backfill.concurrency);
   const live = process.stderr.isTTY === true && !args.json;
   // Off a terminal, a progress line every few seconds (a log, not an animation).
-  const printEveryMs = live ? 250 : settingsOf(io).workers.progressIntervalMs;
+  const printEveryMs = live ? 250 : (await settingsOf(io)).workers.progressIntervalMs;
   const started = Date.parse(backfill.createdAt);
   // The listeners go when the command ends: a process that follows many backfills (tests, an
   // embedding host) would otherwise gather two per call.

@@ -94,7 +94,7 @@ export const refreshCommand: Command = {
           if (!args.json) io.stdout(`skipped ${target.pipeline}: ${reason}\n`);
           continue;
         }
-        const report = await sluice.run(target.pipeline, { trigger: 'freshness:cli' });
+        const report = await sluice.app.pipelines.run(target.pipeline, { trigger: 'freshness:cli' });
         runs.push(report);
         if (!args.json) io.stdout(`${describeRun(report)}\n`);
       }

@@ -1,12 +1,8 @@
 // `sluice serve`: API + scheduler + workers in one process; `sluice worker`: scheduler + workers.
 import { once } from 'node:events';
 import { UsageError } from '../../../domain/errors.ts';
-import { openSluice } from '../../../main.ts';
-import { buildApiServer } from '../../api/api-server.ts';
-import { createLogger } from '../../log/logger.ts';
 import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
 import { settingsOf } from '../open.ts';
-import { runtimeSettings, startRuntime } from '../runtime.ts';
 
 function untilSignal(): Promise<string> {
   return Promise.race([
@@ -16,7 +12,15 @@ function untilSignal(): Promise<string> {
 }
 
 async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
-  const env = settingsOf(io);
+  const env = await settingsOf(io);
+  // fastify, pg-boss and the database load when a process starts, not for every other command.
+  const [{ openSluice }, { buildApiServer }, { createLogger }, { runtimeSettings, startRuntime }] =
+    await Promise.all([
+      import('../../../main.ts'),
+      import('../../api/api-server.ts'),
+      import('../../log/logger.ts'),
+      import('../runtime.ts'),
+    ]);
   const portText = stringOption(args, 'port');
   const port = portText === undefined ? env.server.port : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
