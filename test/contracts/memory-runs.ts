@@ -1,12 +1,10 @@
 // The run history in memory: a RunStore and the RunQueries reading it, held to runs.contract.ts like
 // the PostgreSQL stores, for use-case tests that need runs without a database.
-import { ConflictError, NotFoundError, UsageError } from '../../src/domain/errors.ts';
+import { ConflictError, NotFoundError } from '../../src/domain/errors.ts';
 import { emptyCounts } from '../../src/domain/run-status.ts';
 import type { RunStore } from '../../src/engine/ports.ts';
 import type { RunDetail, RunQueries, RunRecord } from '../../src/engine/runs.ts';
-
-const FULL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MIN_PREFIX = 8;
+import { resolveMemoryPrefix } from './memory-id-prefix.ts';
 
 /** What jsonb keeps of a value: undefined fields dropped, dates as ISO text. */
 const asJsonb = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -18,30 +16,12 @@ const newestFirst = (a: RunRecord, b: RunRecord) =>
 export function createMemoryRuns(): { store: RunStore; queries: RunQueries } {
   const runs = new Map<string, RunDetail>();
 
-  const resolveId = async (text: string): Promise<string> => {
-    const id = text.trim();
-    if (FULL_UUID.test(id)) return id.toLowerCase();
-    const hex = id.replaceAll('-', '').toLowerCase();
-    if (!/^[0-9a-f]*$/.test(hex)) throw new NotFoundError(`run "${text}" not found: a run id is hexadecimal`);
-    if (hex.length < MIN_PREFIX) {
-      throw new UsageError(`run id "${text}" is too short: give at least ${MIN_PREFIX} hex characters`);
-    }
-    const matches = [...runs.values()]
-      .filter((run) => run.id.replaceAll('-', '').startsWith(hex))
-      .sort(newestFirst)
-      .slice(0, 6);
-    const [first, ...others] = matches;
-    if (!first) throw new NotFoundError(`run "${text}" not found`);
-    if (others.length > 0) {
-      const count = matches.length > 5 ? 'more than 5 runs' : `${matches.length} runs`;
-      const listed = matches
-        .slice(0, 5)
-        .map((run) => run.id)
-        .join(', ');
-      throw new ConflictError(`run id "${text}" is ambiguous; it starts ${count}: ${listed}`);
-    }
-    return first.id;
-  };
+  const resolveId = async (text: string): Promise<string> =>
+    resolveMemoryPrefix(
+      'run',
+      text,
+      [...runs.values()].sort(newestFirst).map((run) => run.id),
+    );
 
   const running = (runId: string) => {
     const run = runs.get(runId);
