@@ -11,7 +11,7 @@ import type { StoredBreaker } from '../../engine/sources.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import type { ProviderState } from '../sources/provider-store.ts';
 import type { Queryable } from './database.ts';
-import type { BreakerEventPayload } from './event-store.ts';
+import { type BreakerEventPayload, publishEvents } from './event-store.ts';
 
 interface BreakerRow {
   provider: string;
@@ -84,7 +84,7 @@ async function publish(
     reason: secretRedactor.redact(reason),
     at: at.toISOString(),
   };
-  await tx.query('SELECT sluice.publish_event($1, $2::jsonb)', [type, JSON.stringify(payload)]);
+  await publishEvents(tx, [{ type, payload }]);
 }
 
 async function write(

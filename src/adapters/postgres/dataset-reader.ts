@@ -17,7 +17,7 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    if (code.startsWith('22')) throw new UsageError(`${what}: ${(error as Error).message}`);
+    if (code.startsWith('22')) throw new UsageError(`${what}: ${(error as Error).message}`, { cause: error });
     throw error;
   }
 }

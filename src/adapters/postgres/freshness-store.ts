@@ -22,6 +22,7 @@ import type {
 } from '../../engine/freshness.ts';
 import type { FreshnessStatusStore, SeriesStatusChange } from '../../engine/freshness-monitor.ts';
 import type { Queryable } from './database.ts';
+import { publishEvents } from './event-store.ts';
 import { ensureFreshnessSummary } from './freshness-summary.ts';
 
 /** What freshness needs to know about the project: its datasets and which pipeline feeds which. */
@@ -317,14 +318,8 @@ export function createFreshnessQueries(
             status: row.status,
           }),
         );
-        const events = eventsOf(changes);
-        if (events.length > 0) {
-          // publish_event (0004_events.sql) inserts the row and NOTIFYs its id, like the run triggers.
-          await tx.query(
-            `SELECT sluice.publish_event(e->>'type', e->'payload') FROM jsonb_array_elements($1::jsonb) AS e`,
-            [JSON.stringify(events)],
-          );
-        }
+        // In the transaction of the change: an event exists exactly when its change does.
+        await publishEvents(tx, eventsOf(changes));
         return changes;
       }),
   };
