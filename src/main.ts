@@ -38,7 +38,6 @@ import type { DatasetDefinition } from './domain/dataset-definition.ts';
 import { NotFoundError } from './domain/errors.ts';
 import { assertIdentifier } from './domain/identifier.ts';
 import { keySetNamesOf } from './domain/key-set.ts';
-import { resolvePartitionRun } from './domain/partition-run.ts';
 import type { KeySets } from './domain/partition-set.ts';
 import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import type { RunLiveness } from './domain/run-liveness.ts';
