@@ -21,6 +21,13 @@ import {
 import { requestBackfill } from '../../queue/backfill-requests.ts';
 import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
+import {
+  ACTION_OPERATION,
+  backfillBodySchema,
+  backfillDetailSchema,
+  backfillListSchema,
+} from '../schemas/backfills.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 const BACKFILL_ID = idParam('backfill');
 
@@ -40,6 +47,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       config: { policy: 'admin' },
       schema: {
         tags: ['backfills'],
+        operationId: 'createBackfill',
         summary: 'Start a backfill over every partition of a range (admin)',
         body: z.object({
           pipeline: z.string().min(1),
@@ -56,6 +64,11 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
             .max(MAX_BACKFILL_CONCURRENCY)
             .default(backfillDefaults.concurrency),
         }),
+        response: {
+          201: backfillBodySchema.describe('created; Location names it'),
+          ...privilegedProblems,
+          ...problems(404, 409, 413, 415),
+        },
       },
     },
     async (request, reply) => {
@@ -82,12 +95,14 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       config: { policy: 'viewer' },
       schema: {
         tags: ['backfills'],
+        operationId: 'listBackfills',
         summary: 'Backfills, newest first, with partition counts (viewer)',
         querystring: z.object({
           pipeline: z.string().optional(),
           status: z.enum(Object.values(BackfillStatus) as [BackfillStatus, ...BackfillStatus[]]).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
+        response: { 200: backfillListSchema, ...viewerProblems },
       },
     },
     async (request) => ({ backfills: await listBackfills(sluice.db, request.query) }),
@@ -99,8 +114,10 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       config: { policy: 'viewer' },
       schema: {
         tags: ['backfills'],
+        operationId: 'getBackfill',
         summary: 'One backfill with every partition and the time × key grid (viewer)',
         params: z.object({ id: BACKFILL_ID }),
+        response: { 200: backfillDetailSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -135,7 +152,13 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       `/api/backfills/:id/${action}`,
       {
         config: { policy: 'admin' },
-        schema: { tags: ['backfills'], summary, params: z.object({ id: BACKFILL_ID }) },
+        schema: {
+          tags: ['backfills'],
+          operationId: ACTION_OPERATION[action],
+          summary,
+          params: z.object({ id: BACKFILL_ID }),
+          response: { 200: backfillBodySchema, ...privilegedProblems, ...problems(404, 409) },
+        },
       },
       async (request) => woken({ backfill: await applyBackfillAction(sluice.db, request.params.id, action) }),
     );
@@ -147,8 +170,10 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       config: { policy: 'admin' },
       schema: {
         tags: ['backfills'],
+        operationId: 'retryBackfillPartition',
         summary: 'Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin)',
         params: z.object({ id: BACKFILL_ID, partition: z.string().min(1) }),
+        response: { 200: backfillBodySchema, ...privilegedProblems, ...problems(404, 409) },
       },
     },
     async (request) =>

@@ -9,6 +9,8 @@ import { previewRecords, readRecords } from '../../postgres/dataset-reader.ts';
 import { datasetStats } from '../../postgres/stats-store.ts';
 import { toCsv } from '../csv-export.ts';
 import { HttpProblem } from '../problem.ts';
+import { datasetListSchema, datasetPreviewSchema, datasetRecordsResponse } from '../schemas/datasets.ts';
+import { problems, viewerProblems } from '../schemas/problem.ts';
 
 const RESERVED = new Set(['from', 'to', 'sort', 'order', 'limit', 'cursor', 'format']);
 
@@ -24,7 +26,12 @@ export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
     '/api/datasets',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['datasets'], summary: 'Datasets with their columns and sizes (viewer)' },
+      schema: {
+        tags: ['datasets'],
+        operationId: 'listDatasets',
+        summary: 'Datasets with their columns and sizes (viewer)',
+        response: { 200: datasetListSchema, ...viewerProblems },
+      },
     },
     async () => {
       const stats = await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), 7);
@@ -49,9 +56,11 @@ export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['datasets'],
+        operationId: 'previewDataset',
         summary: 'The latest records of each provider that served the dataset (viewer)',
         params: z.object({ name: z.string() }),
         querystring: z.object({ per: z.coerce.number().int().min(1).max(50).default(5) }),
+        response: { 200: datasetPreviewSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -71,6 +80,7 @@ export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['datasets'],
+        operationId: 'listDatasetRecords',
         summary:
           'Records filtered by key columns (?<key>=value) and time range, sorted and paged; CSV with format=csv (viewer)',
         params: z.object({ name: z.string() }),
@@ -85,6 +95,7 @@ export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
             format: z.enum(['json', 'csv']).default('json'),
           })
           .catchall(z.string()),
+        response: { 200: datasetRecordsResponse, ...viewerProblems, ...problems(404) },
       },
     },
     async (request, reply) => {

@@ -12,6 +12,8 @@ import {
   readStalestSeries,
 } from '../../postgres/freshness-store.ts';
 import { inProcessDispatcher, type RunDispatcher } from '../../queue/run-dispatch.ts';
+import { freshnessRefreshSchema, freshnessReportSchema } from '../schemas/freshness.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 export function freshnessRoutes(
   app: FastifyInstance,
@@ -29,11 +31,13 @@ export function freshnessRoutes(
       config: { policy: 'viewer' },
       schema: {
         tags: ['freshness'],
+        operationId: 'getFreshness',
         summary: 'Freshness of the project, each dataset and its stalest series (viewer)',
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(10_000).default(100).describe('series per dataset'),
           dataset: z.string().optional().describe('only this dataset'),
         }),
+        response: { 200: freshnessReportSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) =>
@@ -50,6 +54,7 @@ export function freshnessRoutes(
       config: { policy: 'analyst' },
       schema: {
         tags: ['freshness'],
+        operationId: 'refreshStale',
         summary:
           'Trigger the pipelines feeding the stalest series (stale or never), each pipeline once (analyst)',
         body: z
@@ -66,6 +71,12 @@ export function freshnessRoutes(
           .strict()
           // Fastify hands a POST without a body over as null.
           .nullish(),
+        response: {
+          200: freshnessRefreshSchema.describe('nothing was triggered'),
+          202: freshnessRefreshSchema.describe('at least one run was triggered'),
+          ...privilegedProblems,
+          ...problems(404, 413, 415),
+        },
       },
     },
     async (request, reply) => {

@@ -13,6 +13,13 @@ import type { Sluice } from '../../../main.ts';
 import { readKeySet, removeKey, replaceKeySet, upsertKeys } from '../../postgres/key-set-store.ts';
 import { summarizeKeySets } from '../../postgres/key-set-summary.ts';
 import { HttpProblem } from '../problem.ts';
+import {
+  keyRemovedSchema,
+  keySetChangeSchema,
+  keySetKeysSchema,
+  keySetListSchema,
+} from '../schemas/key-sets.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 const keysBody = z.object({
   keys: z
@@ -61,8 +68,10 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['key sets'],
+        operationId: 'listKeySets',
         summary:
           'Declared key sets with their key counts and seed files, and stored sets no longer declared (viewer)',
+        response: { 200: keySetListSchema, ...viewerProblems },
       },
     },
     async () => ({ keySets: await summarizeKeySets(sluice.db, sluice.config.keySets, sluice.baseDir) }),
@@ -74,8 +83,10 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['key sets'],
+        operationId: 'getKeySet',
         summary: "One key set's keys with their attributes, by key (viewer)",
         params: name,
+        response: { 200: keySetKeysSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -90,9 +101,11 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['key sets'],
+        operationId: 'replaceKeySet',
         summary: 'Replace the whole key set: keys not in the body are removed (admin)',
         params: name,
         body: keysBody,
+        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404, 413, 415) },
       },
     },
     async (request) => {
@@ -109,9 +122,11 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['key sets'],
+        operationId: 'upsertKeys',
         summary: "Add keys or replace existing keys' attributes; other keys stay (admin)",
         params: name,
         body: keysBody,
+        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404, 413, 415) },
       },
     },
     async (request) => {
@@ -128,8 +143,10 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['key sets'],
+        operationId: 'removeKey',
         summary: 'Remove one key; 404 when the set has no such key (admin)',
         params: z.object({ name: z.string(), key: z.string() }),
+        response: { 200: keyRemovedSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {

@@ -6,6 +6,8 @@ import type { Sluice } from '../../../main.ts';
 import { listQuarantine } from '../../postgres/quarantine-store.ts';
 import { resolveRunId } from '../../postgres/run-store.ts';
 import { HttpProblem } from '../problem.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+import { quarantineListSchema, replayResultSchema } from '../schemas/quarantine.ts';
 
 export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -15,6 +17,7 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['quality'],
+        operationId: 'listQuarantine',
         summary:
           'Quarantined records with their issues, newest first: one per distinct record, with its occurrences, ' +
           'first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer)',
@@ -28,6 +31,7 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
           limit: z.coerce.number().int().min(1).max(1000).default(50),
           cursor: z.coerce.number().int().positive().optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: quarantineListSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -52,8 +56,10 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'analyst' },
       schema: {
         tags: ['quality'],
+        operationId: 'replayQuarantine',
         summary: 'Re-validate a run’s quarantined records and write those that pass now (analyst)',
         querystring: z.object({ run: z.string().min(1) }),
+        response: { 200: replayResultSchema, ...privilegedProblems, ...problems(404, 409) },
       },
     },
     async (request) => sluice.replay(request.query.run),

@@ -9,6 +9,8 @@ import { getRun, listRuns } from '../../postgres/run-store.ts';
 import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+import { runCancelledSchema, runDetailBodySchema, runListSchema } from '../schemas/runs.ts';
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -33,6 +35,7 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['runs'],
+        operationId: 'listRuns',
         summary: 'List runs, newest first (viewer)',
         querystring: z.object({
           pipeline: z.string().optional(),
@@ -42,6 +45,7 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: runListSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -72,8 +76,10 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['runs'],
+        operationId: 'getRun',
         summary: 'One run with its errors, quality report and rejected samples (viewer)',
         params: z.object({ id: idParam('run') }),
+        response: { 200: runDetailBodySchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -89,9 +95,11 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['runs'],
+        operationId: 'cancelRun',
         summary:
           'Cancel a queued or running run of any process and free its pipeline (admin); 409 when the run already finished',
         params: z.object({ id: idParam('run') }),
+        response: { 200: runCancelledSchema, ...privilegedProblems, ...problems(404, 409) },
       },
     },
     async (request) => {

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Clock } from '../../../engine/ports.ts';
 import type { Sluice } from '../../../main.ts';
 import { scheduledJobs } from '../../queue/scheduler.ts';
+import { viewerProblems } from '../schemas/problem.ts';
+import { scheduledJobsSchema, schedulerStatusSchema } from '../schemas/scheduler.ts';
 
 export function schedulerRoutes(
   app: FastifyInstance,
@@ -16,7 +18,12 @@ export function schedulerRoutes(
     '/api/scheduler/status',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['scheduler'], summary: 'Scheduler state and the last tick of each job (viewer)' },
+      schema: {
+        tags: ['scheduler'],
+        operationId: 'getSchedulerStatus',
+        summary: 'Scheduler state and the last tick of each job (viewer)',
+        response: { 200: schedulerStatusSchema, ...viewerProblems },
+      },
     },
     async () => {
       const jobs = await scheduledJobs(sluice, state.clock.now(), 1);
@@ -37,8 +44,10 @@ export function schedulerRoutes(
       config: { policy: 'viewer' },
       schema: {
         tags: ['scheduler'],
+        operationId: 'listScheduledJobs',
         summary: 'Every scheduled pipeline with its cron, zone, misfire policy and next run times (viewer)',
         querystring: z.object({ next: z.coerce.number().int().min(1).max(50).default(5) }),
+        response: { 200: scheduledJobsSchema, ...viewerProblems },
       },
     },
     async (request) => ({ jobs: await scheduledJobs(sluice, state.clock.now(), request.query.next) }),

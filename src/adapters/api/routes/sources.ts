@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Clock } from '../../../engine/ports.ts';
 import type { Sluice } from '../../../main.ts';
 import { listSourceStatus, resetSource } from '../../postgres/source-status.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+import { sourceListSchema, sourceResetSchema } from '../schemas/sources.ts';
 
 export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -14,8 +16,10 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
       config: { policy: 'viewer' },
       schema: {
         tags: ['sources'],
+        operationId: 'listSources',
         summary:
           'Every source provider: breaker state, failures, last success and failure, latency percentiles, rate-limit usage (viewer)',
+        response: { 200: sourceListSchema, ...viewerProblems },
       },
     },
     async () => ({
@@ -34,8 +38,10 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
       config: { policy: 'admin' },
       schema: {
         tags: ['sources'],
+        operationId: 'resetSource',
         summary: 'Close a provider’s circuit breaker and clear its Retry-After deadline (admin)',
         params: z.object({ name: z.string().min(1) }),
+        response: { 200: sourceResetSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {
