@@ -80,6 +80,24 @@ const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
   security: [{ bearer: [] }],
 };
 
+/**
+ * The schemas with an id are registered for requests too (as `…Input`), though only responses use
+ * them: components nothing references are left out, until none is left.
+ */
+function withoutUnusedSchemas<T extends object>(document: T): T {
+  if (!('components' in document) || typeof document.components !== 'object' || !document.components)
+    return document;
+  const components: { schemas?: Record<string, unknown> } = document.components;
+  const schemas = { ...components.schemas };
+  const rest = JSON.stringify({ ...document, components: { ...components, schemas: {} } });
+  for (;;) {
+    const text = rest + JSON.stringify(schemas);
+    const unused = Object.keys(schemas).filter((name) => !text.includes(`"#/components/schemas/${name}"`));
+    if (unused.length === 0) return { ...document, components: { ...components, schemas } };
+    for (const name of unused) delete schemas[name];
+  }
+}
+
 /** The methods registered for a concrete path (HEAD with GET, as Fastify adds it), for a 405's Allow. */
 function allowedMethods(routes: readonly RouteEntry[]): (path: string) => string[] {
   const patterns = new Map<string, RegExp>();
@@ -153,7 +171,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   await app.register(fastifySwagger, {
     openapi: OPENAPI,
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
   });
   // Hook order is the answer order: size (414), then the token (401), then parameters (400).
   installUrlLengthGuard(app);
