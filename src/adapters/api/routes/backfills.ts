@@ -67,7 +67,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
         response: {
           201: backfillBodySchema.describe('created; Location names it'),
           ...privilegedProblems,
-          ...problems(404, 409, 413, 415),
+          ...problems(404, 409),
         },
       },
     },

@@ -71,7 +71,7 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
         tags: ['events'],
         operationId: 'createEventTicket',
         summary: 'A single-use ticket, valid 60 s, to open /api/events without a header (viewer)',
-        response: { 200: ticketSchema, ...viewerProblems, ...problems(429) },
+        response: { 200: ticketSchema, ...viewerProblems, ...problems(413, 415, 429) },
       },
     },
     async (request, reply) => {

@@ -75,7 +75,7 @@ export function freshnessRoutes(
           200: freshnessRefreshSchema.describe('nothing was triggered'),
           202: freshnessRefreshSchema.describe('at least one run was triggered'),
           ...privilegedProblems,
-          ...problems(404, 413, 415),
+          ...problems(404),
         },
       },
     },

@@ -105,7 +105,7 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
         summary: 'Replace the whole key set: keys not in the body are removed (admin)',
         params: name,
         body: keysBody,
-        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404, 413, 415) },
+        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -126,7 +126,7 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
         summary: "Add keys or replace existing keys' attributes; other keys stay (admin)",
         params: name,
         body: keysBody,
-        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404, 413, 415) },
+        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {

@@ -47,8 +47,11 @@ export function problems<const S extends ProblemStatus>(
 
 /** Every route behind a token: a parameter check (400), the token (401), a bug (500). */
 export const viewerProblems = problems(400, 401, 500);
-/** Routes for analysts and admins: a viewer's token is refused (403) too. */
-export const privilegedProblems = problems(400, 401, 403, 500);
+/**
+ * Routes for analysts and admins, all of them POST, PUT or DELETE: a viewer's token is refused
+ * (403), and a body is limited in size (413) and must be JSON (415).
+ */
+export const privilegedProblems = problems(400, 401, 403, 413, 415, 500);
 
 /** An ISO 8601 instant as the API writes it (toISOString, or PostgreSQL's form in stored JSON). */
 export const instant = z.string().describe('ISO 8601 instant');
