@@ -6,6 +6,7 @@ import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts'
 import { loadSettings, readSecret, type Settings } from './adapters/config/settings.ts';
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
+import { createBackfillStore } from './adapters/postgres/backfill-store.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
 import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
@@ -14,7 +15,7 @@ import { loadKeySets } from './adapters/postgres/key-set-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
-import { createQuarantineStore, markReplayed, pendingReplay } from './adapters/postgres/quarantine-store.ts';
+import { createQuarantineQueries, createQuarantineStore } from './adapters/postgres/quarantine-store.ts';
 import {
   type AbandonedRun,
   abandonStaleRuns,
@@ -23,8 +24,9 @@ import {
   startHeartbeat,
   type TableOfDataset,
 } from './adapters/postgres/run-liveness.ts';
-import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
+import { createRunQueries, createRunStore } from './adapters/postgres/run-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
+import { startBackfillWork } from './adapters/queue/backfill-workers.ts';
 import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
@@ -37,6 +39,7 @@ import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import type { RunLiveness } from './domain/run-liveness.ts';
 import { sourceProviders } from './domain/source-definition.ts';
 import type { SluiceApp } from './engine/app.ts';
+import { createBackfills } from './engine/backfills.ts';
 import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
 import {
   type CollectPorts,
@@ -45,6 +48,9 @@ import {
   type RunReport,
   systemClock,
 } from './engine/ports.ts';
+import { createQuarantine } from './engine/quarantine.ts';
+import { createReplayRun } from './engine/replay-run.ts';
+import { createRuns } from './engine/runs.ts';
 
 export interface OpenOptions {
   configPath?: string;
@@ -80,13 +86,6 @@ export interface RunOptions {
   partition?: string;
 }
 
-export interface ReplayResult {
-  originalRunId: string;
-  report: RunReport | undefined;
-  replayed: number;
-  notReplayable: number;
-}
-
 export interface Sluice extends LoadedConfig {
   /** What routes and commands call; everything below it is the wiring they are moving off. */
   app: SluiceApp;
@@ -112,12 +111,6 @@ export interface Sluice extends LoadedConfig {
     name: string,
     options?: { trigger?: string; runId?: string; partition?: string },
   ): { runId: string; done: Promise<RunReport> };
-  /**
-   * Re-validates the quarantined records of a run with today's transform, schema and rules, and
-   * writes those that pass, in a new run (`replay:<run id>`). Each record is replayed once; records
-   * refused by the reader itself (a ragged CSV row) cannot be and stay pending.
-   */
-  replay(runId: string): Promise<ReplayResult>;
   /** Heartbeat and stale intervals of runs (SLUICE_RUN_HEARTBEAT_MS, SLUICE_RUN_STALE_MS). */
   liveness: RunLiveness;
   /**
@@ -127,11 +120,6 @@ export interface Sluice extends LoadedConfig {
   abandonStaleRuns(): Promise<AbandonedRun[]>;
   /** Sets the inserted/updated counts of runs that ended without finishing from the rows carrying their id. */
   recountRuns(ids: readonly string[]): Promise<void>;
-  /** Cancels a queued or running run of any process (`cancelled by <principal>`); a finished one is a ConflictError. */
-  cancelRun(
-    idOrPrefix: string,
-    principal: string,
-  ): Promise<{ id: string; pipeline: string; previous: string }>;
   /** Waits for every launched run (for graceful shutdown), at most `timeoutMs`. */
   settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -237,6 +225,18 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
 
   const active = new Map<string, { runId: string; done: Promise<RunReport> }>();
 
+  const runQueries = createRunQueries(db);
+  const replay = createReplayRun({
+    getRun: runQueries.get,
+    pipeline: pipelineNamed,
+    keySets: (pipeline) => sluice.keySets(pipeline),
+    quarantine: createQuarantineQueries(db),
+    collectPorts: () => portsOn(db),
+    startHeartbeat: (runId) => startHeartbeat(db, runId, liveness.heartbeatMs, logger),
+    baseDir: loaded.baseDir,
+    worker: `${hostname()}:${process.pid}`,
+  });
+
   const app: SluiceApp = {
     project: {
       path: loaded.path,
@@ -245,6 +245,20 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       schema,
       pipeline: pipelineNamed,
     },
+    backfills: createBackfills({
+      store: createBackfillStore(db),
+      pipeline: pipelineNamed,
+      keySets: (pipeline) => sluice.keySets(pipeline),
+      newId: randomUUID,
+      workHere: (concurrency) => startBackfillWork(sluice, concurrency),
+    }),
+    runs: createRuns({
+      store: runQueries,
+      cancel: (id, by) => cancelRun(db, id, by, tableOf),
+      replay,
+      logger,
+    }),
+    quarantine: createQuarantine({ store: createQuarantineQueries(db), resolveRunId: runQueries.resolveId }),
   };
 
   const sluice: Sluice = {
@@ -347,79 +361,9 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       });
       return entry;
     },
-    async replay(runId) {
-      const original = await getRun(db, runId);
-      // The transform sees the same partition parameters as in the original run.
-      const definition = pipelineNamed(original.pipeline);
-      const pipeline = resolvePartitionRun(
-        definition,
-        original.partitionKey ?? undefined,
-        await sluice.keySets(definition),
-      ).pipeline;
-      const pending = await pendingReplay(db, original.id);
-      const replayable = pending.filter((record) => record.stage !== 'read');
-      const notReplayable = pending.length - replayable.length;
-      if (replayable.length === 0)
-        return { originalRunId: original.id, report: undefined, replayed: 0, notReplayable };
-      // Today's transform runs again on the source item as it was received, so a record that failed
-      // for a reason that still holds fails again (another occurrence of the same quarantined record).
-      // Rows stored before raw items were kept hold the transform's output: it is re-validated as is.
-      // A source item that gave several quarantined outputs is transformed once.
-      const items = new Map<string, (typeof replayable)[number]>();
-      for (const record of replayable) {
-        const { file, url, line, sheet } = record.origin;
-        const key = record.rawKept
-          ? JSON.stringify([file, url, line, sheet, record.raw])
-          : `legacy:${record.id}`;
-        if (!items.has(key)) items.set(key, record);
-      }
-      const sourceItems = [...items.values()];
-      const transform = pipeline.transform;
-      const legacy = new Set(replayable.filter((record) => !record.rawKept).map((record) => record.id));
-      const replayPipeline: ResolvedPipeline = {
-        ...pipeline,
-        transform: (value, context) => {
-          const mark = context.origin.quarantine;
-          if ((mark !== undefined && legacy.has(mark.id)) || !transform) return value;
-          return transform(value, context);
-        },
-      };
-      const ports: CollectPorts = {
-        ...portsOn(db),
-        readSource: async function* () {
-          for (let start = 0; start < sourceItems.length; start += 1000) {
-            yield sourceItems.slice(start, start + 1000).map((record) => ({
-              kind: 'record' as const,
-              value: record.rawKept ? record.raw : (record.record ?? record.raw),
-              origin: { ...record.origin, quarantine: { id: record.id, stage: record.stage } },
-            }));
-          }
-        },
-      };
-      const replayRunId = randomUUID();
-      const heartbeat = startHeartbeat(db, replayRunId, liveness.heartbeatMs, logger);
-      const report = await collectPipeline(ports, replayPipeline, {
-        ...(original.partitionKey === null ? {} : { partitionKey: original.partitionKey }),
-        trigger: `replay:${original.id}`,
-        baseDir: loaded.baseDir,
-        runId: replayRunId,
-        worker: `${hostname()}:${process.pid}`,
-      }).finally(() => heartbeat.stop());
-      const replayed = await markReplayed(
-        db,
-        replayable.map((record) => record.id),
-        report.runId,
-      );
-      return { originalRunId: original.id, report, replayed, notReplayable };
-    },
     liveness,
     abandonStaleRuns: reapStaleRuns,
     recountRuns: (ids) => recountRuns(db, ids, tableOf),
-    async cancelRun(idOrPrefix, principal) {
-      const cancelled = await cancelRun(db, idOrPrefix, principal, tableOf);
-      logger.warn({ runId: cancelled.id, pipeline: cancelled.pipeline }, cancelled.reason);
-      return cancelled;
-    },
     async settle(timeoutMs) {
       const all = Promise.allSettled([...active.values()].map((entry) => entry.done)).then(() => true);
       const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());

@@ -2,6 +2,9 @@
 // and commands receive this object and never see the database; src/main.ts builds it from the
 // postgres stores. Each section is an engine interface of its own file (engine/runs.ts, …).
 import type { ResolvedPipeline, SluiceConfig } from '../domain/pipeline-definition.ts';
+import type { Backfills } from './backfills.ts';
+import type { Quarantine } from './quarantine.ts';
+import type { Runs } from './runs.ts';
 
 /** What the project defines: its config as loaded, and where its tables live. */
 export interface Project {
@@ -18,4 +21,7 @@ export interface Project {
 
 export interface SluiceApp {
   project: Project;
+  backfills: Backfills;
+  runs: Runs;
+  quarantine: Quarantine;
 }

@@ -11,7 +11,6 @@ import {
 } from '../../src/adapters/postgres/backfill-store.ts';
 import { enqueueRun } from '../../src/adapters/postgres/run-store.ts';
 import { type BackfillPump, startBackfillPump } from '../../src/adapters/queue/backfill-pump.ts';
-import { requestBackfill } from '../../src/adapters/queue/backfill-requests.ts';
 import { queueDispatcher, waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
 import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { startWorkers, type Workers } from '../../src/adapters/queue/run-worker.ts';
@@ -69,7 +68,7 @@ for (const backend of await testBackends()) {
     };
 
     it('runs every partition in range once, at most `concurrency` at a time, and ends failed on a failure', async () => {
-      const created = await requestBackfill(sluice, {
+      const created = await sluice.app.backfills.request({
         pipeline: 'weekly_obs',
         from: '2025-01-06',
         to: '2025-02-02',
@@ -150,7 +149,7 @@ for (const backend of await testBackends()) {
 
     it('pause stops new partitions, resume goes on, cancel cancels the pending ones', async () => {
       pump.stop();
-      const created = await requestBackfill(sluice, {
+      const created = await sluice.app.backfills.request({
         pipeline: 'weekly_obs',
         from: '2025-03-03',
         to: '2025-03-30',
@@ -183,7 +182,7 @@ for (const backend of await testBackends()) {
 
     it('lets only the oldest SLUICE_MAX_ACTIVE_BACKFILLS (1 here) progress; the next waits its turn', async () => {
       const request = (from: string, to: string) =>
-        requestBackfill(sluice, { pipeline: 'weekly_obs', from, to, concurrency: 2, createdBy: 'test' });
+        sluice.app.backfills.request({ pipeline: 'weekly_obs', from, to, concurrency: 2, createdBy: 'test' });
       const first = await request('2025-10-06', '2025-10-19');
       const second = await request('2025-10-20', '2025-11-02');
       await pump.pump();
@@ -204,7 +203,7 @@ for (const backend of await testBackends()) {
       const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
       const runWorkers = await startWorkers(sluice, runQueue, { runs: 1, backfill: 0 });
       try {
-        const backfill = await requestBackfill(sluice, {
+        const backfill = await sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-05-05',
           to: '2025-07-27',
@@ -261,7 +260,7 @@ for (const backend of await testBackends()) {
     });
 
     it('repairs a partition whose queue job ended without settling it', async () => {
-      const backfill = await requestBackfill(sluice, {
+      const backfill = await sluice.app.backfills.request({
         pipeline: 'weekly_obs',
         from: '2025-08-04',
         to: '2025-08-10',
@@ -298,11 +297,11 @@ for (const backend of await testBackends()) {
 
     it('refuses a backfill it cannot plan, naming the problem', async () => {
       await assert.rejects(
-        requestBackfill(sluice, { pipeline: 'weekly_obs', createdBy: 'test' }),
+        sluice.app.backfills.request({ pipeline: 'weekly_obs', createdBy: 'test' }),
         /give the range with --from and --to/,
       );
       await assert.rejects(
-        requestBackfill(sluice, {
+        sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-02-30',
           to: '2025-03-01',
@@ -311,7 +310,7 @@ for (const backend of await testBackends()) {
         /not a real date/,
       );
       await assert.rejects(
-        requestBackfill(sluice, {
+        sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-01-06',
           to: '2025-01-12',
@@ -321,7 +320,7 @@ for (const backend of await testBackends()) {
         /no partition has site=grenoble \(keys: annecy, chambery\)/,
       );
       await assert.rejects(
-        requestBackfill(sluice, {
+        sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-01-06',
           to: '2025-01-12',

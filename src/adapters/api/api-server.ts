@@ -195,13 +195,13 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   installParameterGuard(app);
   healthRoutes(app, sluice);
   pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
-  runRoutes(app, sluice);
-  quarantineRoutes(app, sluice);
+  runRoutes(app, sluice.app);
+  quarantineRoutes(app, sluice.app);
   schedulerRoutes(app, sluice, {
     enabled: options.schedulerEnabled ?? false,
     clock: options.clock ?? systemClock,
   });
-  backfillRoutes(app, sluice, options.wakeBackfills);
+  backfillRoutes(app, sluice.app, options.wakeBackfills);
   datasetRoutes(app, sluice);
   sourceRoutes(app, sluice, options.clock ?? systemClock);
   keySetRoutes(app, sluice);

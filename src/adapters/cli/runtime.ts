@@ -3,7 +3,12 @@
 import { backfillDefaults } from '../../domain/backfill.ts';
 import type { Sluice } from '../../main.ts';
 import type { Settings } from '../config/settings.ts';
-import { type BackfillPump, type BackfillPumpSettings, startBackfillPump } from '../queue/backfill-pump.ts';
+import {
+  type BackfillPump,
+  type BackfillPumpSettings,
+  backfillPumpSettings,
+  startBackfillPump,
+} from '../queue/backfill-pump.ts';
 import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
 import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { startRunQueue } from '../queue/run-queue.ts';
@@ -36,14 +41,6 @@ export function runtimeSettings(settings: Settings, options: { scheduler: boolea
     schedulerIntervalMs: workers.schedulerIntervalMs,
     graceSeconds: workers.shutdownGraceSeconds,
     unreachableExitSeconds: workers.unreachableExitSeconds,
-  };
-}
-
-export function backfillPumpSettings(settings: Settings): BackfillPumpSettings {
-  return {
-    intervalMs: settings.workers.backfillIntervalMs,
-    maxActive: settings.workers.maxActiveBackfills ?? backfillDefaults.maxActive,
-    repairAfterSeconds: 60,
   };
 }
 

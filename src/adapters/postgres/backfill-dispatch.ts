@@ -1,9 +1,36 @@
 // The pump's side of backfills: which backfills may progress, starting pending partitions (run,
 // partition state and queue job in one transaction), settling them, and repairing lost ones.
-import type { BackfillStatus, PartitionState } from '../../domain/backfill.ts';
 import { deterministicRunId } from '../../domain/partition-set.ts';
+import type {
+  BackfillProgressStore,
+  DispatchedPartition,
+  DispatchResult,
+  PartitionOutcome,
+} from '../../engine/backfill-pump.ts';
 import { finishIfSettled, lockBackfill } from './backfill-store.ts';
 import type { Queryable } from './database.ts';
+import { abandonRuns } from './run-store.ts';
+
+/** Enqueues the jobs of dispatched partitions inside the transaction that dispatched them. */
+export type EnqueuePartitions = (tx: Queryable, partitions: DispatchedPartition[]) => Promise<void>;
+
+/** The pump's store on this database; `enqueue` puts the jobs of started partitions on the queue. */
+export function createBackfillProgressStore(
+  db: Queryable,
+  enqueue: EnqueuePartitions,
+): BackfillProgressStore {
+  return {
+    progressing: (maxActive) => progressingBackfills(db, maxActive),
+    dispatch: (backfillId, dataset) => dispatchBackfill(db, backfillId, { dataset, enqueue }),
+    fail: (backfillId, error) => failBackfill(db, backfillId, error),
+    longRunning: (olderThanSeconds) => longRunningPartitions(db, olderThanSeconds),
+    lastRunOfJob: (jobId) => lastRunOfJob(db, jobId),
+    abandonJobRuns: async (jobId, reason) => {
+      await abandonRuns(db, jobId, reason);
+    },
+    settle: (outcome) => settleBackfillPartition(db, outcome),
+  };
+}
 
 /** The active backfills allowed to progress now: the oldest `maxActive`; the others wait. */
 export async function progressingBackfills(
@@ -15,20 +42,6 @@ export async function progressingBackfills(
     [maxActive],
   );
   return rows;
-}
-
-/** A partition taken for a run: the run row exists (queued) and the job must be enqueued with it. */
-export interface DispatchedPartition {
-  backfillId: string;
-  pipeline: string;
-  partitionKey: string;
-  runId: string;
-}
-
-export interface DispatchResult {
-  dispatched: DispatchedPartition[];
-  /** Set when the backfill ended in this call. */
-  finished: BackfillStatus | undefined;
 }
 
 /**
@@ -43,7 +56,7 @@ export async function dispatchBackfill(
   id: string,
   options: {
     dataset: string;
-    enqueue: (tx: Queryable, partitions: DispatchedPartition[]) => Promise<void>;
+    enqueue: EnqueuePartitions;
   },
 ): Promise<DispatchResult> {
   return db.transaction(async (tx) => {
@@ -110,7 +123,7 @@ export async function dispatchBackfill(
  */
 export async function settleBackfillPartition(
   db: Queryable,
-  outcome: { jobId: string; runId: string; state: PartitionState; error: string | null },
+  outcome: PartitionOutcome,
 ): Promise<string | undefined> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ backfill_id: string }>(

@@ -1,10 +1,14 @@
 // Persists runs (written before work starts, updated as it goes) and reads their history.
 import { ConflictError, ErrorCode, NotFoundError } from '../../domain/errors.ts';
-import type { RunCounts, RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
+import type { RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
 import type { FinishedRun, NewRun, RunProgress, RunReport, RunStore } from '../../engine/ports.ts';
+import type { RunDetail, RunFilter, RunQueries, RunRecord } from '../../engine/runs.ts';
 import type { Queryable } from './database.ts';
 import { MIN_ID_PREFIX, resolveIdPrefix } from './id-prefix.ts';
 import { toJsonb } from './jsonb.ts';
+
+// queue/run-dispatch.ts still takes RunDetail from here; the types live in engine/runs.ts.
+export type { RunDetail, RunRecord } from '../../engine/runs.ts';
 
 export function createRunStore(db: Queryable): RunStore {
   return {
@@ -144,30 +148,6 @@ export async function abandonRuns(
   return rows.map((row) => row.id);
 }
 
-export interface RunRecord extends RunCounts {
-  id: string;
-  pipeline: string;
-  dataset: string;
-  status: RunStatus;
-  trigger: string;
-  /** The partition the run collected; null for a pipeline without partitions. */
-  partitionKey: string | null;
-  attempt: number;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  /** Records whose key came again later in the run (only the last occurrence was written). */
-  duplicateKeys: number;
-  provider: string | null;
-  errors: RunErrorEntry[];
-  upstreamExecutionId: string | null;
-}
-
-export interface RunDetail extends RunRecord {
-  report: RunReport | null;
-}
-
 interface RunRow {
   id: string;
   pipeline: string;
@@ -224,18 +204,6 @@ function toRecord(row: RunRow): RunRecord {
   };
 }
 
-export interface RunFilter {
-  pipeline?: string;
-  status?: RunStatus;
-  /** Runs queued at or after. */
-  from?: Date;
-  /** Runs queued before. */
-  to?: Date;
-  /** Continue after this run (keyset pagination on queued_at, id). */
-  after?: { queuedAt: string; id: string };
-  limit: number;
-}
-
 export async function listRuns(db: Queryable, filter: RunFilter): Promise<RunRecord[]> {
   const { rows } = await db.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM sluice.runs
@@ -276,6 +244,15 @@ export async function getRun(db: Queryable, idOrPrefix: string): Promise<RunDeta
   const row = rows[0];
   if (!row) throw new NotFoundError(`run "${idOrPrefix}" not found`);
   return { ...toRecord(row), report: row.report ?? null };
+}
+
+/** The stored runs as the runs section of the application reads them. */
+export function createRunQueries(db: Queryable): RunQueries {
+  return {
+    list: (filter) => listRuns(db, filter),
+    get: (idOrPrefix) => getRun(db, idOrPrefix),
+    resolveId: (text) => resolveRunId(db, text),
+  };
 }
 
 /**
