@@ -51,5 +51,6 @@ export const runCancelledSchema = z.object({
     id: z.guid(),
     pipeline: z.string(),
     previous: z.string().describe('the status before: queued or running'),
+    reason: z.string().describe('cancelled by api:<token name>, as the run’s error says'),
   }),
 });
