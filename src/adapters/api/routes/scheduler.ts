@@ -2,18 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import type { Sluice } from '../../../main.ts';
-import { scheduledJobs } from '../../queue/scheduler.ts';
 import { viewerProblems } from '../schemas/problem.ts';
 import { scheduledJobsSchema, schedulerStatusSchema } from '../schemas/scheduler.ts';
 
 export function schedulerRoutes(
-  app: FastifyInstance,
-  sluice: Sluice,
+  server: FastifyInstance,
+  app: SluiceApp,
   state: { enabled: boolean; clock: Clock },
 ): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/scheduler/status',
     {
@@ -26,7 +25,7 @@ export function schedulerRoutes(
       },
     },
     async () => {
-      const jobs = await scheduledJobs(sluice, state.clock.now(), 1);
+      const jobs = await app.schedule.jobs({ now: state.clock.now(), count: 1 });
       return {
         enabled: state.enabled,
         now: state.clock.now().toISOString(),
@@ -50,6 +49,8 @@ export function schedulerRoutes(
         response: { 200: scheduledJobsSchema, ...viewerProblems },
       },
     },
-    async (request) => ({ jobs: await scheduledJobs(sluice, state.clock.now(), request.query.next) }),
+    async (request) => ({
+      jobs: await app.schedule.jobs({ now: state.clock.now(), count: request.query.next }),
+    }),
   );
 }

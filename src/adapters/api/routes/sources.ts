@@ -2,14 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import type { Sluice } from '../../../main.ts';
-import { listSourceStatus, resetSource } from '../../postgres/source-status.ts';
 import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 import { sourceListSchema, sourceResetSchema } from '../schemas/sources.ts';
 
-export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function sourceRoutes(server: FastifyInstance, app: SluiceApp, clock: Clock): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/sources',
     {
@@ -22,14 +21,7 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
         response: { 200: sourceListSchema, ...viewerProblems },
       },
     },
-    async () => ({
-      sources: await listSourceStatus(
-        sluice.db,
-        sluice.config.pipelines.values(),
-        sluice.settings.overrides,
-        clock.now(),
-      ),
-    }),
+    async () => ({ sources: await app.sources.list(clock.now()) }),
   );
 
   api.post(
@@ -46,14 +38,8 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
     },
     async (request) => {
       const actor = `api:${request.principal?.name ?? '?'}`;
-      const result = await resetSource(
-        sluice.db,
-        sluice.config.pipelines.values(),
-        request.params.name,
-        clock.now(),
-        actor,
-      );
-      sluice.logger.info(
+      const result = await app.sources.reset(request.params.name, clock.now(), actor);
+      server.log.info(
         { provider: result.provider, from: result.previousState, to: result.state, actor },
         `circuit breaker of "${result.provider}" reset by ${actor}`,
       );

@@ -6,7 +6,7 @@ export const livenessSchema = z.object({ status: z.string().describe('ok') });
 
 export const readinessSchema = z.object({
   status: z.string().describe('ready'),
-  database: z.enum(['postgres', 'pglite']),
+  database: z.string().describe('postgres or pglite'),
 });
 
 const runsByStatusSchema = z.record(z.string(), z.number().int()).describe('runs per status');
