@@ -1,7 +1,12 @@
 // Builds the HTTP API: auth on every route, zod-validated parameters, problem+json errors, OpenAPI.
-import fastifySwagger from '@fastify/swagger';
+import fastifySwagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
@@ -28,6 +33,99 @@ import { quarantineRoutes } from './routes/quarantine.ts';
 import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { sourceRoutes } from './routes/sources.ts';
+
+/** The document's own part; each operation comes from its route's schema. */
+const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
+  openapi: '3.1.0',
+  info: {
+    title: 'sluice API',
+    version: '1',
+    description:
+      'Runs, backfills, datasets, quality and freshness of a sluice project. Errors are application/problem+json ' +
+      '(RFC 9457) with a stable code; docs/api.md lists them.',
+    license: { name: 'MIT', identifier: 'MIT' },
+  },
+  // Relative: the document is served by the server it describes, wherever that listens.
+  servers: [{ url: '/', description: 'the sluice serve that answers this document' }],
+  tags: [
+    { name: 'health', description: 'Liveness, readiness and Prometheus metrics' },
+    { name: 'stats', description: 'Totals per dataset and runs by status' },
+    { name: 'pipelines', description: 'Pipelines and triggering runs' },
+    { name: 'runs', description: 'Run history' },
+    { name: 'quality', description: 'The quarantine of rejected records' },
+    { name: 'scheduler', description: 'Schedules and their ticks' },
+    { name: 'backfills', description: 'Backfills over partition ranges' },
+    { name: 'datasets', description: 'Datasets and their records' },
+    { name: 'sources', description: 'Source providers, their breakers and limits' },
+    { name: 'key sets', description: 'Stored key sets of partitioned pipelines' },
+    { name: 'freshness', description: 'How recent each dataset and series is' },
+    { name: 'events', description: 'Live events as Server-Sent Events' },
+    { name: 'docs', description: 'This document' },
+  ],
+  components: {
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'sluice tokens create --name N --role viewer|analyst|admin',
+      },
+      ticket: {
+        type: 'apiKey',
+        in: 'query',
+        name: 'ticket',
+        description: 'single-use, from POST /api/events/tickets; GET /api/events only',
+      },
+    },
+  },
+  security: [{ bearer: [] }],
+};
+
+/**
+ * The schemas with an id are registered for requests too (as `…Input`), though only responses use
+ * them: components nothing references are left out, until none is left.
+ */
+function withoutUnusedSchemas<T extends object>(document: T): T {
+  if (!('components' in document) || typeof document.components !== 'object' || !document.components)
+    return document;
+  const components: { schemas?: Record<string, unknown> } = document.components;
+  const schemas = { ...components.schemas };
+  const rest = JSON.stringify({ ...document, components: { ...components, schemas: {} } });
+  for (;;) {
+    const text = rest + JSON.stringify(schemas);
+    const unused = Object.keys(schemas).filter((name) => !text.includes(`"#/components/schemas/${name}"`));
+    if (unused.length === 0) return { ...document, components: { ...components, schemas } };
+    for (const name of unused) delete schemas[name];
+  }
+}
+
+/** The methods registered for a concrete path (HEAD with GET, as Fastify adds it), for a 405's Allow. */
+function allowedMethods(routes: readonly RouteEntry[]): (path: string) => string[] {
+  const patterns = new Map<string, RegExp>();
+  const patternOf = (url: string): RegExp => {
+    let pattern = patterns.get(url);
+    if (!pattern) {
+      const segments = url
+        .split('/')
+        .map((segment) =>
+          segment.startsWith(':')
+            ? '[^/]+'
+            : segment === '*'
+              ? '.*'
+              : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        );
+      pattern = new RegExp(`^${segments.join('/')}/?$`);
+      patterns.set(url, pattern);
+    }
+    return pattern;
+  };
+  return (path) => {
+    const methods = new Set(
+      routes.filter((route) => patternOf(route.url).test(path)).map((route) => route.method),
+    );
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -68,20 +166,32 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
-  );
+  // Every body is JSON: without the text/plain parser a text body is a 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'sluice API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
+    openapi: OPENAPI,
     transform: jsonSchemaTransform,
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
   });
   // Hook order is the answer order: size (414), then the token (401), then parameters (400).
   installUrlLengthGuard(app);
   const routes = installAuth(app, sluice.db);
+  // After auth, so only a caller with a valid token learns which methods a path has.
+  const allowed = allowedMethods(routes);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const methods = allowed(path);
+    if (methods.length === 0)
+      return sendProblem(reply, request, 404, 'not_found', `no route ${request.method} ${path}`);
+    reply.header('allow', methods.join(', '));
+    return sendProblem(
+      reply,
+      request,
+      405,
+      'method_not_allowed',
+      `${path} answers ${methods.join(', ')}, not ${request.method}`,
+    );
+  });
   installParameterGuard(app);
   healthRoutes(app, sluice.app);
   pipelineRoutes(app, sluice.app, options.dispatcher ?? sluice.app.pipelines.dispatcher());

@@ -34,7 +34,9 @@ export type ApiProblemCode =
   | 'forbidden'
   | 'invalid_parameter'
   | 'bad_request'
+  | 'method_not_allowed'
   | 'body_too_large'
+  | 'unsupported_media_type'
   | 'uri_too_long'
   | 'headers_too_large'
   | 'request_timeout'
@@ -42,6 +44,12 @@ export type ApiProblemCode =
   | 'database_unreachable'
   | 'migrations_pending';
 export type ProblemCode = ErrorCode | ApiProblemCode;
+
+/** Fastify's client errors that have a code of their own; the others are bad_request. */
+const FRAMEWORK_CODES: Partial<Record<string, ApiProblemCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+};
 
 function statusOf(code: string): number | undefined {
   return Object.hasOwn(STATUS, code) ? STATUS[code as ErrorCode] : undefined;
@@ -98,7 +106,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     return sendProblem(reply, request, error.status, error.code, error.message);
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own client errors: bad JSON, body too large, wrong content type.
-    const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'bad_request';
+    const code = FRAMEWORK_CODES[error.code] ?? 'bad_request';
     return sendProblem(reply, request, error.statusCode, code, error.message);
   }
   const code = errorCode(error);

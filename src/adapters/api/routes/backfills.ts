@@ -13,6 +13,13 @@ import { backfillGrid } from '../../../domain/backfill-grid.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
+import {
+  ACTION_OPERATION,
+  backfillBodySchema,
+  backfillDetailSchema,
+  backfillListSchema,
+} from '../schemas/backfills.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 const BACKFILL_ID = idParam('backfill');
 
@@ -36,6 +43,7 @@ export function backfillRoutes(
       config: { policy: 'admin' },
       schema: {
         tags: ['backfills'],
+        operationId: 'createBackfill',
         summary: 'Start a backfill over every partition of a range (admin)',
         body: z.object({
           pipeline: z.string().min(1),
@@ -52,6 +60,11 @@ export function backfillRoutes(
             .max(MAX_BACKFILL_CONCURRENCY)
             .default(backfillDefaults.concurrency),
         }),
+        response: {
+          201: backfillBodySchema.describe('created; Location names it'),
+          ...privilegedProblems,
+          ...problems(404, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -78,12 +91,14 @@ export function backfillRoutes(
       config: { policy: 'viewer' },
       schema: {
         tags: ['backfills'],
+        operationId: 'listBackfills',
         summary: 'Backfills, newest first, with partition counts (viewer)',
         querystring: z.object({
           pipeline: z.string().optional(),
           status: z.enum(Object.values(BackfillStatus) as [BackfillStatus, ...BackfillStatus[]]).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
+        response: { 200: backfillListSchema, ...viewerProblems },
       },
     },
     async (request) => ({ backfills: await app.backfills.list(request.query) }),
@@ -95,8 +110,10 @@ export function backfillRoutes(
       config: { policy: 'viewer' },
       schema: {
         tags: ['backfills'],
+        operationId: 'getBackfill',
         summary: 'One backfill with every partition and the time × key grid (viewer)',
         params: z.object({ id: BACKFILL_ID }),
+        response: { 200: backfillDetailSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -130,7 +147,13 @@ export function backfillRoutes(
       `/api/backfills/:id/${action}`,
       {
         config: { policy: 'admin' },
-        schema: { tags: ['backfills'], summary, params: z.object({ id: BACKFILL_ID }) },
+        schema: {
+          tags: ['backfills'],
+          operationId: ACTION_OPERATION[action],
+          summary,
+          params: z.object({ id: BACKFILL_ID }),
+          response: { 200: backfillBodySchema, ...privilegedProblems, ...problems(404, 409) },
+        },
       },
       async (request) => woken({ backfill: await app.backfills.apply(request.params.id, action) }),
     );
@@ -142,8 +165,10 @@ export function backfillRoutes(
       config: { policy: 'admin' },
       schema: {
         tags: ['backfills'],
+        operationId: 'retryBackfillPartition',
         summary: 'Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin)',
         params: z.object({ id: BACKFILL_ID, partition: z.string().min(1) }),
+        response: { 200: backfillBodySchema, ...privilegedProblems, ...problems(404, 409) },
       },
     },
     async (request) =>

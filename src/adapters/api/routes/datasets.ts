@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { systemColumns } from '../../../domain/dataset-definition.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import { toCsv } from '../csv-export.ts';
+import { datasetListSchema, datasetPreviewSchema, datasetRecordsResponse } from '../schemas/datasets.ts';
+import { problems, viewerProblems } from '../schemas/problem.ts';
 
 const RESERVED = new Set(['from', 'to', 'sort', 'order', 'limit', 'cursor', 'format']);
 
@@ -14,7 +16,12 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
     '/api/datasets',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['datasets'], summary: 'Datasets with their columns and sizes (viewer)' },
+      schema: {
+        tags: ['datasets'],
+        operationId: 'listDatasets',
+        summary: 'Datasets with their columns and sizes (viewer)',
+        response: { 200: datasetListSchema, ...viewerProblems },
+      },
     },
     async () => ({ datasets: await app.datasets.list() }),
   );
@@ -25,9 +32,11 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['datasets'],
+        operationId: 'previewDataset',
         summary: 'The latest records of each provider that served the dataset (viewer)',
         params: z.object({ name: z.string() }),
         querystring: z.object({ per: z.coerce.number().int().min(1).max(50).default(5) }),
+        response: { 200: datasetPreviewSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -42,6 +51,7 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['datasets'],
+        operationId: 'listDatasetRecords',
         summary:
           'Records filtered by key columns (?<key>=value) and time range, sorted and paged; CSV with format=csv (viewer)',
         params: z.object({ name: z.string() }),
@@ -56,6 +66,7 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
             format: z.enum(['json', 'csv']).default('json'),
           })
           .catchall(z.string()),
+        response: { 200: datasetRecordsResponse, ...viewerProblems, ...problems(404) },
       },
     },
     async (request, reply) => {

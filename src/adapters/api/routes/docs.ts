@@ -1,5 +1,7 @@
 // The OpenAPI document and a readable page of it, both behind a token like every other route.
 import type { FastifyInstance } from 'fastify';
+import { docsPageResponse, openApiDocumentResponse } from '../schemas/docs.ts';
+import { viewerProblems } from '../schemas/problem.ts';
 
 interface OpenApiOperation {
   summary?: string;
@@ -50,14 +52,27 @@ ${rows.join('\n')}</body></html>`;
 export function docsRoutes(app: FastifyInstance): void {
   app.get(
     '/api/openapi.json',
-    { config: { policy: 'viewer' }, schema: { tags: ['docs'], summary: 'This OpenAPI document (viewer)' } },
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['docs'],
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI document (viewer)',
+        response: { 200: openApiDocumentResponse, ...viewerProblems },
+      },
+    },
     async () => app.swagger(),
   );
   app.get(
     '/api/docs',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['docs'], summary: 'The API reference as a page (viewer)' },
+      schema: {
+        tags: ['docs'],
+        operationId: 'getDocsPage',
+        summary: 'The API reference as a page (viewer)',
+        response: { 200: docsPageResponse, ...viewerProblems },
+      },
     },
     async (_request, reply) =>
       reply.type('text/html; charset=utf-8').send(renderDocs(app.swagger() as never)),

@@ -10,6 +10,8 @@ import { registerTicketVerifier } from '../auth.ts';
 import { createEventHub, createEventStreams, createTicketBook } from '../event-stream.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
 import { createRevocationWatch } from '../revocation-watch.ts';
+import { eventHeadersSchema, eventStreamResponse, ticketSchema } from '../schemas/events.ts';
+import { problems, viewerProblems } from '../schemas/problem.ts';
 
 export interface EventRouteOptions {
   /** The PostgreSQL URL the listener opens its own connection with; without it the hub polls. */
@@ -67,7 +69,9 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
       config: { policy: 'viewer' },
       schema: {
         tags: ['events'],
+        operationId: 'createEventTicket',
         summary: 'A single-use ticket, valid 60 s, to open /api/events without a header (viewer)',
+        response: { 200: ticketSchema, ...viewerProblems, ...problems(413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -95,12 +99,17 @@ export function eventRoutes(app: FastifyInstance, sluice: Sluice, options: Event
       config: { policy: 'viewer', ticketAuth: true },
       schema: {
         tags: ['events'],
+        operationId: 'streamEvents',
         summary: 'Run and tick events as Server-Sent Events; a bearer header or ?ticket= (viewer)',
         querystring: z.object({
           ticket: z.string().optional().describe('from POST /api/events/tickets, instead of the header'),
           lastEventId: eventIdSchema.optional().describe('replay events after this id (as Last-Event-ID)'),
           types: z.string().optional().describe('comma-separated type prefixes, e.g. run:,tick:'),
         }),
+        headers: eventHeadersSchema,
+        // The ticket stands in for the header: EventSource cannot send one.
+        security: [{ bearer: [] }, { ticket: [] }],
+        response: { 200: eventStreamResponse, ...viewerProblems },
       },
     },
     async (request, reply) => {

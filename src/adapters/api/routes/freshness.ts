@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
 import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
+import { freshnessRefreshSchema, freshnessReportSchema } from '../schemas/freshness.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 export function freshnessRoutes(
   server: FastifyInstance,
@@ -18,11 +20,13 @@ export function freshnessRoutes(
       config: { policy: 'viewer' },
       schema: {
         tags: ['freshness'],
+        operationId: 'getFreshness',
         summary: 'Freshness of the project, each dataset and its stalest series (viewer)',
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(10_000).default(100).describe('series per dataset'),
           dataset: z.string().optional().describe('only this dataset'),
         }),
+        response: { 200: freshnessReportSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) =>
@@ -39,6 +43,7 @@ export function freshnessRoutes(
       config: { policy: 'analyst' },
       schema: {
         tags: ['freshness'],
+        operationId: 'refreshStale',
         summary:
           'Trigger the pipelines feeding the stalest series (stale or never), each pipeline once (analyst)',
         body: z
@@ -55,6 +60,12 @@ export function freshnessRoutes(
           .strict()
           // Fastify hands a POST without a body over as null.
           .nullish(),
+        response: {
+          200: freshnessRefreshSchema.describe('nothing was triggered'),
+          202: freshnessRefreshSchema.describe('at least one run was triggered'),
+          ...privilegedProblems,
+          ...problems(404),
+        },
       },
     },
     async (request, reply) => {

@@ -6,12 +6,23 @@ import type { SluiceApp } from '../../../engine/app.ts';
 import { renderMetrics } from '../metrics.ts';
 import { OPENMETRICS_TEXT, PROMETHEUS_TEXT, toOpenMetrics, wantsOpenMetrics } from '../openmetrics.ts';
 import { sendProblem } from '../problem.ts';
+import { livenessSchema, metricsResponse, readinessSchema, statsSchema } from '../schemas/health.ts';
+import { problems, viewerProblems } from '../schemas/problem.ts';
 
 export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
   const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/healthz',
-    { config: { policy: 'public' }, schema: { tags: ['health'], summary: 'Liveness (no token)' } },
+    {
+      config: { policy: 'public' },
+      schema: {
+        tags: ['health'],
+        operationId: 'getLiveness',
+        summary: 'Liveness (no token)',
+        security: [],
+        response: { 200: livenessSchema, ...problems(400, 500) },
+      },
+    },
     async () => ({
       status: 'ok',
     }),
@@ -21,7 +32,12 @@ export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
     '/readyz',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['health'], summary: 'Database reachable and migrations current (viewer)' },
+      schema: {
+        tags: ['health'],
+        operationId: 'getReadiness',
+        summary: 'Database reachable and migrations current (viewer)',
+        response: { 200: readinessSchema, ...viewerProblems, ...problems(503) },
+      },
     },
     async (request, reply) => {
       const readiness = await app.status.readiness();
@@ -36,8 +52,10 @@ export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['stats'],
+        operationId: 'getStats',
         summary: 'Totals per dataset, all time and for the last N days, and runs by status (viewer)',
         querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).default(7) }),
+        response: { 200: statsSchema, ...viewerProblems },
       },
     },
     async (request) => app.status.stats(request.query.days),
@@ -45,7 +63,15 @@ export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
 
   api.get(
     '/metrics',
-    { config: { policy: 'viewer' }, schema: { tags: ['health'], summary: 'Prometheus metrics (viewer)' } },
+    {
+      config: { policy: 'viewer' },
+      schema: {
+        tags: ['health'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics (viewer)',
+        response: { 200: metricsResponse, ...viewerProblems },
+      },
+    },
     async (request, reply) => {
       const text = await renderMetrics(app.status);
       if (!wantsOpenMetrics(request.headers.accept)) return reply.type(PROMETHEUS_TEXT).send(text);

@@ -6,6 +6,13 @@ import { describeKeySetIssue, type KeySetChange, parseKeySetEntries } from '../.
 import type { KeyEntry } from '../../../domain/partition-definition.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import { HttpProblem } from '../problem.ts';
+import {
+  keyRemovedSchema,
+  keySetChangeSchema,
+  keySetKeysSchema,
+  keySetListSchema,
+} from '../schemas/key-sets.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 const keysBody = z.object({
   keys: z
@@ -54,8 +61,10 @@ export function keySetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['key sets'],
+        operationId: 'listKeySets',
         summary:
           'Declared key sets with their key counts and seed files, and stored sets no longer declared (viewer)',
+        response: { 200: keySetListSchema, ...viewerProblems },
       },
     },
     async () => ({ keySets: await app.keySets.summary() }),
@@ -67,8 +76,10 @@ export function keySetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['key sets'],
+        operationId: 'getKeySet',
         summary: "One key set's keys with their attributes, by key (viewer)",
         params: name,
+        response: { 200: keySetKeysSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -83,9 +94,11 @@ export function keySetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['key sets'],
+        operationId: 'replaceKeySet',
         summary: 'Replace the whole key set: keys not in the body are removed (admin)',
         params: name,
         body: keysBody,
+        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -103,9 +116,11 @@ export function keySetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['key sets'],
+        operationId: 'upsertKeys',
         summary: "Add keys or replace existing keys' attributes; other keys stay (admin)",
         params: name,
         body: keysBody,
+        response: { 200: keySetChangeSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -123,8 +138,10 @@ export function keySetRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['key sets'],
+        operationId: 'removeKey',
         summary: 'Remove one key; 404 when the set has no such key (admin)',
         params: z.object({ name: z.string(), key: z.string() }),
+        response: { 200: keyRemovedSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {

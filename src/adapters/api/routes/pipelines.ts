@@ -7,6 +7,8 @@ import type { SluiceApp } from '../../../engine/app.ts';
 import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
+import { pipelineListSchema, runQueuedSchema, runWaitedSchema } from '../schemas/pipelines.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 
 /** `wait=true` answers when the run ends or after this long, whichever comes first. */
 const WAIT_LIMIT_MS = 5 * 60_000;
@@ -17,7 +19,12 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
     '/api/pipelines',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['pipelines'], summary: 'Pipelines with their last run (viewer)' },
+      schema: {
+        tags: ['pipelines'],
+        operationId: 'listPipelines',
+        summary: 'Pipelines with their last run (viewer)',
+        response: { 200: pipelineListSchema, ...viewerProblems },
+      },
     },
     async () => {
       const summaries = await app.pipelines.list();
@@ -43,6 +50,7 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
       config: { policy: 'analyst' },
       schema: {
         tags: ['pipelines'],
+        operationId: 'triggerRun',
         summary: 'Run a pipeline now; returns the run id, or the finished run with wait=true (analyst)',
         params: z.object({ name: z.string() }),
         querystring: z.object({
@@ -57,6 +65,12 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
             .describe('the partition of a partitioned pipeline, e.g. 2025-W03|site=annecy (URL-encoded)'),
           date: z.string().optional().describe('the time partition containing this local date, YYYY-MM-DD'),
         }),
+        response: {
+          200: runWaitedSchema.describe('with wait=true: the run once it ended'),
+          202: runQueuedSchema.describe('the run is queued'),
+          ...privilegedProblems,
+          ...problems(404, 409),
+        },
       },
     },
     async (request, reply) => {

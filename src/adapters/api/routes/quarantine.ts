@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SluiceApp } from '../../../engine/app.ts';
 import { HttpProblem } from '../problem.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+import { quarantineListSchema, replayResultSchema } from '../schemas/quarantine.ts';
 
 export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void {
   const api = server.withTypeProvider<ZodTypeProvider>();
@@ -13,6 +15,7 @@ export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void 
       config: { policy: 'viewer' },
       schema: {
         tags: ['quality'],
+        operationId: 'listQuarantine',
         summary:
           'Quarantined records with their issues, newest first: one per distinct record, with its occurrences, ' +
           'first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer)',
@@ -26,6 +29,7 @@ export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void 
           limit: z.coerce.number().int().min(1).max(1000).default(50),
           cursor: z.coerce.number().int().positive().optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: quarantineListSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -43,8 +47,10 @@ export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void 
       config: { policy: 'analyst' },
       schema: {
         tags: ['quality'],
+        operationId: 'replayQuarantine',
         summary: 'Re-validate a run’s quarantined records and write those that pass now (analyst)',
         querystring: z.object({ run: z.string().min(1) }),
+        response: { 200: replayResultSchema, ...privilegedProblems, ...problems(404, 409) },
       },
     },
     async (request) => app.runs.replay(request.query.run),

@@ -7,6 +7,8 @@ import type { SluiceApp } from '../../../engine/app.ts';
 import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+import { runCancelledSchema, runDetailBodySchema, runListSchema } from '../schemas/runs.ts';
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -31,6 +33,7 @@ export function runRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['runs'],
+        operationId: 'listRuns',
         summary: 'List runs, newest first (viewer)',
         querystring: z.object({
           pipeline: z.string().optional(),
@@ -40,6 +43,7 @@ export function runRoutes(server: FastifyInstance, app: SluiceApp): void {
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: runListSchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -68,8 +72,10 @@ export function runRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'viewer' },
       schema: {
         tags: ['runs'],
+        operationId: 'getRun',
         summary: 'One run with its errors, quality report and rejected samples (viewer)',
         params: z.object({ id: idParam('run') }),
+        response: { 200: runDetailBodySchema, ...viewerProblems, ...problems(404) },
       },
     },
     async (request) => {
@@ -85,9 +91,11 @@ export function runRoutes(server: FastifyInstance, app: SluiceApp): void {
       config: { policy: 'admin' },
       schema: {
         tags: ['runs'],
+        operationId: 'cancelRun',
         summary:
           'Cancel a queued or running run of any process and free its pipeline (admin); 409 when the run already finished',
         params: z.object({ id: idParam('run') }),
+        response: { 200: runCancelledSchema, ...privilegedProblems, ...problems(404, 409) },
       },
     },
     async (request) => {

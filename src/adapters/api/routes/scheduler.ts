@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
+import { viewerProblems } from '../schemas/problem.ts';
+import { scheduledJobsSchema, schedulerStatusSchema } from '../schemas/scheduler.ts';
 
 export function schedulerRoutes(
   server: FastifyInstance,
@@ -15,7 +17,12 @@ export function schedulerRoutes(
     '/api/scheduler/status',
     {
       config: { policy: 'viewer' },
-      schema: { tags: ['scheduler'], summary: 'Scheduler state and the last tick of each job (viewer)' },
+      schema: {
+        tags: ['scheduler'],
+        operationId: 'getSchedulerStatus',
+        summary: 'Scheduler state and the last tick of each job (viewer)',
+        response: { 200: schedulerStatusSchema, ...viewerProblems },
+      },
     },
     async () => {
       const jobs = await app.schedule.jobs({ now: state.clock.now(), count: 1 });
@@ -36,8 +43,10 @@ export function schedulerRoutes(
       config: { policy: 'viewer' },
       schema: {
         tags: ['scheduler'],
+        operationId: 'listScheduledJobs',
         summary: 'Every scheduled pipeline with its cron, zone, misfire policy and next run times (viewer)',
         querystring: z.object({ next: z.coerce.number().int().min(1).max(50).default(5) }),
+        response: { 200: scheduledJobsSchema, ...viewerProblems },
       },
     },
     async (request) => ({

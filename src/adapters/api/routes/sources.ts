@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
+import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+import { sourceListSchema, sourceResetSchema } from '../schemas/sources.ts';
 
 export function sourceRoutes(server: FastifyInstance, app: SluiceApp, clock: Clock): void {
   const api = server.withTypeProvider<ZodTypeProvider>();
@@ -13,8 +15,10 @@ export function sourceRoutes(server: FastifyInstance, app: SluiceApp, clock: Clo
       config: { policy: 'viewer' },
       schema: {
         tags: ['sources'],
+        operationId: 'listSources',
         summary:
           'Every source provider: breaker state, failures, last success and failure, latency percentiles, rate-limit usage (viewer)',
+        response: { 200: sourceListSchema, ...viewerProblems },
       },
     },
     async () => ({ sources: await app.sources.list(clock.now()) }),
@@ -26,8 +30,10 @@ export function sourceRoutes(server: FastifyInstance, app: SluiceApp, clock: Clo
       config: { policy: 'admin' },
       schema: {
         tags: ['sources'],
+        operationId: 'resetSource',
         summary: 'Close a provider’s circuit breaker and clear its Retry-After deadline (admin)',
         params: z.object({ name: z.string().min(1) }),
+        response: { 200: sourceResetSchema, ...privilegedProblems, ...problems(404) },
       },
     },
     async (request) => {
