@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ApiServer, buildApiServer } from '../../src/adapters/api/api-server.ts';
-import { createSignInCode, sessionCookie } from '../../src/adapters/api/dashboard-session.ts';
+import { sessionCookie } from '../../src/adapters/api/dashboard-session.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
+import { createSessionStore } from '../../src/adapters/postgres/session-store.ts';
 import { createToken, revokeToken } from '../../src/adapters/postgres/token-store.ts';
+import { createDashboardSessions } from '../../src/engine/dashboard-sessions.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
 import { readJson } from '../support/http.ts';
@@ -79,6 +81,8 @@ for (const backend of await testBackends()) {
     });
     after(() => close());
 
+    // The same use case sluice serve prints its link with.
+    const codes = () => createDashboardSessions(createSessionStore(sluice.db), { clock });
     const signIn = (body: object) =>
       fetch(`${base}/api/session`, {
         method: 'POST',
@@ -136,7 +140,7 @@ for (const backend of await testBackends()) {
     });
 
     it('signs in once with a one-time code; a used or expired code is refused and says so', async () => {
-      const { code } = await createSignInCode(sluice.db, { clock });
+      const { code } = await codes().createSignInCode();
       const first = await signIn({ code });
       assert.equal(first.status, 201);
       assert.deepEqual((await readJson(first)).principal, { name: 'dashboard-admin', role: 'admin' });
@@ -146,10 +150,10 @@ for (const backend of await testBackends()) {
       assert.equal(used.code, 'unauthorized');
       assert.match(used.detail, /already used/);
 
-      const second = await createSignInCode(sluice.db, { clock });
+      const second = await codes().createSignInCode();
       const reused = await signIn({ code: second.code });
       assert.equal((await readJson(reused)).principal.name, 'dashboard-admin', 'the admin token is reused');
-      const stale = await createSignInCode(sluice.db, { clock });
+      const stale = await codes().createSignInCode();
       offsetMs = 5 * 60_000 + 1000;
       try {
         const expired = await signIn({ code: stale.code });

@@ -2,11 +2,12 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createDashboardSessions } from '../../engine/dashboard-sessions.ts';
 import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { Sluice } from '../../main.ts';
+import { createSessionStore } from '../postgres/session-store.ts';
 import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
-import { createDashboardSessions } from './dashboard-session.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
   clientErrorHandler,
@@ -86,7 +87,9 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   });
   // Hook order is the answer order: size (414), then the token (401), then parameters (400).
   installUrlLengthGuard(app);
-  const sessions = createDashboardSessions(sluice.db, { clock: options.clock ?? systemClock });
+  const sessions = createDashboardSessions(createSessionStore(sluice.db), {
+    clock: options.clock ?? systemClock,
+  });
   const routes = installAuth(app, sluice.db, sessions);
   await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   installParameterGuard(app);

@@ -2,15 +2,10 @@
 // role check every route declares in its config.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { type Role, type RoutePolicy, roleAllows } from '../../domain/roles.ts';
+import { csrfMatches, type DashboardSessions, type SessionState } from '../../engine/dashboard-sessions.ts';
 import type { Queryable } from '../postgres/database.ts';
 import { verifyToken } from '../postgres/token-store.ts';
-import {
-  CSRF_HEADER,
-  csrfMatches,
-  type DashboardSessions,
-  type SessionState,
-  sessionCookieOf,
-} from './dashboard-session.ts';
+import { CSRF_HEADER, sessionCookieOf } from './dashboard-session.ts';
 import { sendProblem } from './problem.ts';
 import { isDashboardRequest } from './static-dashboard.ts';
 

@@ -1,27 +1,16 @@
 // Dashboard sessions and one-time sign-in codes: stored by hash, read with their token's state.
 import type { Role } from '../../domain/roles.ts';
+import type {
+  CodeRedemption,
+  NewSession,
+  SessionRecord,
+  SessionStore,
+} from '../../engine/dashboard-sessions.ts';
 import type { Queryable } from './database.ts';
-
-export interface NewSession {
-  id: string;
-  tokenName: string;
-  sessionHash: string;
-  createdAt: Date;
-  expiresAt: Date;
-}
-
-/** A stored session with the state of the token behind it, for the caller to judge against its clock. */
-export interface SessionRecord {
-  id: string;
-  tokenName: string;
-  role: Role;
-  expiresAt: Date;
-  revokedAt: Date | null;
-  tokenRevokedAt: Date | null;
-}
+import { createToken, listTokens, verifyToken } from './token-store.ts';
 
 /** Opens a session on an active token; undefined when the token is unknown or revoked. */
-export async function insertSession(
+async function insertSession(
   db: Queryable,
   session: NewSession,
 ): Promise<{ name: string; role: Role } | undefined> {
@@ -38,7 +27,7 @@ export async function insertSession(
   return rows[0];
 }
 
-export async function findSession(db: Queryable, sessionHash: string): Promise<SessionRecord | undefined> {
+async function findSession(db: Queryable, sessionHash: string): Promise<SessionRecord | undefined> {
   const { rows } = await db.query<{
     id: string;
     token_name: string;
@@ -65,7 +54,7 @@ export async function findSession(db: Queryable, sessionHash: string): Promise<S
 }
 
 /** Sign-out: whether an open session was revoked by this call. */
-export async function revokeSession(db: Queryable, sessionHash: string, at: Date): Promise<boolean> {
+async function revokeSession(db: Queryable, sessionHash: string, at: Date): Promise<boolean> {
   const { rowCount } = await db.query(
     'UPDATE sluice.sessions SET revoked_at = $2 WHERE session_hash = $1 AND revoked_at IS NULL',
     [sessionHash, at],
@@ -73,7 +62,7 @@ export async function revokeSession(db: Queryable, sessionHash: string, at: Date
   return rowCount > 0;
 }
 
-export async function insertSignInCode(
+async function insertSignInCode(
   db: Queryable,
   code: { codeHash: string; tokenName: string; createdAt: Date; expiresAt: Date },
 ): Promise<void> {
@@ -84,15 +73,11 @@ export async function insertSignInCode(
   );
 }
 
-export type CodeRedemption =
-  | { outcome: 'redeemed'; tokenName: string }
-  | { outcome: 'used' | 'expired' | 'unknown' };
-
 /**
  * Uses a code once: the UPDATE re-checks `used_at IS NULL` under its row lock, so of two
  * concurrent redemptions only one succeeds. The SELECT beside it says why a refused code was refused.
  */
-export async function redeemSignInCode(db: Queryable, codeHash: string, at: Date): Promise<CodeRedemption> {
+async function redeemSignInCode(db: Queryable, codeHash: string, at: Date): Promise<CodeRedemption> {
   const { rows } = await db.query<{ token_name: string; used_at: Date | null; redeemed: boolean }>(
     `WITH redeemed AS (
        UPDATE sluice.sign_in_codes SET used_at = $2
@@ -109,10 +94,37 @@ export async function redeemSignInCode(db: Queryable, codeHash: string, at: Date
 }
 
 /** Forgets sessions and codes that expired before `before`: they can only ever be refused. */
-export async function pruneSessions(db: Queryable, before: Date): Promise<void> {
+async function pruneSessions(db: Queryable, before: Date): Promise<void> {
   await db.query(
     `WITH codes AS (DELETE FROM sluice.sign_in_codes WHERE expires_at < $1)
      DELETE FROM sluice.sessions WHERE expires_at < $1`,
     [before],
   );
+}
+
+/** The active admin token of that name, or a new one; a revoked one's name stays taken, so a suffix. */
+async function dashboardToken(db: Queryable, name: string): Promise<string> {
+  const tokens = await listTokens(db);
+  const ours = (token: { name: string }) =>
+    token.name === name ||
+    (token.name.startsWith(`${name}-`) && /^\d+$/.test(token.name.slice(name.length + 1)));
+  const active = tokens.find((token) => ours(token) && token.role === 'admin' && !token.revokedAt);
+  if (active) return active.name;
+  const taken = new Set(tokens.map((token) => token.name));
+  let candidate = name;
+  for (let n = 2; taken.has(candidate); n += 1) candidate = `${name}-${n}`;
+  return (await createToken(db, candidate, 'admin')).record.name;
+}
+
+export function createSessionStore(db: Queryable): SessionStore {
+  return {
+    verifyToken: (token) => verifyToken(db, token),
+    dashboardToken: (name) => dashboardToken(db, name),
+    insertSession: (session) => insertSession(db, session),
+    findSession: (sessionHash) => findSession(db, sessionHash),
+    revokeSession: (sessionHash, at) => revokeSession(db, sessionHash, at),
+    insertSignInCode: (code) => insertSignInCode(db, code),
+    redeemSignInCode: (codeHash, at) => redeemSignInCode(db, codeHash, at),
+    pruneSessions: (before) => pruneSessions(db, before),
+  };
 }

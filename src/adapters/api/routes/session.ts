@@ -3,13 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Role } from '../../../domain/roles.ts';
+import type { DashboardSessions } from '../../../engine/dashboard-sessions.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import {
-  clearedSessionCookie,
-  type DashboardSessions,
-  SESSION_COOKIE,
-  sessionCookie,
-} from '../dashboard-session.ts';
+import { clearedSessionCookie, SESSION_COOKIE, sessionCookie } from '../dashboard-session.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
 
 const signInBody = z.union([

@@ -1,9 +1,11 @@
 // `sluice serve`: API + scheduler + workers in one process; `sluice worker`: scheduler + workers.
 import { once } from 'node:events';
 import { UsageError } from '../../../domain/errors.ts';
+import type { Clock } from '../../../engine/ports.ts';
 import { openSluice } from '../../../main.ts';
 import { buildApiServer } from '../../api/api-server.ts';
 import { createLogger } from '../../log/logger.ts';
+import type { Database } from '../../postgres/database.ts';
 import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
 import { settingsOf } from '../open.ts';
 import { runtimeSettings, startRuntime } from '../runtime.ts';
@@ -13,6 +15,16 @@ function untilSignal(): Promise<string> {
     once(process, 'SIGTERM').then(() => 'SIGTERM'),
     once(process, 'SIGINT').then(() => 'SIGINT'),
   ]);
+}
+
+/** The dashboard's one-time link, with the modules it needs loaded only here. */
+async function printedSignInLink(db: Database, address: string, clock: Clock): Promise<string> {
+  const [{ signInLink }, { createDashboardSessions }, { createSessionStore }] = await Promise.all([
+    import('../../api/dashboard-session.ts'),
+    import('../../../engine/dashboard-sessions.ts'),
+    import('../../postgres/session-store.ts'),
+  ]);
+  return signInLink(createDashboardSessions(createSessionStore(db), { clock }), address);
 }
 
 /** Runs until SIGTERM/SIGINT; `sluice start --serve` continues here after its pipelines. */
@@ -47,9 +59,7 @@ export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boole
     'started',
   );
   // Printed, never logged: the link signs its first user in as admin (once, within 5 minutes).
-  const dashboard = address
-    ? await (await import('../../api/dashboard-session.ts')).signInLink(sluice.db, address, env.clock)
-    : undefined;
+  const dashboard = address ? await printedSignInLink(sluice.db, address, env.clock) : undefined;
   const ready = { listening: address ?? null, pid: process.pid, scheduler: settings.scheduler, dashboard };
   io.stdout(
     args.json
