@@ -194,7 +194,7 @@ async function backfill(pipeline: string): Promise<Measured> {
     const sluice = await open(url);
     const queue = await startRunQueue(sluice.db, { databaseUrl: url, logger: sluice.logger });
     const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
-    const workers = await startWorkers(sluice, queue, {
+    const workers = await startWorkers(sluice.app, queue, {
       runs: 0,
       backfill: CONCURRENCY,
       afterBackfillPartition: pump.pump,

@@ -126,7 +126,7 @@ function boundary(option: string, value: string, timezone: string, role: 'start'
   try {
     return parseBoundary(option, value, timezone, role);
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof ConfigError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
 }

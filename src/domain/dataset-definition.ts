@@ -203,7 +203,7 @@ function deriveColumns(where: string, schema: RecordSchema): ColumnSpec[] {
       columns.push({ name: field, ...derived });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`${where}: field "${field}" is not supported: ${reason}`);
+      throw new ConfigError(`${where}: field "${field}" is not supported: ${reason}`, { cause: error });
     }
   }
   if (columns.length === 0) throw new ConfigError(`${where}: schema has no fields`);

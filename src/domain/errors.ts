@@ -25,10 +25,14 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * Every class takes `{ cause }` like `Error` does: a caller that wraps an error passes the original
+ * as `cause`, so logs keep where it came from while the message stays the one users read.
+ */
 export class SluiceError extends Error {
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SluiceError';
     this.code = code;
@@ -37,29 +41,29 @@ export class SluiceError extends Error {
 
 /** A definition or configuration that cannot work; raised at load time, exit code 2. */
 export class ConfigError extends SluiceError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.config, message, options);
     this.name = 'ConfigError';
   }
 }
 
 export class UsageError extends SluiceError {
-  constructor(message: string) {
-    super(ErrorCode.usage, message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.usage, message, options);
     this.name = 'UsageError';
   }
 }
 
 export class ConflictError extends SluiceError {
-  constructor(message: string) {
-    super(ErrorCode.conflict, message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.conflict, message, options);
     this.name = 'ConflictError';
   }
 }
 
 export class NotFoundError extends SluiceError {
-  constructor(message: string) {
-    super(ErrorCode.notFound, message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.notFound, message, options);
     this.name = 'NotFoundError';
   }
 }
@@ -78,13 +82,16 @@ export class SourceError extends SluiceError {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { retryable: boolean; cause?: unknown; status?: number; retryAfterMs?: number } = {
-      retryable: false,
-    },
+    options: ErrorOptions & {
+      /** @defaultValue false */
+      retryable?: boolean;
+      status?: number;
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(code, message, { cause: options.cause });
     this.name = 'SourceError';
-    this.retryable = options.retryable;
+    this.retryable = options.retryable ?? false;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
   }

@@ -328,7 +328,7 @@ function selectorOrConfigError(where: string, records: string | undefined): Reco
   try {
     return parseSelector(records);
   } catch (error) {
-    throw new ConfigError(`${where}: ${(error as Error).message}`);
+    throw new ConfigError(`${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 

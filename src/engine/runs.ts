@@ -1,32 +1,11 @@
 // The run history as routes and commands read it, and what an operator does to one run: cancel it
 // by hand, replay its quarantine.
-import type { RunCounts, RunErrorEntry, RunStatus } from '../domain/run-status.ts';
-import type { Logger, RunReport } from './ports.ts';
+import type { RunStatus } from '../domain/run-status.ts';
+import type { Logger } from './ports.ts';
 import type { ReplayRun } from './replay-run.ts';
+import type { RunDetail, RunRecord } from './run-record.ts';
 
-export interface RunRecord extends RunCounts {
-  id: string;
-  pipeline: string;
-  dataset: string;
-  status: RunStatus;
-  trigger: string;
-  /** The partition the run collected; null for a pipeline without partitions. */
-  partitionKey: string | null;
-  attempt: number;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  /** Records whose key came again later in the run (only the last occurrence was written). */
-  duplicateKeys: number;
-  provider: string | null;
-  errors: RunErrorEntry[];
-  upstreamExecutionId: string | null;
-}
-
-export interface RunDetail extends RunRecord {
-  report: RunReport | null;
-}
+export type { RunDetail, RunRecord } from './run-record.ts';
 
 /** Where a page of runs ends: the next page starts after this run (keyset on queued_at, id). */
 export interface RunCursor {

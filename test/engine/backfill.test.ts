@@ -11,7 +11,6 @@ import {
 } from '../../src/adapters/postgres/backfill-store.ts';
 import { enqueueRun } from '../../src/adapters/postgres/run-store.ts';
 import { type BackfillPump, startBackfillPump } from '../../src/adapters/queue/backfill-pump.ts';
-import { queueDispatcher, waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
 import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { startWorkers, type Workers } from '../../src/adapters/queue/run-worker.ts';
 import type { BackfillStatus } from '../../src/domain/backfill.ts';
@@ -42,7 +41,7 @@ for (const backend of await testBackends()) {
       databaseUrl = project.databaseUrl;
       queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
       pump = startBackfillPump(sluice, queue, { intervalMs: 100, maxActive: 1, repairAfterSeconds: 60 });
-      workers = await startWorkers(sluice, queue, {
+      workers = await startWorkers(sluice.app, queue, {
         runs: 0,
         backfill: 4,
         afterBackfillPartition: pump.pump,
@@ -201,7 +200,7 @@ for (const backend of await testBackends()) {
     it('does not starve scheduled and triggered runs: they have their own queue and workers', async () => {
       // Workers stop their queue when they stop: these get a queue of their own.
       const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
-      const runWorkers = await startWorkers(sluice, runQueue, { runs: 1, backfill: 0 });
+      const runWorkers = await startWorkers(sluice.app, runQueue, { runs: 1, backfill: 0 });
       try {
         const backfill = await sluice.app.backfills.request({
           pipeline: 'weekly_obs',
@@ -211,12 +210,10 @@ for (const backend of await testBackends()) {
           createdBy: 'test',
         });
         await pump.pump();
-        const runId = await queueDispatcher(sluice, queue).trigger(
-          'weekly_obs',
-          'schedule',
-          '2025-W40|site=annecy',
-        );
-        const run = await waitForRun(sluice.db, runId, 10_000);
+        const runId = await sluice.app.pipelines
+          .dispatcher(queue)
+          .trigger('weekly_obs', 'schedule', '2025-W40|site=annecy');
+        const run = await sluice.app.pipelines.wait(runId, 10_000);
         assert.equal(run.status, 'succeeded');
         const meanwhile = await getBackfill(sluice.db, backfill.id);
         assert.ok(
@@ -231,7 +228,7 @@ for (const backend of await testBackends()) {
 
     it('fails a queued run that cannot start (its key is gone) with the reason, without retries', async () => {
       const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
-      const runWorkers = await startWorkers(sluice, runQueue, { runs: 1, backfill: 0 });
+      const runWorkers = await startWorkers(sluice.app, runQueue, { runs: 1, backfill: 0 });
       try {
         // Queued while "lyon" was a key; the config no longer has it when a worker takes the job.
         const id = '3f0c1c9e-8d1a-4b8e-9a55-0d5d0c1e2f01';
@@ -245,7 +242,7 @@ for (const backend of await testBackends()) {
           partitionKey: partition,
         });
         await runQueue.enqueue({ runId: id, pipeline: 'weekly_obs', trigger: 'test', partition });
-        const run = await waitForRun(sluice.db, id, 10_000);
+        const run = await sluice.app.pipelines.wait(id, 10_000);
         assert.equal(run.status, 'failed');
         assert.equal(run.errors[0]?.code, 'usage_error');
         assert.match(run.errors[0]?.message ?? '', /"lyon" is not a key of dimension "site"/);

@@ -4,9 +4,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createDashboardSessions } from '../../engine/dashboard-sessions.ts';
 import { type Clock, systemClock } from '../../engine/ports.ts';
+import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
 import { createSessionStore } from '../postgres/session-store.ts';
-import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
@@ -93,19 +93,22 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   const routes = installAuth(app, sluice.db, sessions);
   await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   installParameterGuard(app);
-  healthRoutes(app, sluice);
-  pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
+  healthRoutes(app, sluice.app);
+  pipelineRoutes(app, sluice.app, options.dispatcher ?? sluice.app.pipelines.dispatcher());
   runRoutes(app, sluice.app);
   quarantineRoutes(app, sluice.app);
-  schedulerRoutes(app, sluice, {
+  schedulerRoutes(app, sluice.app, {
     enabled: options.schedulerEnabled ?? false,
     clock: options.clock ?? systemClock,
   });
   backfillRoutes(app, sluice.app, options.wakeBackfills);
-  datasetRoutes(app, sluice);
-  sourceRoutes(app, sluice, options.clock ?? systemClock);
-  keySetRoutes(app, sluice);
-  freshnessRoutes(app, sluice, options);
+  datasetRoutes(app, sluice.app);
+  sourceRoutes(app, sluice.app, options.clock ?? systemClock);
+  keySetRoutes(app, sluice.app);
+  freshnessRoutes(app, sluice.app, {
+    dispatcher: options.dispatcher ?? sluice.app.pipelines.dispatcher(),
+    clock: options.clock ?? systemClock,
+  });
   eventRoutes(app, sluice, {
     databaseUrl: options.databaseUrl,
     clock: options.clock ?? systemClock,

@@ -55,7 +55,7 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
       config: typeof values.config === 'string' ? values.config : undefined,
     };
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${helpText(command)}`);
+    throw new UsageError(`${(error as Error).message}\n\n${helpText(command)}`, { cause: error });
   }
 }
 

@@ -1,6 +1,6 @@
 // The CLI entry: pick the command, run it, map what went wrong to a message and an exit code.
 import { errorCode, errorMessage, UsageError } from '../../domain/errors.ts';
-import { loadSettings, type Settings } from '../config/settings.ts';
+import type { Settings } from '../config/settings.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import { type Command, type CommandIo, helpText, parseCommandArgs } from './command.ts';
 import { backfillCommand } from './commands/backfill.ts';
@@ -73,7 +73,8 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
       return ExitCode.ok;
     }
     // Every variable is checked here, once: a bad value stops the command before it does anything.
-    settings = io.settings ?? loadSettings();
+    // Imported here: the settings schema brings zod and croner, which --help does not need.
+    settings = io.settings ?? (await import('../config/settings.ts')).loadSettings();
     return await command.run(args, { ...io, settings });
   } catch (error) {
     const message = secretRedactor.redact(errorMessage(error));

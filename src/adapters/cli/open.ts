@@ -1,7 +1,6 @@
 // Opens the project for a command and always closes it, whatever the command does.
-import { openSluice, type Sluice } from '../../main.ts';
-import { loadSettings, type Settings } from '../config/settings.ts';
-import { createLogger } from '../log/logger.ts';
+import type { Sluice } from '../../main.ts';
+import type { Settings } from '../config/settings.ts';
 import type { CommandIo, ParsedArgs } from './command.ts';
 
 export async function withSluice<T>(
@@ -10,7 +9,12 @@ export async function withSluice<T>(
   fn: (sluice: Sluice) => Promise<T>,
 ): Promise<T> {
   // The command prints its own summary; run log lines show with LOG_LEVEL=info or debug.
-  const settings = settingsOf(io);
+  const settings = await settingsOf(io);
+  // Loaded here, not at the top: they bring pino, pg, PGlite and the readers, which --help never needs.
+  const [{ openSluice }, { createLogger }] = await Promise.all([
+    import('../../main.ts'),
+    import('../log/logger.ts'),
+  ]);
   const logger = createLogger({ level: settings.logLevel ?? 'warn', json: settings.logJson });
   const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger, settings });
   try {
@@ -21,6 +25,6 @@ export async function withSluice<T>(
 }
 
 /** The settings main() parsed, or the environment's now for a command called directly (tests). */
-export function settingsOf(io: CommandIo): Settings {
-  return io.settings ?? loadSettings();
+export async function settingsOf(io: CommandIo): Promise<Settings> {
+  return io.settings ?? (await import('../config/settings.ts')).loadSettings();
 }

@@ -20,6 +20,7 @@ export async function readKeySetFile(path: string, shown = path): Promise<KeyEnt
     const code = (error as { code?: string }).code;
     throw new UsageError(
       code === 'ENOENT' ? `${shown}: no such file` : `${shown}: cannot read it (${(error as Error).message})`,
+      { cause: error },
     );
   }
   return format === SeedFormat.json ? parseJsonKeys(text, shown) : parseCsvKeys(text, shown);
@@ -30,7 +31,7 @@ export function parseJsonKeys(text: string, shown: string): KeyEntry[] {
   try {
     document = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UsageError(`${shown}: not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${shown}: not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (!Array.isArray(document)) {
     throw new UsageError(
@@ -51,7 +52,7 @@ export function parseCsvKeys(text: string, shown: string): KeyEntry[] {
     // With `info` each row comes with the line it ends on, for messages.
     rows = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true }) as unknown as CsvRow[];
   } catch (error) {
-    throw new UsageError(`${shown}: not valid CSV: ${(error as Error).message}`);
+    throw new UsageError(`${shown}: not valid CSV: ${(error as Error).message}`, { cause: error });
   }
   const [head, ...body] = rows;
   const header = head?.record ?? [];

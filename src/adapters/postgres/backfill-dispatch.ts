@@ -9,7 +9,8 @@ import type {
 } from '../../engine/backfill-pump.ts';
 import { finishIfSettled, lockBackfill } from './backfill-store.ts';
 import type { Queryable } from './database.ts';
-import { abandonRuns } from './run-store.ts';
+import { abandonRuns, enqueueRuns } from './run-store.ts';
+import { triggerLockKey } from './trigger-lock.ts';
 
 /** Enqueues the jobs of dispatched partitions inside the transaction that dispatched them. */
 export type EnqueuePartitions = (tx: Queryable, partitions: DispatchedPartition[]) => Promise<void>;
@@ -76,7 +77,7 @@ export async function dispatchBackfill(
                               AND r.status IN ('queued', 'running'))
           ORDER BY bp.ordinal LIMIT (SELECT n FROM free))
        SELECT c.partition_key,
-              pg_try_advisory_xact_lock(hashtext('sluice.trigger:' || $2 || '|' || c.partition_key)) AS locked,
+              pg_try_advisory_xact_lock(${triggerLockKey("$2 || '|' || c.partition_key")}) AS locked,
               (SELECT count(DISTINCT coalesce(r.job_id, r.id::text)) FROM sluice.runs r
                 WHERE r.pipeline = $2 AND r.partition_key = c.partition_key)::int + 1 AS attempt
          FROM candidates c ORDER BY c.ordinal`,
@@ -95,22 +96,23 @@ export async function dispatchBackfill(
         runId: deterministicRunId(row.pipeline, candidate.partition_key, candidate.attempt),
       }),
     );
+    await enqueueRuns(
+      tx,
+      dispatched.map((d) => ({
+        id: d.runId,
+        pipeline: row.pipeline,
+        dataset: options.dataset,
+        trigger: `backfill:${row.id}`,
+        jobId: d.runId,
+        partitionKey: d.partitionKey,
+      })),
+    );
     await tx.query(
-      `WITH u AS (SELECT * FROM unnest($4::uuid[], $5::text[]) AS u(id, partition_key)),
-       runs AS (
-         INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
-         SELECT u.id, $1, $2, 'queued', $3, u.id, u.partition_key FROM u)
-       UPDATE sluice.backfill_partitions bp SET status = 'running', attempts = bp.attempts + 1, job_id = u.id,
+      `UPDATE sluice.backfill_partitions bp SET status = 'running', attempts = bp.attempts + 1, job_id = u.id,
               run_id = u.id, last_error = NULL, started_at = now(), finished_at = NULL
-         FROM u WHERE bp.backfill_id = $6 AND bp.partition_key = u.partition_key`,
-      [
-        row.pipeline,
-        options.dataset,
-        `backfill:${row.id}`,
-        dispatched.map((d) => d.runId),
-        dispatched.map((d) => d.partitionKey),
-        row.id,
-      ],
+         FROM unnest($1::uuid[], $2::text[]) AS u(id, partition_key)
+        WHERE bp.backfill_id = $3 AND bp.partition_key = u.partition_key`,
+      [dispatched.map((d) => d.runId), dispatched.map((d) => d.partitionKey), row.id],
     );
     await options.enqueue(tx, dispatched);
     return { dispatched, finished: undefined };

@@ -7,10 +7,11 @@ import {
   closedBreaker,
   resetBreaker,
 } from '../../domain/circuit-breaker.ts';
+import type { StoredBreaker } from '../../engine/sources.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import type { ProviderState } from '../sources/provider-store.ts';
 import type { Queryable } from './database.ts';
-import type { BreakerEventPayload } from './event-store.ts';
+import { type BreakerEventPayload, publishEvents } from './event-store.ts';
 
 interface BreakerRow {
   provider: string;
@@ -41,10 +42,6 @@ function toRecord(row: BreakerRow): BreakerRecord {
     changedAt: row.changed_at,
     version: Number(row.version),
   };
-}
-
-export interface StoredBreaker extends ProviderState {
-  provider: string;
 }
 
 export async function readBreaker(db: Queryable, provider: string, now: Date): Promise<ProviderState> {
@@ -87,7 +84,7 @@ async function publish(
     reason: secretRedactor.redact(reason),
     at: at.toISOString(),
   };
-  await tx.query('SELECT sluice.publish_event($1, $2::jsonb)', [type, JSON.stringify(payload)]);
+  await publishEvents(tx, [{ type, payload }]);
 }
 
 async function write(

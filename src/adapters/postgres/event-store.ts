@@ -1,7 +1,8 @@
-// Run and tick events: reading and pruning sluice.events, and the LISTEN connection announcing new ids.
+// The typed event map, publishing, reading and pruning sluice.events, and the LISTEN connection announcing new ids.
 import pg from 'pg';
 import type { BackfillStatus, PartitionState } from '../../domain/backfill.ts';
 import type { BreakerEvent, BreakerState } from '../../domain/circuit-breaker.ts';
+import type { FreshnessEvent, FreshnessEventPayload } from '../../domain/freshness.ts';
 import type { RunStatus } from '../../domain/run-status.ts';
 import { startLoop } from '../loop.ts';
 import type { Database, Queryable } from './database.ts';
@@ -67,15 +68,33 @@ export interface BackfillProgressPayload {
   }>;
 }
 
-/** Every stored event type with its payload; the triggers in 0004_events.sql write exactly these. */
+/**
+ * Every stored event type with its payload: what the triggers of 0004_events.sql and 0009 write,
+ * and what publishEvents accepts (breaker changes, freshness transitions).
+ */
 export type EventPayloads = { [S in RunStatus as `run:${S}`]: RunEventPayload } & {
   'tick:fired': TickEventPayload;
   'tick:skipped': TickEventPayload;
   'tick:missed': TickEventPayload;
 } & { [E in BreakerEvent]: BreakerEventPayload } & {
   [S in BackfillStatus as `backfill:${S}`]: BackfillEventPayload;
-} & { 'backfill:progress': BackfillProgressPayload };
+} & { 'backfill:progress': BackfillProgressPayload } & { [E in FreshnessEvent]: FreshnessEventPayload };
 export type EventType = keyof EventPayloads;
+
+/** An event to publish: a type of EventPayloads with its payload, so an unknown type does not compile. */
+export type PublishedEvent = { [T in EventType]: { type: T; payload: EventPayloads[T] } }[EventType];
+
+/**
+ * Stores the events and NOTIFYs their ids (sluice.publish_event of 0004_events.sql). Given
+ * the transaction that made the change, an event exists exactly when its change does.
+ */
+export async function publishEvents(db: Queryable, events: readonly PublishedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.query(
+    `SELECT sluice.publish_event(e->>'type', e->'payload') FROM jsonb_array_elements($1::jsonb) AS e`,
+    [JSON.stringify(events)],
+  );
+}
 
 export type EventRecord = {
   [T in EventType]: { id: number; type: T; payload: EventPayloads[T]; createdAt: string };

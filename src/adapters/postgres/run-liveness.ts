@@ -1,6 +1,7 @@
 // Heartbeats of running runs, and clearing runs whose process died (or that an admin cancels).
 import { ConflictError, ErrorCode } from '../../domain/errors.ts';
 import type { Logger } from '../../engine/ports.ts';
+import type { AbandonedRun } from '../../engine/run-sweep.ts';
 import type { CancelledRun } from '../../engine/runs.ts';
 import { startLoop } from '../loop.ts';
 import type { Queryable } from './database.ts';
@@ -74,12 +75,6 @@ export async function recountRuns(
     [[...ids]],
   );
   await recountAll(db, rows, tableOf);
-}
-
-export interface AbandonedRun {
-  id: string;
-  pipeline: string;
-  reason: string;
 }
 
 /**

@@ -34,7 +34,9 @@ export async function createToken(
     ]);
   } catch (error) {
     if ((error as { code?: string }).code === '23505') {
-      throw new ConflictError(`a token named "${name}" already exists; revoke it or choose another name`);
+      throw new ConflictError(`a token named "${name}" already exists; revoke it or choose another name`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -13,7 +13,7 @@ export async function startBackfillWork(sluice: Sluice, concurrency: number): Pr
     logger: sluice.logger,
   });
   const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
-  const workers = await startWorkers(sluice, queue, {
+  const workers = await startWorkers(sluice.app, queue, {
     runs: 0,
     backfill: concurrency,
     afterBackfillPartition: pump.pump,

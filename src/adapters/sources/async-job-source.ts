@@ -58,14 +58,20 @@ async function requestJson(
       signal: AbortSignal.any([timeout, context.signal]),
     });
   } catch (error) {
-    if (context.signal.aborted) throw new SourceError(ErrorCode.cancelled, `${shown}: cancelled`);
+    // The cause keeps the failure but not its text unredacted: undici's messages can carry the URL.
+    const message = prepared.redact(error instanceof Error ? error.message : String(error));
+    const cause = new Error(message);
+    if (context.signal.aborted) throw new SourceError(ErrorCode.cancelled, `${shown}: cancelled`, { cause });
     if (timeout.aborted) {
       throw new SourceError(ErrorCode.timeout, `${shown}: no answer within ${definition.timeoutMs} ms`, {
         retryable: true,
+        cause,
       });
     }
-    const message = prepared.redact(error instanceof Error ? error.message : String(error));
-    throw new SourceError(ErrorCode.source, `${shown}: request failed: ${message}`, { retryable: true });
+    throw new SourceError(ErrorCode.source, `${shown}: request failed: ${message}`, {
+      retryable: true,
+      cause,
+    });
   }
   const { statusCode, body } = response;
   let text: string;

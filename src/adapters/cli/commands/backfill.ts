@@ -31,11 +31,17 @@ async function follow(app: SluiceApp, idOrPrefix: string, args: ParsedArgs, io: 
   const work = await app.backfills.work(backfill.concurrency);
   const live = process.stderr.isTTY === true && !args.json;
   // Off a terminal, a progress line every few seconds (a log, not an animation).
-  const printEveryMs = live ? 250 : settingsOf(io).workers.progressIntervalMs;
+  const printEveryMs = live ? 250 : (await settingsOf(io)).workers.progressIntervalMs;
   const started = Date.parse(backfill.createdAt);
-  const detach = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(
-    () => 'detach' as const,
-  );
+  // The listeners go when the command ends: a process that follows many backfills (tests, an
+  // embedding host) would otherwise gather two per call.
+  const listening = new AbortController();
+  const signalled = (name: NodeJS.Signals) =>
+    once(process, name, { signal: listening.signal }).then(
+      () => 'detach' as const,
+      () => 'stopped' as const,
+    );
+  const detach = Promise.race([signalled('SIGINT'), signalled('SIGTERM')]);
   let printedAt = 0;
   let detached = false;
   try {
@@ -53,6 +59,7 @@ async function follow(app: SluiceApp, idOrPrefix: string, args: ParsedArgs, io: 
       io.stderr(live ? `\r${line}\u001b[K` : `${line}\n`);
     }
   } finally {
+    listening.abort();
     // Partitions still running here are handed back to the queue for another worker.
     await work.stop(detached ? 2000 : 0);
   }

@@ -2,13 +2,9 @@
 import { once } from 'node:events';
 import { UsageError } from '../../../domain/errors.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import { openSluice } from '../../../main.ts';
-import { buildApiServer } from '../../api/api-server.ts';
-import { createLogger } from '../../log/logger.ts';
 import type { Database } from '../../postgres/database.ts';
 import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
 import { settingsOf } from '../open.ts';
-import { runtimeSettings, startRuntime } from '../runtime.ts';
 
 function untilSignal(): Promise<string> {
   return Promise.race([
@@ -29,7 +25,15 @@ async function printedSignInLink(db: Database, address: string, clock: Clock): P
 
 /** Runs until SIGTERM/SIGINT; `sluice start --serve` continues here after its pipelines. */
 export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
-  const env = settingsOf(io);
+  const env = await settingsOf(io);
+  // fastify, pg-boss and the database load when a process starts, not for every other command.
+  const [{ openSluice }, { buildApiServer }, { createLogger }, { runtimeSettings, startRuntime }] =
+    await Promise.all([
+      import('../../../main.ts'),
+      import('../../api/api-server.ts'),
+      import('../../log/logger.ts'),
+      import('../runtime.ts'),
+    ]);
   const portText = stringOption(args, 'port');
   const port = portText === undefined ? env.server.port : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
