@@ -7,9 +7,11 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import { createDashboardSessions } from '../../engine/dashboard-sessions.ts';
 import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
+import { createSessionStore } from '../postgres/session-store.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
@@ -32,7 +34,9 @@ import { pipelineRoutes } from './routes/pipelines.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { defaultDashboardDir, installDashboard } from './static-dashboard.ts';
 
 /** The document's own part; each operation comes from its route's schema. */
 const OPENAPI: FastifyDynamicSwaggerOptions['openapi'] = {
@@ -147,6 +151,8 @@ export interface ApiOptions {
   tokenRecheckMs?: number;
   /** Wakes the backfill pump of this process after a backfill changes. @defaultValue none: workers notice within their interval */
   wakeBackfills?: BackfillWake;
+  /** The built dashboard served at `/`. @defaultValue web/dist/ of this package */
+  dashboardDir?: string;
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -175,7 +181,11 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   });
   // Hook order is the answer order: size (414), then the token (401), then parameters (400).
   installUrlLengthGuard(app);
-  const routes = installAuth(app, sluice.db);
+  const sessions = createDashboardSessions(createSessionStore(sluice.db), {
+    clock: options.clock ?? systemClock,
+  });
+  const routes = installAuth(app, sluice.db, sessions);
+  await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   // After auth, so only a caller with a valid token learns which methods a path has.
   const allowed = allowedMethods(routes);
   app.setNotFoundHandler((request, reply) => {
@@ -214,6 +224,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     clock: options.clock ?? systemClock,
     tokenRecheckMs: options.tokenRecheckMs,
   });
+  sessionRoutes(app, sessions, { clock: options.clock ?? systemClock });
   docsRoutes(app);
   await app.ready();
   return { app, routes };

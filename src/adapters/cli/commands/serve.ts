@@ -1,6 +1,8 @@
 // `sluice serve`: API + scheduler + workers in one process; `sluice worker`: scheduler + workers.
 import { once } from 'node:events';
 import { UsageError } from '../../../domain/errors.ts';
+import type { Clock } from '../../../engine/ports.ts';
+import type { Database } from '../../postgres/database.ts';
 import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
 import { settingsOf } from '../open.ts';
 
@@ -11,7 +13,18 @@ function untilSignal(): Promise<string> {
   ]);
 }
 
-async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
+/** The dashboard's one-time link, with the modules it needs loaded only here. */
+async function printedSignInLink(db: Database, address: string, clock: Clock): Promise<string> {
+  const [{ signInLink }, { createDashboardSessions }, { createSessionStore }] = await Promise.all([
+    import('../../api/dashboard-session.ts'),
+    import('../../../engine/dashboard-sessions.ts'),
+    import('../../postgres/session-store.ts'),
+  ]);
+  return signInLink(createDashboardSessions(createSessionStore(db), { clock }), address);
+}
+
+/** Runs until SIGTERM/SIGINT; `sluice start --serve` continues here after its pipelines. */
+export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
   const env = await settingsOf(io);
   // fastify, pg-boss and the database load when a process starts, not for every other command.
   const [{ openSluice }, { buildApiServer }, { createLogger }, { runtimeSettings, startRuntime }] =
@@ -49,11 +62,13 @@ async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Pr
     },
     'started',
   );
-  const ready = { listening: address ?? null, pid: process.pid, scheduler: settings.scheduler };
+  // Printed, never logged: the link signs its first user in as admin (once, within 5 minutes).
+  const dashboard = address ? await printedSignInLink(sluice.db, address, env.clock) : undefined;
+  const ready = { listening: address ?? null, pid: process.pid, scheduler: settings.scheduler, dashboard };
   io.stdout(
     args.json
       ? `${JSON.stringify(ready)}\n`
-      : `sluice ${withApi ? `API listening on ${address}` : 'worker started'} (pid ${process.pid})\n`,
+      : `sluice ${withApi ? `API listening on ${address}` : 'worker started'} (pid ${process.pid})\n${dashboard ? `Dashboard: ${dashboard}\n` : ''}`,
   );
 
   const reason = await Promise.race([untilSignal(), runtime.fatal.then(() => 'database unreachable')]);
