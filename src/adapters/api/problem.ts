@@ -42,7 +42,11 @@ export type ApiProblemCode =
   | 'request_timeout'
   | 'too_many_tickets'
   | 'database_unreachable'
-  | 'migrations_pending';
+  | 'migrations_pending'
+  | 'session_expired'
+  | 'session_revoked'
+  | 'csrf_failed'
+  | 'dashboard_not_built';
 export type ProblemCode = ErrorCode | ApiProblemCode;
 
 /** Fastify's client errors that have a code of their own; the others are bad_request. */

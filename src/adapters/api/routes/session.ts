@@ -7,6 +7,7 @@ import type { DashboardSessions } from '../../../engine/dashboard-sessions.ts';
 import type { Clock } from '../../../engine/ports.ts';
 import { clearedSessionCookie, SESSION_COOKIE, sessionCookie } from '../dashboard-session.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
+import { problems, viewerProblems } from '../schemas/problem.ts';
 
 const signInBody = z.union([
   z.strictObject({ token: z.string().min(1).max(512).describe('an API token (sluice tokens create)') }),
@@ -53,9 +54,10 @@ export function sessionRoutes(
       schema: {
         tags: ['session'],
         summary: 'Sign in to the dashboard with a token or a one-time code; sets the session cookie',
+        operationId: 'createSession',
         security: [],
         body: signInBody,
-        response: { 201: sessionBody },
+        response: { 201: sessionBody, ...problems(400, 401, 413, 415, 500) },
       },
     },
     async (request, reply) => {
@@ -82,7 +84,8 @@ export function sessionRoutes(
       schema: {
         tags: ['session'],
         summary: 'The signed-in session: who, its CSRF token, when it expires (session cookie)',
-        response: { 200: sessionBody },
+        operationId: 'getSession',
+        response: { 200: sessionBody, ...viewerProblems },
       },
     },
     async (request) => {
@@ -102,13 +105,18 @@ export function sessionRoutes(
       schema: {
         tags: ['session'],
         summary: 'Sign out: revokes the session and clears its cookie (session cookie + x-csrf-token)',
+        operationId: 'deleteSession',
+        response: {
+          204: z.null().describe('signed out: the session is revoked and its cookie cleared'),
+          ...problems(400, 401, 403, 500),
+        },
       },
     },
     async (request, reply) => {
       const session = signedIn(request);
       await sessions.revoke(session.secret);
       reply.header('set-cookie', clearedSessionCookie(overHttps(request)));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }
