@@ -64,7 +64,9 @@ for (const backend of await testBackends()) {
         routes.length >= 12,
         `routes registered: ${routes.map((r) => `${r.method} ${r.url}`).join(', ')}`,
       );
-      for (const route of routes) {
+      // The session routes take a credential in the body or the cookie, not the bearer header:
+      // test/api/sessions.test.ts covers them.
+      for (const route of routes.filter((entry) => entry.url !== '/api/session')) {
         const path = route.url
           .replace(':name', route.url.startsWith('/api/pipelines') ? 'readings_csv' : 'readings')
           .replace(':id', runId);

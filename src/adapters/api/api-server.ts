@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { Sluice } from '../../main.ts';
 import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
+import { createDashboardSessions } from './dashboard-session.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
   clientErrorHandler,
@@ -27,7 +28,9 @@ import { pipelineRoutes } from './routes/pipelines.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { defaultDashboardDir, installDashboard, isDashboardRequest } from './static-dashboard.ts';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -49,6 +52,8 @@ export interface ApiOptions {
   tokenRecheckMs?: number;
   /** Wakes the backfill pump of this process after a backfill changes. @defaultValue none: workers notice within their interval */
   wakeBackfills?: BackfillWake;
+  /** The built dashboard served at `/`. @defaultValue web/dist/ of this package */
+  dashboardDir?: string;
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -68,8 +73,17 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  const dashboard = await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    isDashboardRequest(request)
+      ? dashboard.serve(request, reply)
+      : sendProblem(
+          reply,
+          request,
+          404,
+          'not_found',
+          `no route ${request.method} ${request.url.split('?')[0]}`,
+        ),
   );
   await app.register(fastifySwagger, {
     openapi: {
@@ -81,7 +95,8 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   });
   // Hook order is the answer order: size (414), then the token (401), then parameters (400).
   installUrlLengthGuard(app);
-  const routes = installAuth(app, sluice.db);
+  const sessions = createDashboardSessions(sluice.db, { clock: options.clock ?? systemClock });
+  const routes = installAuth(app, sluice.db, sessions);
   installParameterGuard(app);
   healthRoutes(app, sluice);
   pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
@@ -101,6 +116,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     clock: options.clock ?? systemClock,
     tokenRecheckMs: options.tokenRecheckMs,
   });
+  sessionRoutes(app, sessions, { clock: options.clock ?? systemClock });
   docsRoutes(app);
   await app.ready();
   return { app, routes };

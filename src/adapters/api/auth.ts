@@ -1,9 +1,18 @@
-// Bearer-token authentication and the role check every route declares in its config.
+// Authentication (bearer token, SSE ticket, dashboard session cookie with its CSRF check) and the
+// role check every route declares in its config.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { type Role, type RoutePolicy, roleAllows } from '../../domain/roles.ts';
 import type { Queryable } from '../postgres/database.ts';
 import { verifyToken } from '../postgres/token-store.ts';
+import {
+  CSRF_HEADER,
+  csrfMatches,
+  type DashboardSessions,
+  type SessionState,
+  sessionCookieOf,
+} from './dashboard-session.ts';
 import { sendProblem } from './problem.ts';
+import { isDashboardRequest } from './static-dashboard.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -13,6 +22,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: Principal;
+    /** Set when the request was authenticated by the dashboard's session cookie. */
+    session?: ActiveSession;
   }
 }
 
@@ -20,6 +31,11 @@ export interface Principal {
   name: string;
   role: Role;
 }
+
+export type ActiveSession = Extract<SessionState, { status: 'active' }>;
+
+/** Methods that change nothing: a cookie request with any other needs the CSRF header. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Redeems a ticket: its principal, or undefined when unknown, used, expired or its token revoked. */
 export type TicketVerifier = (ticket: string) => Promise<Principal | undefined>;
@@ -61,7 +77,7 @@ export async function hasValidToken(request: FastifyRequest, db: Queryable): Pro
  * Registers the auth hook and records every route with its policy. A route without a policy
  * refuses to register, so a new route cannot ship unprotected by accident.
  */
-export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
+export function installAuth(app: FastifyInstance, db: Queryable, sessions: DashboardSessions): RouteEntry[] {
   const routes: RouteEntry[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
     const policy = route.config?.policy;
@@ -75,15 +91,18 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
     const policy = request.routeOptions.config?.policy;
     if (policy === 'public') return;
     if (policy === undefined) {
-      // Unknown URLs: answer 404 only to authenticated callers, 401 to everyone else.
-      const token = bearer(request);
-      if (!token || !(await verifyToken(db, token))) {
+      // The dashboard's pages are public; every other unknown URL answers 404 only to
+      // authenticated callers, 401 to everyone else.
+      if (isDashboardRequest(request)) return;
+      if (!(await isAuthenticated(request, db, sessions))) {
         return sendProblem(reply, request, 401, 'unauthorized', 'a bearer token is required');
       }
       return;
     }
     const token = bearer(request);
     const ticket = token ? undefined : ticketParam(request);
+    const cookie = token || ticket !== undefined ? undefined : sessionCookieOf(request.headers.cookie);
+    if (cookie !== undefined) return authenticateSession(request, reply, sessions, cookie, policy);
     if (!token && ticket === undefined) {
       return sendTokenRequired(request, reply);
     }
@@ -95,18 +114,68 @@ export function installAuth(app: FastifyInstance, db: Queryable): RouteEntry[] {
       const what = token ? 'the token is unknown or revoked' : 'the ticket is unknown, used or expired';
       return sendProblem(reply, request, 401, 'unauthorized', what);
     }
-    if (!roleAllows(principal.role, policy)) {
+    if (!roleAllows(principal.role, policy)) return sendForbidden(request, reply, policy, principal.role);
+    request.principal = principal;
+  });
+  return routes;
+}
+
+/** Whether an unknown URL's caller is signed in, by bearer token or session cookie. */
+async function isAuthenticated(request: FastifyRequest, db: Queryable, sessions: DashboardSessions) {
+  const token = bearer(request);
+  if (token !== undefined) return (await verifyToken(db, token)) !== undefined;
+  const cookie = sessionCookieOf(request.headers.cookie);
+  return cookie !== undefined && (await sessions.resolve(cookie)).status === 'active';
+}
+
+const SESSION_REFUSED = {
+  expired: ['session_expired', 'the session expired; sign in again'],
+  revoked: ['session_revoked', 'the session was signed out or its token revoked; sign in again'],
+  unknown: ['unauthorized', 'the session is unknown; sign in again'],
+} as const;
+
+/**
+ * The cookie path: a refused session says why (the page shows it), and a state-changing request
+ * must echo the session's CSRF token, which another origin cannot read.
+ */
+async function authenticateSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sessions: DashboardSessions,
+  cookie: string,
+  policy: Role,
+) {
+  const session = await sessions.resolve(cookie);
+  if (session.status !== 'active') {
+    const [code, detail] = SESSION_REFUSED[session.status];
+    return sendProblem(reply, request, 401, code, detail);
+  }
+  if (!SAFE_METHODS.has(request.method)) {
+    const header = request.headers[CSRF_HEADER];
+    if (!csrfMatches(session.secret, typeof header === 'string' ? header : undefined)) {
       return sendProblem(
         reply,
         request,
         403,
-        'forbidden',
-        `this needs the ${policy} role; the token has ${principal.role}`,
+        'csrf_failed',
+        `a ${request.method} with the session cookie needs the ${CSRF_HEADER} header from POST or GET /api/session`,
       );
     }
-    request.principal = principal;
-  });
-  return routes;
+  }
+  if (!roleAllows(session.principal.role, policy))
+    return sendForbidden(request, reply, policy, session.principal.role);
+  request.principal = session.principal;
+  request.session = session;
+}
+
+function sendForbidden(request: FastifyRequest, reply: FastifyReply, policy: Role, role: Role) {
+  return sendProblem(
+    reply,
+    request,
+    403,
+    'forbidden',
+    `this needs the ${policy} role; the token has ${role}`,
+  );
 }
 
 /** The 401 for a request without a token, with the challenge that says which scheme to use. */

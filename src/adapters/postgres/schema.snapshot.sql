@@ -216,6 +216,34 @@ TABLE sluice.schedule_state (
 );
 CREATE UNIQUE INDEX schedule_state_pkey ON sluice.schedule_state USING btree (pipeline);
 
+TABLE sluice.sessions (
+  id uuid NOT NULL,
+  token_name text NOT NULL,
+  session_hash text NOT NULL,
+  created_at timestamp with time zone NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  revoked_at timestamp with time zone,
+  CONSTRAINT sessions_pkey PRIMARY KEY (id),
+  CONSTRAINT sessions_session_hash_key UNIQUE (session_hash),
+  CONSTRAINT sessions_token_name_fkey FOREIGN KEY (token_name) REFERENCES sluice.api_tokens(name) ON DELETE CASCADE
+);
+CREATE INDEX sessions_expires_at_idx ON sluice.sessions USING btree (expires_at);
+CREATE UNIQUE INDEX sessions_pkey ON sluice.sessions USING btree (id);
+CREATE UNIQUE INDEX sessions_session_hash_key ON sluice.sessions USING btree (session_hash);
+CREATE INDEX sessions_token_name_idx ON sluice.sessions USING btree (token_name);
+
+TABLE sluice.sign_in_codes (
+  code_hash text NOT NULL,
+  token_name text NOT NULL,
+  created_at timestamp with time zone NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT sign_in_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT sign_in_codes_token_name_fkey FOREIGN KEY (token_name) REFERENCES sluice.api_tokens(name) ON DELETE CASCADE
+);
+CREATE INDEX sign_in_codes_expires_at_idx ON sluice.sign_in_codes USING btree (expires_at);
+CREATE UNIQUE INDEX sign_in_codes_pkey ON sluice.sign_in_codes USING btree (code_hash);
+
 TABLE sluice.source_breakers (
   provider text NOT NULL,
   state text NOT NULL DEFAULT 'closed'::text,
