@@ -6,9 +6,7 @@ import type { LiveState } from '../api/live.ts';
 import { signOut } from '../api/session.ts';
 import type { SessionResponse } from '../api/types.ts';
 import { viewerTimeZone } from '../i18n/format.ts';
-import { changeLocale, currentLocale, LOCALES } from '../i18n/index.ts';
-
-const LOCALE_NAMES: Record<(typeof LOCALES)[number], string> = { en: 'English', fr: 'Français' };
+import { LocaleSelect } from './locale-select.tsx';
 
 function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const [location] = useLocation();
@@ -25,7 +23,7 @@ function NavLink({ href, children }: { href: string; children: ReactNode }) {
 }
 
 export function Shell(props: { session: SessionResponse; live: LiveState; children: ReactNode }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { principal } = props.session;
   return (
     <>
@@ -42,22 +40,11 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">
             {t(`app.live.${props.live}`)}
           </span>
-          <span className="muted">{t('app.timeZone', { zone: viewerTimeZone })}</span>
-          <label className="locale">
-            <span>{t('app.language')}</span>
-            <select
-              value={currentLocale(i18n.language)}
-              onChange={(event) => void changeLocale(currentLocale(event.target.value))}
-            >
-              {LOCALES.map((locale) => (
-                <option key={locale} value={locale} lang={locale}>
-                  {LOCALE_NAMES[locale]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <span className="principal">
-            {t('app.signedInAs', { name: principal.name })} ({t(`role.${principal.role}`)})
+          <span className="muted tz">{t('app.timeZone', { zone: viewerTimeZone })}</span>
+          <LocaleSelect />
+          <span className="principal" data-testid="principal">
+            <span className="visually-hidden">{t('app.signedInAs')}</span>
+            {principal.name} <span className="role">{t(`role.${principal.role}`)}</span>
           </span>
           <button type="button" onClick={() => void signOut()}>
             {t('app.signOut')}

@@ -44,6 +44,7 @@ export function createFormatters(locale: string): Formatters {
   const wholeSeconds = unit('second');
   const minutes = unit('minute');
   const hours = unit('hour');
+  const days = unit('day');
   return {
     number: (value) => number.format(value),
     percent: (share) => percent.format(share),
@@ -61,7 +62,11 @@ export function createFormatters(locale: string): Formatters {
       if (value < 60_000) return seconds.format(value / 1000);
       const total = Math.round(value / 1000);
       if (total < 3600) return `${minutes.format(Math.floor(total / 60))} ${wholeSeconds.format(total % 60)}`;
-      return `${hours.format(Math.floor(total / 3600))} ${minutes.format(Math.floor((total % 3600) / 60))}`;
+      if (total < 172_800) {
+        return `${hours.format(Math.floor(total / 3600))} ${minutes.format(Math.floor((total % 3600) / 60))}`;
+      }
+      // Beyond two days, minutes are noise: a series 790 days behind is read in days.
+      return `${days.format(Math.floor(total / 86_400))} ${hours.format(Math.floor((total % 86_400) / 3600))}`;
     },
   };
 }

@@ -68,10 +68,10 @@ export function RunQualitySection({ detail }: { detail: RunDetailResponse }) {
               <div>
                 <dt>{t('run.quality.errorRate')}</dt>
                 <dd>
-                  {format.percent(quality.errorRate)} ({t('run.quality.maxErrorRate')}{' '}
+                  {format.percent(quality.errorRate)} (
                   {quality.maxErrorRate === null
                     ? t('run.quality.noLimit')
-                    : format.percent(quality.maxErrorRate)}
+                    : t('run.quality.maxErrorRate', { value: format.percent(quality.maxErrorRate) })}
                   )
                 </dd>
               </div>

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api/client.ts';
 import { type SignedOutReason, signIn } from '../../api/session.ts';
+import { LocaleSelect } from '../../components/locale-select.tsx';
 
 function takeCodeFromUrl(): string | null {
   const url = new URL(window.location.href);
@@ -48,6 +49,9 @@ export function SignInPage({ reason }: { reason: SignedOutReason | undefined }) 
 
   return (
     <main id="main" className="sign-in">
+      <div className="sign-in-locale">
+        <LocaleSelect />
+      </div>
       <form className="card sign-in-card" onSubmit={submit}>
         <h1>{t('signIn.title')}</h1>
         {reason && !error && (
