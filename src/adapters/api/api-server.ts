@@ -30,7 +30,7 @@ import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { sourceRoutes } from './routes/sources.ts';
-import { defaultDashboardDir, installDashboard, isDashboardRequest } from './static-dashboard.ts';
+import { defaultDashboardDir, installDashboard } from './static-dashboard.ts';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -73,17 +73,8 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  const dashboard = await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   app.setNotFoundHandler((request, reply) =>
-    isDashboardRequest(request)
-      ? dashboard.serve(request, reply)
-      : sendProblem(
-          reply,
-          request,
-          404,
-          'not_found',
-          `no route ${request.method} ${request.url.split('?')[0]}`,
-        ),
+    sendProblem(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
   await app.register(fastifySwagger, {
     openapi: {
@@ -97,6 +88,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   installUrlLengthGuard(app);
   const sessions = createDashboardSessions(sluice.db, { clock: options.clock ?? systemClock });
   const routes = installAuth(app, sluice.db, sessions);
+  await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   installParameterGuard(app);
   healthRoutes(app, sluice);
   pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));

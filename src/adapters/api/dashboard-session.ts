@@ -170,6 +170,17 @@ export async function createSignInCode(
   return { code, expiresAt };
 }
 
+/** The one-time sign-in link to print; a wildcard listen address is reached on the loopback interface. */
+export async function signInLink(db: Queryable, address: string, clock: Clock): Promise<string> {
+  const { code } = await createSignInCode(db, { clock });
+  const url = new URL(address);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
+  url.pathname = '/';
+  url.search = '';
+  url.searchParams.set('code', code);
+  return url.toString();
+}
+
 /** The active admin token of that name, or a new one; a revoked one's name is taken, so a suffix. */
 async function dashboardToken(db: Queryable, name: string): Promise<string> {
   const tokens = await listTokens(db);

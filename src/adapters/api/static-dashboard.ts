@@ -53,41 +53,40 @@ async function fileUnder(dir: string, path: string): Promise<string | undefined>
   }
 }
 
-export interface Dashboard {
-  /** Answers a dashboard request (see isDashboardRequest): a file, index.html, a 404 or a 503. */
-  serve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
-}
-
 /**
- * Registers the file sender. Files are looked up per request, so a dashboard built after the
- * server started is served without a restart.
+ * Registers the file sender and, after auth, the hook that answers every dashboard request no
+ * route claims: a file, index.html, a 404 for a missing asset, or a 503 while web/dist is not
+ * built. Files are looked up per request, so a dashboard built after the server started is served.
  */
-export async function installDashboard(app: FastifyInstance, dir: string): Promise<Dashboard> {
+export async function installDashboard(app: FastifyInstance, dir: string): Promise<void> {
   await app.register(fastifyStatic, { serve: false, decorateReply: true });
   const root = resolve(dir);
-  return {
-    async serve(request, reply) {
-      reply.headers(dashboardSecurityHeaders);
-      if (!(await fileUnder(root, '/index.html'))) {
-        return sendProblem(
-          reply,
-          request,
-          503,
-          'dashboard_not_built',
-          `the dashboard is not built: no index.html in ${root}; run npm run build in the sluice directory (it builds web/dist/), then reload`,
-        );
-      }
-      const path = pathOf(request);
-      const file = path === '/' ? undefined : await fileUnder(root, path);
-      if (file !== undefined) {
-        reply.header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
-        return reply.sendFile(file, root, { cacheControl: false });
-      }
-      // A missing asset is a 404: index.html in its place would be parsed as a script.
-      if (path.startsWith('/assets/'))
-        return sendProblem(reply, request, 404, 'not_found', `no dashboard file ${path}`);
-      reply.header('cache-control', 'no-cache');
-      return reply.sendFile('index.html', root, { cacheControl: false });
-    },
-  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== undefined || !isDashboardRequest(request)) return;
+    return serveDashboard(root, request, reply);
+  });
+}
+
+async function serveDashboard(root: string, request: FastifyRequest, reply: FastifyReply) {
+  reply.headers(dashboardSecurityHeaders);
+  if (!(await fileUnder(root, '/index.html'))) {
+    return sendProblem(
+      reply,
+      request,
+      503,
+      'dashboard_not_built',
+      `the dashboard is not built: no index.html in ${root}; run npm run build in the sluice directory (it builds web/dist/), then reload`,
+    );
+  }
+  const path = pathOf(request);
+  const file = path === '/' ? undefined : await fileUnder(root, path);
+  if (file !== undefined) {
+    reply.header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
+    return reply.sendFile(file, root, { cacheControl: false });
+  }
+  // A missing asset is a 404: index.html in its place would be parsed as a script.
+  if (path.startsWith('/assets/'))
+    return sendProblem(reply, request, 404, 'not_found', `no dashboard file ${path}`);
+  reply.header('cache-control', 'no-cache');
+  return reply.sendFile('index.html', root, { cacheControl: false });
 }

@@ -15,7 +15,8 @@ function untilSignal(): Promise<string> {
   ]);
 }
 
-async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
+/** Runs until SIGTERM/SIGINT; `sluice start --serve` continues here after its pipelines. */
+export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Promise<number> {
   const env = settingsOf(io);
   const portText = stringOption(args, 'port');
   const port = portText === undefined ? env.server.port : Number(portText);
@@ -45,11 +46,15 @@ async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boolean): Pr
     },
     'started',
   );
-  const ready = { listening: address ?? null, pid: process.pid, scheduler: settings.scheduler };
+  // Printed, never logged: the link signs its first user in as admin (once, within 5 minutes).
+  const dashboard = address
+    ? await (await import('../../api/dashboard-session.ts')).signInLink(sluice.db, address, env.clock)
+    : undefined;
+  const ready = { listening: address ?? null, pid: process.pid, scheduler: settings.scheduler, dashboard };
   io.stdout(
     args.json
       ? `${JSON.stringify(ready)}\n`
-      : `sluice ${withApi ? `API listening on ${address}` : 'worker started'} (pid ${process.pid})\n`,
+      : `sluice ${withApi ? `API listening on ${address}` : 'worker started'} (pid ${process.pid})\n${dashboard ? `Dashboard: ${dashboard}\n` : ''}`,
   );
 
   const reason = await Promise.race([untilSignal(), runtime.fatal.then(() => 'database unreachable')]);

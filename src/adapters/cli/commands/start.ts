@@ -2,7 +2,7 @@
 
 import type { EveryPipelineResult } from '../../../engine/run-every-pipeline.ts';
 import { runEveryPipeline } from '../../../engine/run-every-pipeline.ts';
-import type { Command } from '../command.ts';
+import type { Command, CommandIo, ParsedArgs } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { json, percent, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -13,9 +13,24 @@ export const startCommand: Command = {
   name: 'start',
   summary:
     'Run every pipeline of the config once (a partitioned one: the partitions its schedule would run now), then show what is stored, its quality and where it lives.',
-  usage: 'start',
-  options: {},
+  usage: 'start [--serve [--port 8787] [--host 127.0.0.1]]',
+  options: {
+    serve: {
+      type: 'boolean',
+      description: 'then serve the API and dashboard like sluice serve, printing a one-time sign-in link',
+    },
+    port: { type: 'string', description: 'with --serve: as sluice serve --port' },
+    host: { type: 'string', description: 'with --serve: as sluice serve --host' },
+  },
   async run(args, io) {
+    const code = await runOnce(args, io);
+    if (args.values.serve !== true) return code;
+    return (await import('./serve.ts')).runProcess(args, io, true);
+  },
+};
+
+async function runOnce(args: ParsedArgs, io: CommandIo): Promise<number> {
+  {
     const result = await withSluice(args, io, async (sluice) => {
       const every = await runEveryPipeline(everyPipelinePorts(sluice), {
         dryRun: false,
@@ -59,8 +74,8 @@ export const startCommand: Command = {
       );
     }
     return startExitCode(result);
-  },
-};
+  }
+}
 
 /** Quarantined records are a normal outcome of the main job; only a failed run fails it. */
 function startExitCode(result: EveryPipelineResult): number {
