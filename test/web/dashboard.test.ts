@@ -68,11 +68,7 @@ async function startServer(cwd: string, env: Record<string, string>): Promise<Se
   const exited = once(child, 'exit');
   const output = outputOf(child);
   const [, url = ''] = await output.waitFor(/listening on (http:\/\/[\d.:]+)/, 60_000);
-  // TEMPORARY until web-auth prints the link: without it the test signs in by token.
-  const code = await output
-    .waitFor(/Dashboard: http:\/\/[\d.:]+\/\?code=([\w-]+)/, 3000)
-    .then((match) => match[1] ?? '')
-    .catch(() => '');
+  const [, code = ''] = await output.waitFor(/Dashboard: http:\/\/[\d.:]+\/\?code=([\w-]+)/, 10_000);
   return {
     url,
     code,
@@ -159,18 +155,10 @@ for (const backend of backends) {
         assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
       try {
         // The one-time link: signed in, and the code gone from the address bar.
-        if (server.code) await page.goto(`${server.url}/?code=${server.code}`);
-        else {
-          await page.goto(server.url);
-          await page.getByLabel('API token').fill(project.token);
-          await page.getByRole('button', { name: 'Sign in' }).click();
-        }
+        await page.goto(`${server.url}/?code=${server.code}`);
         await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
         assert.equal(new URL(page.url()).search, '');
-        await page
-          .getByTestId('principal')
-          .getByText(server.code ? 'dashboard-admin' : 'browser')
-          .waitFor();
+        await page.getByTestId('principal').getByText('dashboard-admin').waitFor();
         await page.getByTestId('live-state').getByText('Live').waitFor();
 
         // Real counts: 4 rows of the example plus the extra file, from /api/stats.
