@@ -189,7 +189,15 @@ for (const backend of backends) {
         await row.getByText('partial').waitFor();
         await shoot('runs');
         await accessible('the runs list');
-        await row.getByRole('link').click();
+        // Live: a run triggered elsewhere appears through /api/events (cookie), without a reload.
+        const firstRun = (await row.getByRole('link').getAttribute('href')) ?? '';
+        const triggered = await fetch(`${server.url}/api/pipelines/readings_csv/runs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${project.token}` },
+        });
+        assert.equal(triggered.status, 202);
+        await page.getByText('2 runs shown').waitFor();
+        await page.locator(`a[href="${firstRun}"]`).click();
         await page.getByRole('heading', { name: /^Run [0-9a-f]{8}/, level: 1 }).waitFor();
         const counts = page.getByRole('region', { name: 'Counts' });
         assert.equal(await counts.locator('dt:text-is("Inserted") + dd').textContent(), '1,204');
