@@ -123,6 +123,13 @@ for (const backend of await testBackends()) {
         assert.deepEqual(refused.headers.getSetCookie(), []);
       }
       assert.equal((await signIn({ token: tokens.viewer, code: 'x' })).status, 400, 'one credential');
+      // A bearer header wins over the cookie, even a bad one: no silent fallback between schemes.
+      const both = await fetch(`${base}/api/pipelines`, {
+        headers: { cookie: cookieOf(response), authorization: 'Bearer sluice_nope' },
+      });
+      assert.equal(both.status, 401);
+      for (const garbage of ['sluice_session=', `sluice_session=${'x'.repeat(4000)}`, 'sluice_session=%00é'])
+        assert.equal((await withCookie(garbage, '/api/pipelines')).status, 401, garbage.slice(0, 30));
       const noCookie = await fetch(`${base}/api/session`);
       assert.equal(noCookie.status, 401);
       assert.equal((await readJson(noCookie)).code, 'unauthorized');

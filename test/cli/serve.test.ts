@@ -31,8 +31,21 @@ describe('sluice serve', () => {
         stderr += chunk.toString();
       });
       const [line] = (await once(child.stdout, 'data')) as [Buffer];
-      const { listening } = JSON.parse(line.toString());
+      const { listening, dashboard } = JSON.parse(line.toString());
       assert.equal((await fetch(`${listening}/healthz`)).status, 200);
+      // The printed one-time link signs in once, as the local admin token.
+      const signInCode = new URL(dashboard).searchParams.get('code') as string;
+      assert.equal(new URL(dashboard).origin, listening);
+      const signIn = () =>
+        fetch(`${listening}/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code: signInCode }),
+        });
+      const session = await signIn();
+      assert.equal(session.status, 201);
+      assert.equal((await readJson(session)).principal.role, 'admin');
+      assert.equal((await signIn()).status, 401, 'the code works once');
       assert.equal((await fetch(`${listening}/api/pipelines`)).status, 401);
       const auth = { authorization: `Bearer ${token}` };
       const pipelines = await fetch(`${listening}/api/pipelines`, { headers: auth });
@@ -57,6 +70,7 @@ describe('sluice serve', () => {
       assert.equal(code, 0, stderr);
       assert.match(stderr, /shutting down/);
       assert.doesNotMatch(stderr, new RegExp(token), 'the token never appears in logs');
+      assert.ok(!stderr.includes(signInCode), 'the sign-in code is printed, never logged');
       const after = await runCli(['runs', '--json'], { cwd: project.dir });
       assert.equal(after.code, 0, 'the lock was released on exit');
       assert.equal(JSON.parse(after.stdout).runs[0].status, 'succeeded');
