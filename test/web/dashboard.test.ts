@@ -244,6 +244,17 @@ for (const backend of backends) {
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByTestId('principal').getByText('browser').waitFor();
 
+        // PostgreSQL lets the CLI work beside the server: revoking the token ends its session,
+        // and the open page returns to sign-in saying so (the live stream is told at once).
+        if (backend.kind === 'postgres') {
+          const revoked = await runCli(['tokens', 'revoke', 'browser'], {
+            cwd: project.dir,
+            env: project.env,
+          });
+          assert.equal(revoked.code, 0, revoked.stderr);
+          await page.getByText('Your session was revoked. Sign in again.').waitFor({ timeout: 15_000 });
+        }
+
         const unexpected = browser.problems.filter((text) => !/401|Unauthorized/.test(text));
         assert.deepEqual(unexpected, [], 'no console errors (a CSP violation would be one)');
       } finally {
