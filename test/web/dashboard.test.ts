@@ -74,6 +74,7 @@ async function startServer(cwd: string, env: Record<string, string>): Promise<Se
     code,
     child,
     async stop() {
+      if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const [exitCode] = (await exited) as [number];
       assert.equal(exitCode, 0, stderr);
@@ -257,6 +258,13 @@ for (const backend of backends) {
 
         const unexpected = browser.problems.filter((text) => !/401|Unauthorized/.test(text));
         assert.deepEqual(unexpected, [], 'no console errors (a CSP violation would be one)');
+
+        // The server goes away under a signed-in page: the top bar says so, and the page stays.
+        if (backend.kind === 'pglite') {
+          await server.stop();
+          await page.getByTestId('live-state').getByText('Offline, reconnecting…').waitFor();
+          await page.getByTestId('principal').getByText('browser').waitFor();
+        }
       } finally {
         await browser.close();
       }
