@@ -1,6 +1,7 @@
 // What a CLI command is, and the argument parsing every command shares.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../domain/errors.ts';
+import type { OpenOptions, Sluice } from '../../main.ts';
 import type { Settings } from '../config/settings.ts';
 
 export interface CommandIo {
@@ -9,6 +10,11 @@ export interface CommandIo {
   cwd: string;
   /** The environment parsed at start-up by main(); a command run without it parses the environment itself. */
   settings?: Settings;
+  /**
+   * Opens the project for withSluice. @defaultValue openSluice. Tests pass one that keeps a project
+   * open across the commands of a suite, which is most of a command's time on PGlite.
+   */
+  openSluice?: (options: OpenOptions) => Promise<Sluice>;
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };

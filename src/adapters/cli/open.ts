@@ -12,7 +12,8 @@ export async function withSluice<T>(
   // The command prints its own summary; run log lines show with LOG_LEVEL=info or debug.
   const settings = settingsOf(io);
   const logger = createLogger({ level: settings.logLevel ?? 'warn', json: settings.logJson });
-  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger, settings });
+  const open = io.openSluice ?? openSluice;
+  const sluice = await open({ configPath: args.config, cwd: io.cwd, logger, settings });
   try {
     return await fn(sluice);
   } finally {
