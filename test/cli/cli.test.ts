@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliResult, type CliSession, cliSession, runCli, runCliInProcess } from '../support/cli.ts';
+import { type CliResult, cliSession, runCli, runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { seedPgliteDataDir } from '../support/pglite-template.ts';
 
@@ -17,11 +17,11 @@ for (const backend of backends) {
     let dir: string;
     let env: Record<string, string | undefined>;
     let closeDb: () => Promise<void> = async () => {};
-    let session: CliSession;
-    const cli = (...args: string[]) => session.run(args);
+    const session = cliSession();
+    const cli = (...args: string[]) => session.run(args, { cwd: dir, env });
     // The real binary once per kind of check is enough: on PostgreSQL the same commands run in process.
     const bin = (...args: string[]): Promise<CliResult> =>
-      backend.kind === 'pglite' ? session.spawn(args) : session.run(args);
+      backend.kind === 'pglite' ? session.spawn(args, { cwd: dir, env }) : cli(...args);
 
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
@@ -33,7 +33,6 @@ for (const backend of backends) {
         await opened.db.close();
         closeDb = opened.close;
       }
-      session = cliSession({ cwd: dir, env });
     });
     after(async () => {
       await session.close();

@@ -92,10 +92,10 @@ export function runCliInProcess(
 
 export interface CliSession {
   /** A command through main() in this process, on the project the session keeps open. */
-  run(args: string[], options?: Partial<CliOptions>): Promise<CliResult>;
+  run(args: string[], options: CliOptions): Promise<CliResult>;
   /** A command through the real binary; the session first closes its project (PGlite allows one process). */
-  spawn(args: string[], options?: Partial<CliOptions>): Promise<CliResult>;
-  /** Closes the project the session holds open. */
+  spawn(args: string[], options: CliOptions): Promise<CliResult>;
+  /** Closes the project the session holds open; call it before the project or its database goes. */
   close(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ async function projectKey(options: OpenOptions): Promise<string> {
  * sluice keeps per process (retry budgets, active launches) carries over; a suite about those
  * uses runCliInProcess, which opens the project for every command.
  */
-export function cliSession(defaults: CliOptions): CliSession {
+export function cliSession(): CliSession {
   let current: { key: string; sluice: Promise<Sluice> } | undefined;
   const release = async () => {
     const held = current;
@@ -139,15 +139,11 @@ export function cliSession(defaults: CliOptions): CliSession {
     // The command's withSluice closes what it opened; the session closes it instead.
     return { ...sluice, close: async () => {} };
   };
-  const merged = (options: Partial<CliOptions> = {}): CliOptions => ({
-    cwd: options.cwd ?? defaults.cwd,
-    env: { ...defaults.env, ...options.env },
-  });
   return {
-    run: (args, options) => runCliInProcess(args, merged(options), openProject),
+    run: (args, options) => runCliInProcess(args, options, openProject),
     async spawn(args, options) {
       await release();
-      return runCli(args, merged(options));
+      return runCli(args, options);
     },
     close: release,
   };
