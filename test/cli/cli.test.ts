@@ -1,6 +1,6 @@
 // The CLI on temporary projects: init, run, dry run, reports, history, exit codes, errors. On PGlite
-// init, a first run and a usage error go through the real binary (exit codes, stdout and stderr
-// apart); the rest through main() in this process, on a project opened once for the suite.
+// a first run and a usage error go through the real binary (exit codes, stdout and stderr apart);
+// the rest through main() in this process, on a project opened once for the suite.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ for (const backend of backends) {
     });
 
     it('init scaffolds a project that runs, and refuses to overwrite it', async () => {
-      const init = await bin('init');
+      const init = await cli('init');
       assert.equal(init.code, 0, init.stderr);
       assert.match(init.stdout, /created .*sluice\.config\.ts/);
       const again = await cli('init');

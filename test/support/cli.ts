@@ -1,5 +1,6 @@
 // Runs `sluice` commands and collects what they printed: the real binary, as a user would, or
-// main() in this process where the process boundary is not what a test is about.
+// main() in this process where the process boundary is not what a test is about, opening the
+// project per command or once per suite (cliSession).
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
