@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { backfillPumpSettings } from '../src/adapters/cli/runtime.ts';
 import { createLogger } from '../src/adapters/log/logger.ts';
-import { startBackfillPump } from '../src/adapters/queue/backfill-pump.ts';
-import { requestBackfill } from '../src/adapters/queue/backfill-requests.ts';
+import { backfillPumpSettings, startBackfillPump } from '../src/adapters/queue/backfill-pump.ts';
 import { startRunQueue } from '../src/adapters/queue/run-queue.ts';
 import { startWorkers } from '../src/adapters/queue/run-worker.ts';
 import { planBackfill } from '../src/domain/backfill.ts';
@@ -196,7 +194,7 @@ async function backfill(pipeline: string): Promise<Measured> {
     const sluice = await open(url);
     const queue = await startRunQueue(sluice.db, { databaseUrl: url, logger: sluice.logger });
     const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
-    const workers = await startWorkers(sluice, queue, {
+    const workers = await startWorkers(sluice.app, queue, {
       runs: 0,
       backfill: CONCURRENCY,
       afterBackfillPartition: pump.pump,
@@ -210,7 +208,7 @@ async function backfill(pipeline: string): Promise<Measured> {
         nodeCpu,
         machineCpu,
       } = await clocked(async () => {
-        const created = await requestBackfill(sluice, {
+        const created = await sluice.app.backfills.request({
           pipeline,
           from: FROM,
           to: TO,

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { createLogger } from '../src/adapters/log/logger.ts';
-import { triggerMany } from '../src/adapters/queue/run-dispatch.ts';
 import { startRunQueue } from '../src/adapters/queue/run-queue.ts';
 import { openSluice } from '../src/main.ts';
 
@@ -127,8 +126,7 @@ try {
   for (let i = 0; i < WORKERS; i++)
     workers.push(await spawnReady([join(root, 'bin', 'sluice.js'), 'worker', '--json'], env));
   const sluiceStart = Date.now();
-  await triggerMany(
-    sluice,
+  await sluice.app.pipelines.triggerMany(
     queue,
     Array.from({ length: RUNS }, (_, i) => ({ pipeline: `p_${i}` })),
     'bench',

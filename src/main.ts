@@ -2,33 +2,40 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { readKeySetFile } from './adapters/config/key-set-seed.ts';
 import { type LoadedConfig, loadConfig } from './adapters/config/load-config.ts';
 import { loadSettings, readSecret, type Settings } from './adapters/config/settings.ts';
 import { createLogger } from './adapters/log/logger.ts';
 import { secretRedactor } from './adapters/log/secret-redactor.ts';
+import { createBackfillStore } from './adapters/postgres/backfill-store.ts';
 import type { Database, Queryable } from './adapters/postgres/database.ts';
+import { createDatasetReader } from './adapters/postgres/dataset-reader.ts';
 import { ensureDatasetTables, qualifiedTable, type TableSetup } from './adapters/postgres/dataset-tables.ts';
 import { createDatasetWriter, dropOrphanStages } from './adapters/postgres/dataset-writer.ts';
 import { createExecutionStore } from './adapters/postgres/execution-store.ts';
-import { loadKeySets } from './adapters/postgres/key-set-store.ts';
+import { createFreshnessQueries, freshnessProjectOf } from './adapters/postgres/freshness-store.ts';
+import { createKeySetQueries, loadKeySets } from './adapters/postgres/key-set-store.ts';
+import { createMetricsQueries } from './adapters/postgres/metrics-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
-import { createQuarantineStore, markReplayed, pendingReplay } from './adapters/postgres/quarantine-store.ts';
-import {
-  type AbandonedRun,
-  abandonStaleRuns,
-  cancelRun,
-  recountRuns,
-  startHeartbeat,
-  type TableOfDataset,
-} from './adapters/postgres/run-liveness.ts';
-import { createRunStore, getRun } from './adapters/postgres/run-store.ts';
+import { createQuarantineQueries, createQuarantineStore } from './adapters/postgres/quarantine-store.ts';
+import { inRolledBackUnit } from './adapters/postgres/rolled-back-unit.ts';
+import { createRunDispatchStore } from './adapters/postgres/run-dispatch-store.ts';
+import { cancelRun, startHeartbeat, type TableOfDataset } from './adapters/postgres/run-liveness.ts';
+import { activeRun, createRunQueries, createRunStore } from './adapters/postgres/run-store.ts';
+import { createRunSweepStore } from './adapters/postgres/run-sweep-store.ts';
+import { createRunWorkStore } from './adapters/postgres/run-work-store.ts';
+import { createScheduleTickStore } from './adapters/postgres/schedule-tick-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
+import { createSourceStateQueries } from './adapters/postgres/source-status.ts';
+import { createStatusQueries, lastRunPerPipeline } from './adapters/postgres/stats-store.ts';
+import { startBackfillWork } from './adapters/queue/backfill-workers.ts';
+import { startRunQueue } from './adapters/queue/run-queue.ts';
 import { createProcessLimits } from './adapters/sources/process-limits.ts';
 import { createSourceReader } from './adapters/sources/read-source.ts';
 import type { DatasetDefinition } from './domain/dataset-definition.ts';
-import { ConflictError, NotFoundError } from './domain/errors.ts';
+import { NotFoundError } from './domain/errors.ts';
 import { assertIdentifier } from './domain/identifier.ts';
 import { keySetNamesOf } from './domain/key-set.ts';
 import { resolvePartitionRun } from './domain/partition-run.ts';
@@ -37,7 +44,11 @@ import type { ResolvedPipeline } from './domain/pipeline-definition.ts';
 import type { RunLiveness } from './domain/run-liveness.ts';
 import { sourceProviders } from './domain/source-definition.ts';
 import type { SluiceApp } from './engine/app.ts';
-import { type CollectOptions, collectPipeline } from './engine/collect-pipeline.ts';
+import { createBackfills } from './engine/backfills.ts';
+import { createDatasets } from './engine/datasets.ts';
+import { createFreshness } from './engine/freshness.ts';
+import { createKeySets } from './engine/key-sets.ts';
+import { createPipelines } from './engine/pipelines.ts';
 import {
   type CollectPorts,
   type DatasetWriter,
@@ -45,6 +56,16 @@ import {
   type RunReport,
   systemClock,
 } from './engine/ports.ts';
+import { createQuarantine } from './engine/quarantine.ts';
+import { createReplayRun } from './engine/replay-run.ts';
+import type { LaunchOptions, RunOptions } from './engine/run-pipeline.ts';
+import { type AbandonedRun, createRunSweep } from './engine/run-sweep.ts';
+import { createRuns } from './engine/runs.ts';
+import { createSchedule } from './engine/schedule.ts';
+import { createSources } from './engine/sources.ts';
+import { createStatus } from './engine/status.ts';
+
+export type { RunOptions } from './engine/run-pipeline.ts';
 
 export interface OpenOptions {
   configPath?: string;
@@ -65,26 +86,6 @@ function datasetSchema(option: string | undefined, settings: Settings): string {
   if (option === undefined) return settings.dbSchema;
   assertIdentifier(option, 'the schema option');
   return option;
-}
-
-export interface RunOptions {
-  dryRun?: boolean;
-  trigger?: string;
-  batchSize?: number;
-  runId?: string;
-  attempt?: number;
-  worker?: string;
-  jobId?: string;
-  signal?: AbortSignal;
-  /** The partition to collect (`2025-W03|site=annecy`); required for a partitioned pipeline. */
-  partition?: string;
-}
-
-export interface ReplayResult {
-  originalRunId: string;
-  report: RunReport | undefined;
-  replayed: number;
-  notReplayable: number;
 }
 
 export interface Sluice extends LoadedConfig {
@@ -108,16 +109,7 @@ export interface Sluice extends LoadedConfig {
    * Starts a run in the background and returns its id at once; at most one active run per
    * pipeline in this process (a second launch is a ConflictError naming the active run).
    */
-  launch(
-    name: string,
-    options?: { trigger?: string; runId?: string; partition?: string },
-  ): { runId: string; done: Promise<RunReport> };
-  /**
-   * Re-validates the quarantined records of a run with today's transform, schema and rules, and
-   * writes those that pass, in a new run (`replay:<run id>`). Each record is replayed once; records
-   * refused by the reader itself (a ragged CSV row) cannot be and stay pending.
-   */
-  replay(runId: string): Promise<ReplayResult>;
+  launch(name: string, options?: LaunchOptions): { runId: string; done: Promise<RunReport> };
   /** Heartbeat and stale intervals of runs (SLUICE_RUN_HEARTBEAT_MS, SLUICE_RUN_STALE_MS). */
   liveness: RunLiveness;
   /**
@@ -127,11 +119,6 @@ export interface Sluice extends LoadedConfig {
   abandonStaleRuns(): Promise<AbandonedRun[]>;
   /** Sets the inserted/updated counts of runs that ended without finishing from the rows carrying their id. */
   recountRuns(ids: readonly string[]): Promise<void>;
-  /** Cancels a queued or running run of any process (`cancelled by <principal>`); a finished one is a ConflictError. */
-  cancelRun(
-    idOrPrefix: string,
-    principal: string,
-  ): Promise<{ id: string; pipeline: string; previous: string }>;
   /** Waits for every launched run (for graceful shutdown), at most `timeoutMs`. */
   settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -175,18 +162,14 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
   registerSecrets(loaded.config);
   const schema = datasetSchema(options.schema, settings);
   const dataDir = options.dataDir ?? settings.dataDir ?? join(loaded.baseDir, '.sluice');
-  const db = await openDatabase({ databaseUrl: options.databaseUrl ?? settings.databaseUrl, dataDir });
+  const databaseUrl = options.databaseUrl ?? settings.databaseUrl;
+  const db = await openDatabase({ databaseUrl, dataDir });
   const liveness = settings.liveness;
   const tableOf: TableOfDataset = (name) => {
     const dataset = loaded.config.datasets.get(name);
     return dataset ? qualifiedTable(schema, dataset) : undefined;
   };
-  const reapStaleRuns = async () => {
-    const abandoned = await abandonStaleRuns(db, liveness.staleMs, tableOf);
-    for (const run of abandoned)
-      logger.warn({ runId: run.id, pipeline: run.pipeline }, `run abandoned: ${run.reason}`);
-    return abandoned;
-  };
+  const sweepStore = createRunSweepStore(db, { staleMs: liveness.staleMs, tableOf });
   let migrations: string[];
   let tables: TableSetup[];
   try {
@@ -194,7 +177,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     tables = await db.transaction((tx) => ensureDatasetTables(tx, loaded.config.datasets.values(), schema));
     // A run whose process died (kill -9, OOM) would hold its pipeline for ever: fail it first,
     // then drop the staging tables of runs that are no longer running.
-    await reapStaleRuns();
+    await createRunSweep({ store: sweepStore, logger }).abandonStale();
     await dropOrphanStages(db);
   } catch (error) {
     await db.close();
@@ -235,7 +218,17 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     };
   };
 
-  const active = new Map<string, { runId: string; done: Promise<RunReport> }>();
+  const runQueries = createRunQueries(db);
+  const replay = createReplayRun({
+    getRun: runQueries.get,
+    pipeline: pipelineNamed,
+    keySets: (pipeline) => sluice.keySets(pipeline),
+    quarantine: createQuarantineQueries(db),
+    collectPorts: () => portsOn(db),
+    startHeartbeat: (runId) => startHeartbeat(db, runId, liveness.heartbeatMs, logger),
+    baseDir: loaded.baseDir,
+    worker: `${hostname()}:${process.pid}`,
+  });
 
   const app: SluiceApp = {
     project: {
@@ -245,6 +238,73 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       schema,
       pipeline: pipelineNamed,
     },
+    backfills: createBackfills({
+      store: createBackfillStore(db),
+      pipeline: pipelineNamed,
+      keySets: (pipeline) => sluice.keySets(pipeline),
+      newId: randomUUID,
+      workHere: (concurrency) => startBackfillWork(sluice, concurrency),
+    }),
+    runs: createRuns({
+      store: runQueries,
+      cancel: (id, by) => cancelRun(db, id, by, tableOf),
+      replay,
+      logger,
+    }),
+    quarantine: createQuarantine({ store: createQuarantineQueries(db), resolveRunId: runQueries.resolveId }),
+    datasets: createDatasets({
+      reader: createDatasetReader(db, schema),
+      stats: createStatusQueries(db, schema),
+      project: { ...loaded, schema },
+    }),
+    freshness: createFreshness({
+      store: createFreshnessQueries(db, freshnessProjectOf({ schema, config: loaded.config })),
+      activeRun: (pipeline) => activeRun(db, pipeline),
+      project: loaded,
+      clock: settings.clock,
+      logger: logger.child({ stage: 'freshness' }),
+    }),
+    keySets: createKeySets({ store: createKeySetQueries(db), project: loaded, readFile: readKeySetFile }),
+    sources: createSources({
+      store: createSourceStateQueries(db),
+      pipelines: () => loaded.config.pipelines.values(),
+      env: settings.overrides,
+      redact: (text) => secretRedactor.redact(text),
+    }),
+    status: createStatus({
+      store: createStatusQueries(db, schema),
+      metrics: createMetricsQueries(db),
+      project: { ...loaded, schema },
+      database: db,
+    }),
+    pipelines: createPipelines({
+      run: {
+        pipeline: pipelineNamed,
+        keySets: (pipeline) => sluice.keySets(pipeline),
+        collectPorts: () => portsOn(db),
+        rolledBack: (work) => inRolledBackUnit(db, (tx) => work(portsOn(tx))),
+        startHeartbeat: (runId) => startHeartbeat(db, runId, liveness.heartbeatMs, logger),
+        // A server gets two writes in flight on two connections; PGlite has one connection.
+        writeLanes: db.kind === 'postgres' ? 2 : 1,
+        baseDir: loaded.baseDir,
+        worker: `${hostname()}:${process.pid}`,
+        newRunId: randomUUID,
+        logger,
+      },
+      dispatch: createRunDispatchStore(db),
+      sweep: sweepStore,
+      work: createRunWorkStore(db),
+      lastRuns: () => lastRunPerPipeline(db),
+      pipelines: () => loaded.config.pipelines.values(),
+      openQueue: () => startRunQueue(db, { databaseUrl, logger }),
+      clock: settings.clock,
+    }),
+    schedule: createSchedule({
+      ticks: createScheduleTickStore(db),
+      pipelines: () => loaded.config.pipelines.values(),
+      clock: settings.clock,
+      logger,
+    }),
   };
 
   const sluice: Sluice = {
@@ -258,176 +318,13 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     tables,
     pipeline: pipelineNamed,
     keySets: (pipeline, on = db) => loadKeySets(on, keySetNamesOf(pipeline.partitioning)),
-    async run(name, runOptions = {}) {
-      const definition = pipelineNamed(name);
-      const resolved = resolvePartitionRun(
-        definition,
-        runOptions.partition,
-        await sluice.keySets(definition),
-      );
-      const pipeline = resolved.pipeline;
-      const runId = runOptions.runId ?? randomUUID();
-      const collect: CollectOptions = {
-        trigger: runOptions.trigger ?? 'manual',
-        runId,
-        attempt: runOptions.attempt,
-        // Direct runs name their process too, so an abandoned one says who stopped beating.
-        worker: runOptions.worker ?? `${hostname()}:${process.pid}`,
-        jobId: runOptions.jobId,
-        signal: runOptions.signal,
-        baseDir: loaded.baseDir,
-        dryRun: runOptions.dryRun ?? false,
-        // A server gets two writes in flight on two connections; PGlite and a dry run's single
-        // transaction have one connection.
-        writeLanes: db.kind === 'postgres' && !runOptions.dryRun ? 2 : 1,
-        ...(runOptions.batchSize ? { batchSize: runOptions.batchSize } : {}),
-        ...(resolved.partition ? { partitionKey: resolved.partition.key } : {}),
-      };
-      const problem = resolved.problem;
-      // A partition whose templates cannot render is a failed run, recorded before any request.
-      const portsFor = (queryable: Queryable): CollectPorts =>
-        problem
-          ? {
-              ...portsOn(queryable),
-              readSource: () => {
-                throw problem;
-              },
-            }
-          : portsOn(queryable);
-      if (!runOptions.dryRun) {
-        // Every real run beats, queued or direct: a run whose process dies is found and failed.
-        const heartbeat = startHeartbeat(db, runId, liveness.heartbeatMs, logger);
-        try {
-          return await collectPipeline(portsFor(db), pipeline, collect);
-        } finally {
-          heartbeat.stop();
-        }
-      }
-      // A dry run does everything inside one transaction and rolls it back: the counts are what
-      // Postgres would have done, and nothing stays written.
-      let report: RunReport | undefined;
-      await db
-        .transaction(async (tx) => {
-          report = await collectPipeline(portsFor(tx), pipeline, collect);
-          throw new DryRunRollback();
-        })
-        .catch((error: unknown) => {
-          if (!(error instanceof DryRunRollback)) throw error;
-        });
-      return report as RunReport;
-    },
-    launch(name, launchOptions = {}) {
-      const pipeline = pipelineNamed(name);
-      const partition = launchOptions.partition;
-      // Partitions of one pipeline run side by side; one active run per partition.
-      const slot = partition === undefined ? pipeline.name : `${pipeline.name}|${partition}`;
-      const running = active.get(slot);
-      if (running) {
-        throw new ConflictError(
-          `pipeline "${pipeline.name}"${partition === undefined ? '' : ` partition ${partition}`} already has an active run (${running.runId})`,
-        );
-      }
-      const runId = launchOptions.runId ?? randomUUID();
-      const done = sluice.run(pipeline.name, {
-        trigger: launchOptions.trigger ?? 'manual',
-        runId,
-        ...(partition === undefined ? {} : { partition }),
-      });
-      const entry = { runId, done };
-      active.set(slot, entry);
-      const forget = () => {
-        if (active.get(slot) === entry) active.delete(slot);
-      };
-      done.then(forget, (error: unknown) => {
-        forget();
-        logger.error(
-          { runId, pipeline: pipeline.name, err: error },
-          'run crashed outside its own error handling',
-        );
-      });
-      return entry;
-    },
-    async replay(runId) {
-      const original = await getRun(db, runId);
-      // The transform sees the same partition parameters as in the original run.
-      const definition = pipelineNamed(original.pipeline);
-      const pipeline = resolvePartitionRun(
-        definition,
-        original.partitionKey ?? undefined,
-        await sluice.keySets(definition),
-      ).pipeline;
-      const pending = await pendingReplay(db, original.id);
-      const replayable = pending.filter((record) => record.stage !== 'read');
-      const notReplayable = pending.length - replayable.length;
-      if (replayable.length === 0)
-        return { originalRunId: original.id, report: undefined, replayed: 0, notReplayable };
-      // Today's transform runs again on the source item as it was received, so a record that failed
-      // for a reason that still holds fails again (another occurrence of the same quarantined record).
-      // Rows stored before raw items were kept hold the transform's output: it is re-validated as is.
-      // A source item that gave several quarantined outputs is transformed once.
-      const items = new Map<string, (typeof replayable)[number]>();
-      for (const record of replayable) {
-        const { file, url, line, sheet } = record.origin;
-        const key = record.rawKept
-          ? JSON.stringify([file, url, line, sheet, record.raw])
-          : `legacy:${record.id}`;
-        if (!items.has(key)) items.set(key, record);
-      }
-      const sourceItems = [...items.values()];
-      const transform = pipeline.transform;
-      const legacy = new Set(replayable.filter((record) => !record.rawKept).map((record) => record.id));
-      const replayPipeline: ResolvedPipeline = {
-        ...pipeline,
-        transform: (value, context) => {
-          const mark = context.origin.quarantine;
-          if ((mark !== undefined && legacy.has(mark.id)) || !transform) return value;
-          return transform(value, context);
-        },
-      };
-      const ports: CollectPorts = {
-        ...portsOn(db),
-        readSource: async function* () {
-          for (let start = 0; start < sourceItems.length; start += 1000) {
-            yield sourceItems.slice(start, start + 1000).map((record) => ({
-              kind: 'record' as const,
-              value: record.rawKept ? record.raw : (record.record ?? record.raw),
-              origin: { ...record.origin, quarantine: { id: record.id, stage: record.stage } },
-            }));
-          }
-        },
-      };
-      const replayRunId = randomUUID();
-      const heartbeat = startHeartbeat(db, replayRunId, liveness.heartbeatMs, logger);
-      const report = await collectPipeline(ports, replayPipeline, {
-        ...(original.partitionKey === null ? {} : { partitionKey: original.partitionKey }),
-        trigger: `replay:${original.id}`,
-        baseDir: loaded.baseDir,
-        runId: replayRunId,
-        worker: `${hostname()}:${process.pid}`,
-      }).finally(() => heartbeat.stop());
-      const replayed = await markReplayed(
-        db,
-        replayable.map((record) => record.id),
-        report.runId,
-      );
-      return { originalRunId: original.id, report, replayed, notReplayable };
-    },
+    run: app.pipelines.run,
+    launch: app.pipelines.launch,
     liveness,
-    abandonStaleRuns: reapStaleRuns,
-    recountRuns: (ids) => recountRuns(db, ids, tableOf),
-    async cancelRun(idOrPrefix, principal) {
-      const cancelled = await cancelRun(db, idOrPrefix, principal, tableOf);
-      logger.warn({ runId: cancelled.id, pipeline: cancelled.pipeline }, cancelled.reason);
-      return cancelled;
-    },
-    async settle(timeoutMs) {
-      const all = Promise.allSettled([...active.values()].map((entry) => entry.done)).then(() => true);
-      const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
-      return Promise.race([all, timeout]);
-    },
+    abandonStaleRuns: app.pipelines.abandonStaleRuns,
+    recountRuns: app.pipelines.recountRuns,
+    settle: app.pipelines.settle,
     close: () => db.close(),
   };
   return sluice;
 }
-
-class DryRunRollback extends Error {}

@@ -11,6 +11,7 @@ export const PgType = {
   date: 'date',
   timestamptz: 'timestamp with time zone',
   jsonb: 'jsonb',
+  uuid: 'uuid',
 } as const;
 export type PgType = (typeof PgType)[keyof typeof PgType];
 

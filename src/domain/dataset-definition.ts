@@ -212,7 +212,8 @@ function deriveColumns(where: string, schema: RecordSchema): ColumnSpec[] {
 
 /** Columns the table has beyond the user's fields, in table order. */
 export const systemColumns: readonly ColumnSpec[] = [
-  { name: SystemColumn.runId, type: PgType.text, nullable: true },
+  // uuid like sluice.runs.id, so `JOIN sluice.runs r ON r.id = t._run_id` needs no cast.
+  { name: SystemColumn.runId, type: PgType.uuid, nullable: true },
   { name: SystemColumn.provider, type: PgType.text, nullable: true },
   { name: SystemColumn.firstSeenAt, type: PgType.timestamptz, nullable: false },
   { name: SystemColumn.lastChangedAt, type: PgType.timestamptz, nullable: false },

@@ -1,5 +1,5 @@
 // Decides how a dataset table must change to match its schema, and refuses changes that lose data.
-import type { ColumnSpec, PgType } from './column-type.ts';
+import { type ColumnSpec, PgType } from './column-type.ts';
 
 export interface ExistingColumn {
   name: string;
@@ -9,7 +9,9 @@ export interface ExistingColumn {
 
 export type TableChange =
   | { kind: 'add_column'; column: ColumnSpec }
-  | { kind: 'drop_not_null'; column: string; reason: 'now_optional' | 'removed_from_schema' };
+  | { kind: 'drop_not_null'; column: string; reason: 'now_optional' | 'removed_from_schema' }
+  /** A system column of a table made by an older sluice, converted in place (`_run_id` text → uuid). */
+  | { kind: 'retype_system_column'; column: string; from: string; to: PgType };
 
 export interface TablePlan {
   changes: TableChange[];
@@ -27,6 +29,7 @@ export function planTableEvolution(
   dataset: { name: string; table: string; key: readonly string[] },
   desired: readonly ColumnSpec[],
   current: TableState,
+  system: readonly ColumnSpec[] = [],
 ): TablePlan {
   const changes: TableChange[] = [];
   const problems: string[] = [];
@@ -71,6 +74,13 @@ export function planTableEvolution(
         `field "${column.name}" became required but the column allows NULL and the table has rows: make sure no ` +
           `row is NULL, then ALTER TABLE "${table}" ALTER COLUMN "${column.name}" SET NOT NULL; or keep the field optional`,
       );
+    }
+  }
+  for (const column of system) {
+    const found = existing.get(column.name);
+    // Every value sluice wrote there is the id of a run (a uuid), so the conversion loses nothing.
+    if (found && found.type === PgType.text && column.type === PgType.uuid) {
+      changes.push({ kind: 'retype_system_column', column: column.name, from: found.type, to: column.type });
     }
   }
   for (const column of current.columns) {

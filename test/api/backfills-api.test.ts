@@ -40,7 +40,7 @@ for (const backend of await testBackends()) {
         maxActive: 5,
         repairAfterSeconds: 60,
       });
-      const workers = await startWorkers(sluice, queue, {
+      const workers = await startWorkers(sluice.app, queue, {
         runs: 0,
         backfill: 4,
         afterBackfillPartition: pump.pump,

@@ -11,8 +11,6 @@ import {
 } from '../../src/adapters/postgres/backfill-store.ts';
 import { enqueueRun } from '../../src/adapters/postgres/run-store.ts';
 import { type BackfillPump, startBackfillPump } from '../../src/adapters/queue/backfill-pump.ts';
-import { requestBackfill } from '../../src/adapters/queue/backfill-requests.ts';
-import { queueDispatcher, waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
 import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { startWorkers, type Workers } from '../../src/adapters/queue/run-worker.ts';
 import type { BackfillStatus } from '../../src/domain/backfill.ts';
@@ -43,7 +41,7 @@ for (const backend of await testBackends()) {
       databaseUrl = project.databaseUrl;
       queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
       pump = startBackfillPump(sluice, queue, { intervalMs: 100, maxActive: 1, repairAfterSeconds: 60 });
-      workers = await startWorkers(sluice, queue, {
+      workers = await startWorkers(sluice.app, queue, {
         runs: 0,
         backfill: 4,
         afterBackfillPartition: pump.pump,
@@ -69,7 +67,7 @@ for (const backend of await testBackends()) {
     };
 
     it('runs every partition in range once, at most `concurrency` at a time, and ends failed on a failure', async () => {
-      const created = await requestBackfill(sluice, {
+      const created = await sluice.app.backfills.request({
         pipeline: 'weekly_obs',
         from: '2025-01-06',
         to: '2025-02-02',
@@ -150,7 +148,7 @@ for (const backend of await testBackends()) {
 
     it('pause stops new partitions, resume goes on, cancel cancels the pending ones', async () => {
       pump.stop();
-      const created = await requestBackfill(sluice, {
+      const created = await sluice.app.backfills.request({
         pipeline: 'weekly_obs',
         from: '2025-03-03',
         to: '2025-03-30',
@@ -183,7 +181,7 @@ for (const backend of await testBackends()) {
 
     it('lets only the oldest SLUICE_MAX_ACTIVE_BACKFILLS (1 here) progress; the next waits its turn', async () => {
       const request = (from: string, to: string) =>
-        requestBackfill(sluice, { pipeline: 'weekly_obs', from, to, concurrency: 2, createdBy: 'test' });
+        sluice.app.backfills.request({ pipeline: 'weekly_obs', from, to, concurrency: 2, createdBy: 'test' });
       const first = await request('2025-10-06', '2025-10-19');
       const second = await request('2025-10-20', '2025-11-02');
       await pump.pump();
@@ -202,9 +200,9 @@ for (const backend of await testBackends()) {
     it('does not starve scheduled and triggered runs: they have their own queue and workers', async () => {
       // Workers stop their queue when they stop: these get a queue of their own.
       const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
-      const runWorkers = await startWorkers(sluice, runQueue, { runs: 1, backfill: 0 });
+      const runWorkers = await startWorkers(sluice.app, runQueue, { runs: 1, backfill: 0 });
       try {
-        const backfill = await requestBackfill(sluice, {
+        const backfill = await sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-05-05',
           to: '2025-07-27',
@@ -212,12 +210,10 @@ for (const backend of await testBackends()) {
           createdBy: 'test',
         });
         await pump.pump();
-        const runId = await queueDispatcher(sluice, queue).trigger(
-          'weekly_obs',
-          'schedule',
-          '2025-W40|site=annecy',
-        );
-        const run = await waitForRun(sluice.db, runId, 10_000);
+        const runId = await sluice.app.pipelines
+          .dispatcher(queue)
+          .trigger('weekly_obs', 'schedule', '2025-W40|site=annecy');
+        const run = await sluice.app.pipelines.wait(runId, 10_000);
         assert.equal(run.status, 'succeeded');
         const meanwhile = await getBackfill(sluice.db, backfill.id);
         assert.ok(
@@ -232,7 +228,7 @@ for (const backend of await testBackends()) {
 
     it('fails a queued run that cannot start (its key is gone) with the reason, without retries', async () => {
       const runQueue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
-      const runWorkers = await startWorkers(sluice, runQueue, { runs: 1, backfill: 0 });
+      const runWorkers = await startWorkers(sluice.app, runQueue, { runs: 1, backfill: 0 });
       try {
         // Queued while "lyon" was a key; the config no longer has it when a worker takes the job.
         const id = '3f0c1c9e-8d1a-4b8e-9a55-0d5d0c1e2f01';
@@ -246,7 +242,7 @@ for (const backend of await testBackends()) {
           partitionKey: partition,
         });
         await runQueue.enqueue({ runId: id, pipeline: 'weekly_obs', trigger: 'test', partition });
-        const run = await waitForRun(sluice.db, id, 10_000);
+        const run = await sluice.app.pipelines.wait(id, 10_000);
         assert.equal(run.status, 'failed');
         assert.equal(run.errors[0]?.code, 'usage_error');
         assert.match(run.errors[0]?.message ?? '', /"lyon" is not a key of dimension "site"/);
@@ -261,7 +257,7 @@ for (const backend of await testBackends()) {
     });
 
     it('repairs a partition whose queue job ended without settling it', async () => {
-      const backfill = await requestBackfill(sluice, {
+      const backfill = await sluice.app.backfills.request({
         pipeline: 'weekly_obs',
         from: '2025-08-04',
         to: '2025-08-10',
@@ -298,11 +294,11 @@ for (const backend of await testBackends()) {
 
     it('refuses a backfill it cannot plan, naming the problem', async () => {
       await assert.rejects(
-        requestBackfill(sluice, { pipeline: 'weekly_obs', createdBy: 'test' }),
+        sluice.app.backfills.request({ pipeline: 'weekly_obs', createdBy: 'test' }),
         /give the range with --from and --to/,
       );
       await assert.rejects(
-        requestBackfill(sluice, {
+        sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-02-30',
           to: '2025-03-01',
@@ -311,7 +307,7 @@ for (const backend of await testBackends()) {
         /not a real date/,
       );
       await assert.rejects(
-        requestBackfill(sluice, {
+        sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-01-06',
           to: '2025-01-12',
@@ -321,7 +317,7 @@ for (const backend of await testBackends()) {
         /no partition has site=grenoble \(keys: annecy, chambery\)/,
       );
       await assert.rejects(
-        requestBackfill(sluice, {
+        sluice.app.backfills.request({
           pipeline: 'weekly_obs',
           from: '2025-01-06',
           to: '2025-01-12',

@@ -5,13 +5,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApiServer } from '../../src/adapters/api/api-server.ts';
+import { startFreshnessMonitor } from '../../src/adapters/cli/freshness-monitor.ts';
 import { main } from '../../src/adapters/cli/main.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
-import { freshnessProjectOf, readFreshnessReport } from '../../src/adapters/postgres/freshness-store.ts';
 import { rebuildFreshness } from '../../src/adapters/postgres/freshness-summary.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
-import { startFreshnessMonitor } from '../../src/adapters/queue/freshness-monitor.ts';
-import { waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
 import type { FixtureServer } from '../support/fixture-server.ts';
@@ -148,10 +146,7 @@ for (const backend of await testBackends()) {
     });
 
     it('rates each series against maxAge with the clock it is given', async () => {
-      const report = await readFreshnessReport(sluice.db, freshnessProjectOf(sluice), {
-        now: T0,
-        limit: 100,
-      });
+      const report = await sluice.app.freshness.report({ now: T0, limit: 100 });
       assert.equal(report.status, 'degraded');
       assert.deepEqual(
         report.datasets.map((d) => [d.dataset, d.status, d.counts]),
@@ -171,7 +166,7 @@ for (const backend of await testBackends()) {
         ],
       );
       assert.equal(rates.lastSuccessfulRun?.pipeline, 'rates_files');
-      const later = await readFreshnessReport(sluice.db, freshnessProjectOf(sluice), { now: T1, limit: 1 });
+      const later = await sluice.app.freshness.report({ now: T1, limit: 1 });
       assert.equal(later.status, 'stale');
       assert.equal(later.datasets[0]?.series.length, 1);
     });
@@ -285,7 +280,7 @@ for (const backend of await testBackends()) {
         busy.skipped.map((s: AnyJson) => [s.pipeline, /already has an active run/.test(s.reason)]),
         [['rates_files', true]],
       );
-      for (const run of busy.triggered) await waitForRun(sluice.db, run.runId, 30_000);
+      for (const run of busy.triggered) await sluice.app.pipelines.wait(run.runId, 30_000);
       await sluice.db.query(`UPDATE sluice.runs SET status = 'cancelled' WHERE status = 'queued'`);
 
       await writeFile(join(dir, 'rates', 'rates.csv'), NEWER_RATES);
@@ -299,7 +294,7 @@ for (const backend of await testBackends()) {
         'readings_files',
       ]);
       for (const run of refreshed.triggered) {
-        assert.equal((await waitForRun(sluice.db, run.runId, 30_000)).status, 'succeeded');
+        assert.equal((await sluice.app.pipelines.wait(run.runId, 30_000)).status, 'succeeded');
       }
       const body = await readJson(await call('GET', '/api/freshness', 'viewer'));
       assert.equal(body.status, 'healthy');

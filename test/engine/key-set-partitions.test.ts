@@ -160,7 +160,10 @@ for (const backend of await testBackends()) {
 
     it('queues one run per stored key on a tick; an empty set skips its tick with the reason', async () => {
       let now = new Date('2025-01-16T01:00:00Z');
-      const scheduler = startScheduler(sluice, queue, { clock: { now: () => now }, intervalMs: 3_600_000 });
+      const scheduler = startScheduler(sluice.app, queue, {
+        clock: { now: () => now },
+        intervalMs: 3_600_000,
+      });
       assert.deepEqual(await scheduler.evaluate(), []);
       now = new Date('2025-01-16T02:00:05Z');
       const ticks = await scheduler.evaluate();

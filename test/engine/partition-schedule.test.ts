@@ -5,7 +5,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/adapters/log/logger.ts';
-import { waitForRun } from '../../src/adapters/queue/run-dispatch.ts';
 import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { startWorkers } from '../../src/adapters/queue/run-worker.ts';
 import { startScheduler } from '../../src/adapters/queue/scheduler.ts';
@@ -82,7 +81,7 @@ for (const backend of await testBackends()) {
       ).rows;
 
     it("queues one run per partition of the tick's window, each with its key and the tick's trigger", async () => {
-      const scheduler = startScheduler(sluice, queue, { clock, intervalMs: 3_600_000 });
+      const scheduler = startScheduler(sluice.app, queue, { clock, intervalMs: 3_600_000 });
       assert.deepEqual(await scheduler.evaluate(), []);
       // 02:00 in Paris on 3 March is 01:00 UTC; the previous Paris day is 2 March.
       now = new Date('2026-03-03T01:00:05Z');
@@ -106,7 +105,7 @@ for (const backend of await testBackends()) {
     });
 
     it('checks for an active run per partition: a new window fires, the same partitions are skipped', async () => {
-      const scheduler = startScheduler(sluice, queue, { clock, intervalMs: 3_600_000 });
+      const scheduler = startScheduler(sluice.app, queue, { clock, intervalMs: 3_600_000 });
       // Nothing ran the earlier runs: a key-only pipeline targets the same partitions every tick.
       now = new Date('2026-03-03T02:00:05Z');
       const keysOnly = (await scheduler.evaluate()).filter((tick) => tick.pipeline === 'sites_only');
@@ -127,10 +126,10 @@ for (const backend of await testBackends()) {
     });
 
     it('workers run each queued run with its partition', async () => {
-      const workers = await startWorkers(sluice, queue, { runs: 2, backfill: 0 });
+      const workers = await startWorkers(sluice.app, queue, { runs: 2, backfill: 0 });
       try {
         for (const row of await runsOf('daily_sites')) {
-          const run = await waitForRun(sluice.db, row.id, 20_000);
+          const run = await sluice.app.pipelines.wait(row.id, 20_000);
           assert.equal(run.status, 'succeeded', JSON.stringify(run.errors));
           assert.equal(run.partitionKey, row.partition_key);
         }

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/adapters/log/logger.ts';
 import { enqueueRun } from '../../src/adapters/postgres/run-store.ts';
 import { type RunQueue, startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { startRunSweeper } from '../../src/adapters/queue/run-sweeper.ts';
-import { scheduledJobs, startScheduler } from '../../src/adapters/queue/scheduler.ts';
+import { startScheduler } from '../../src/adapters/queue/scheduler.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
@@ -63,10 +63,10 @@ for (const backend of await testBackends()) {
     });
     after(() => cleanup());
 
-    const scheduler = () => startScheduler(sluice, queue, { clock, intervalMs: 3_600_000 });
+    const scheduler = () => startScheduler(sluice.app, queue, { clock, intervalMs: 3_600_000 });
 
     it('lists next run times in UTC for each job, with env overrides marked', async () => {
-      const jobs = await scheduledJobs(sluice, now, 3);
+      const jobs = await sluice.app.schedule.jobs({ now, count: 3 });
       assert.deepEqual(
         jobs.map((job) => [job.pipeline, job.origin, job.nextRuns]),
         [
@@ -137,7 +137,7 @@ for (const backend of await testBackends()) {
       await sluice.db.query(`UPDATE sluice.runs SET queued_at = now() - interval '5 minutes' WHERE id = $1`, [
         runId,
       ]);
-      const sweeper = startRunSweeper(sluice, queue, { intervalMs: 3_600_000, graceSeconds: 30 });
+      const sweeper = startRunSweeper(sluice.app, queue, { intervalMs: 3_600_000, graceSeconds: 30 });
       try {
         assert.ok(!(await queue.hasJob(runId)));
         assert.ok((await sweeper.sweep()).includes(runId));

@@ -193,7 +193,7 @@ for (const backend of await testBackends()) {
       cleanups.push(() => sluice.close());
       const { runId, done } = sluice.launch('fx_latest');
       await project.firstArrived;
-      await sluice.cancelRun(runId, 'cli:ops');
+      await sluice.app.runs.cancel(runId, 'cli:ops');
       // The hanging request is cut: the run ends (failed) in its own process, after the cancel.
       project.releaseHanging();
       await done;

@@ -92,7 +92,7 @@ describe('kill -9 mid-write on postgres', { skip: postgres.skip }, () => {
       while (!done) {
         const { rows } = await sluice.db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM sluice.runs r
-            WHERE r.status = 'running' AND EXISTS (SELECT 1 FROM public.bulk_rows b WHERE b._run_id = r.id::text)`,
+            WHERE r.status = 'running' AND EXISTS (SELECT 1 FROM public.bulk_rows b WHERE b._run_id = r.id)`,
         );
         if ((rows[0]?.n ?? 0) > 0) return;
       }
@@ -145,7 +145,7 @@ describe('kill -9 mid-write on postgres', { skip: postgres.skip }, () => {
             carrying: number;
           }>(
             `SELECT r.id, r.status, r.inserted, r.updated,
-                    (SELECT count(*)::int FROM public.bulk_rows b WHERE b._run_id = r.id::text) AS carrying
+                    (SELECT count(*)::int FROM public.bulk_rows b WHERE b._run_id = r.id) AS carrying
                FROM sluice.runs r ORDER BY r.queued_at DESC LIMIT 1`,
           )
         ).rows;

@@ -9,7 +9,6 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createLogger } from '../../src/adapters/log/logger.ts';
-import { requestBackfill } from '../../src/adapters/queue/backfill-requests.ts';
 import { deterministicRunId } from '../../src/domain/partition-set.ts';
 import { openSluice } from '../../src/main.ts';
 import { createPostgresDatabase, testBackends } from '../support/databases.ts';
@@ -150,13 +149,15 @@ describe('backfill crash and restart', { skip: postgres.skip }, () => {
       workers.push(
         ...(await Promise.all([1, 2].map(() => startSluice(['worker'], { cwd: project.dir, env })))),
       );
-      const backfill = await requestBackfill(sluice, {
-        pipeline: PIPELINE,
-        from: '2024-01-01',
-        to: '2024-12-15',
-        concurrency: 12,
-        createdBy: 'test',
-      }).finally(() => sluice.close());
+      const backfill = await sluice.app.backfills
+        .request({
+          pipeline: PIPELINE,
+          from: '2024-01-01',
+          to: '2024-12-15',
+          concurrency: 12,
+          createdBy: 'test',
+        })
+        .finally(() => sluice.close());
       assert.equal(backfill.total, PARTITIONS);
 
       let state = await progress(client, backfill.id);

@@ -10,7 +10,6 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createLogger } from '../../src/adapters/log/logger.ts';
-import { queueDispatcher } from '../../src/adapters/queue/run-dispatch.ts';
 import { startRunQueue } from '../../src/adapters/queue/run-queue.ts';
 import { openSluice } from '../../src/main.ts';
 import { createPostgresDatabase, testBackends } from '../support/databases.ts';
@@ -67,7 +66,7 @@ describe('a rate limit shared by worker processes', { skip: postgres.skip }, () 
       try {
         const queue = await startRunQueue(sluice.db, { databaseUrl: database.url, logger: sluice.logger });
         try {
-          const dispatcher = queueDispatcher(sluice, queue);
+          const dispatcher = sluice.app.pipelines.dispatcher(queue);
           for (let index = 0; index < PIPELINES; index++)
             await dispatcher.trigger(`quote_${index + 1}`, 'cli');
         } finally {

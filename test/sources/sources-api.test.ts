@@ -34,8 +34,8 @@ export default defineConfig({
   pipelines: [pipeline('fx_latest', {
     source: fallback(
       http({ url: '${url}/primary', name: 'primary', query: { apikey: key }, headers: { authorization: key },
-             retry: { attempts: 2, baseDelayMs: 1 }, breaker: { threshold: 2 } }),
-      http({ url: '${url}/secondary', name: 'secondary', query: { apikey: key }, breaker: { threshold: 1 },
+             retry: { attempts: 2, baseDelayMs: 1 }, breaker: { threshold: 2, cooldownS: 900 } }),
+      http({ url: '${url}/secondary', name: 'secondary', query: { apikey: key }, breaker: { threshold: 1, cooldownS: 900 },
              check: { body: (doc) => doc.status === 'error' ? doc.message : undefined } }),
       http({ url: '${url}/tertiary', name: 'tertiary', query: { apikey: key }, retry: false }),
       staticValue({ name: 'fx', records: [{ base: 'EUR', quote: 'USD', rate: 1.08 }], asOf: '2025-06-13' }),

@@ -89,11 +89,15 @@ export async function buildSchemaSnapshot(db: Queryable): Promise<string> {
 
 async function describeRelation(db: Queryable, oid: number, name: string, kind: string): Promise<string[]> {
   if (kind === 'v' || kind === 'm') {
-    const { rows: view } = await db.query<{ definition: string }>(
-      'SELECT pg_get_viewdef($1::oid, true) AS definition',
+    // A view is shown by its columns, the contract BI users read: its definition text is
+    // deparsed differently by PostgreSQL 15 (every column qualified) and PGlite's 17.
+    const { rows: columns } = await db.query<Named & { type: string }>(
+      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+        WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
       [oid],
     );
-    return [`${kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} ${name} AS`, view[0]!.definition.trim()];
+    const body = columns.map((column) => `  ${column.name} ${column.type}`).join(',\n');
+    return [`${kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'} ${name} (`, body, ');'];
   }
   const { rows: columns } = await db.query<
     Named & { type: string; notNull: boolean; default: string | null }

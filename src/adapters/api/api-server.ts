@@ -3,8 +3,8 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { type Clock, systemClock } from '../../engine/ports.ts';
+import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
-import { inProcessDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
 import { installAuth, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
@@ -83,19 +83,22 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   installUrlLengthGuard(app);
   const routes = installAuth(app, sluice.db);
   installParameterGuard(app);
-  healthRoutes(app, sluice);
-  pipelineRoutes(app, sluice, options.dispatcher ?? inProcessDispatcher(sluice));
-  runRoutes(app, sluice);
-  quarantineRoutes(app, sluice);
-  schedulerRoutes(app, sluice, {
+  healthRoutes(app, sluice.app);
+  pipelineRoutes(app, sluice.app, options.dispatcher ?? sluice.app.pipelines.dispatcher());
+  runRoutes(app, sluice.app);
+  quarantineRoutes(app, sluice.app);
+  schedulerRoutes(app, sluice.app, {
     enabled: options.schedulerEnabled ?? false,
     clock: options.clock ?? systemClock,
   });
-  backfillRoutes(app, sluice, options.wakeBackfills);
-  datasetRoutes(app, sluice);
-  sourceRoutes(app, sluice, options.clock ?? systemClock);
-  keySetRoutes(app, sluice);
-  freshnessRoutes(app, sluice, options);
+  backfillRoutes(app, sluice.app, options.wakeBackfills);
+  datasetRoutes(app, sluice.app);
+  sourceRoutes(app, sluice.app, options.clock ?? systemClock);
+  keySetRoutes(app, sluice.app);
+  freshnessRoutes(app, sluice.app, {
+    dispatcher: options.dispatcher ?? sluice.app.pipelines.dispatcher(),
+    clock: options.clock ?? systemClock,
+  });
   eventRoutes(app, sluice, {
     databaseUrl: options.databaseUrl,
     clock: options.clock ?? systemClock,

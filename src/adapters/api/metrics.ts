@@ -1,14 +1,6 @@
-// Prometheus text exposition (0.0.4) of what the metrics store reads; this module only formats.
-
-import type { Queryable } from '../postgres/database.ts';
-import {
-  type BucketCount,
-  backfillPartitionCounts,
-  datasetWriteBuckets,
-  queueState,
-  runDurationBuckets,
-  runTotals,
-} from '../postgres/metrics-store.ts';
+// Prometheus text exposition (0.0.4) of the status section's metrics snapshot; this module only formats.
+import type { BucketCount } from '../../engine/metrics.ts';
+import type { Status } from '../../engine/status.ts';
 import { upstreamMetricLines } from './upstream-metrics.ts';
 
 /** Seconds; runs range from a sub-second file read to hour-long backfill partitions. */
@@ -52,8 +44,12 @@ function histogramLines(name: string, bounds: readonly number[], counts: BucketC
   return lines;
 }
 
-export async function renderMetrics(db: Queryable): Promise<string> {
-  const rows = await runTotals(db);
+export async function renderMetrics(status: Pick<Status, 'metrics'>): Promise<string> {
+  const snapshot = await status.metrics({
+    runDuration: RUN_DURATION_BUCKETS,
+    datasetWrite: DATASET_WRITE_BUCKETS,
+  });
+  const rows = snapshot.runTotals;
   const lines = [
     '# HELP sluice_runs_total Runs by pipeline and status.',
     '# TYPE sluice_runs_total counter',
@@ -62,18 +58,10 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     ),
     '# HELP sluice_run_duration_seconds Duration of finished runs by pipeline and status.',
     '# TYPE sluice_run_duration_seconds histogram',
-    ...histogramLines(
-      'sluice_run_duration_seconds',
-      RUN_DURATION_BUCKETS,
-      await runDurationBuckets(db, RUN_DURATION_BUCKETS),
-    ),
+    ...histogramLines('sluice_run_duration_seconds', RUN_DURATION_BUCKETS, snapshot.runDurations),
     '# HELP sluice_dataset_write_seconds Time a run spent writing records to its dataset table, by dataset.',
     '# TYPE sluice_dataset_write_seconds histogram',
-    ...histogramLines(
-      'sluice_dataset_write_seconds',
-      DATASET_WRITE_BUCKETS,
-      await datasetWriteBuckets(db, DATASET_WRITE_BUCKETS),
-    ),
+    ...histogramLines('sluice_dataset_write_seconds', DATASET_WRITE_BUCKETS, snapshot.datasetWrites),
     '# HELP sluice_records_total Items fetched, records produced by the transform, and records written or refused as the database reported them.',
     '# TYPE sluice_records_total counter',
   ];
@@ -97,7 +85,7 @@ export async function renderMetrics(db: Queryable): Promise<string> {
       lines.push(`sluice_records_total{pipeline="${label(pipeline)}",outcome="${kind}"} ${value}`);
     }
   }
-  const state = await queueState(db);
+  const state = snapshot.queue;
   lines.push(
     '# HELP sluice_runs_queued Runs waiting in the queue (queue depth).',
     '# TYPE sluice_runs_queued gauge',
@@ -112,11 +100,11 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   lines.push(
     '# HELP sluice_backfill_partitions Partitions of active and paused backfills by pipeline and state.',
     '# TYPE sluice_backfill_partitions gauge',
-    ...(await backfillPartitionCounts(db)).map(
+    ...snapshot.backfillPartitions.map(
       (r) =>
         `sluice_backfill_partitions{pipeline="${label(r.pipeline)}",state="${label(r.state)}"} ${r.count}`,
     ),
   );
-  lines.push(...(await upstreamMetricLines(db)));
+  lines.push(...upstreamMetricLines(snapshot.upstream));
   return `${lines.join('\n')}\n`;
 }

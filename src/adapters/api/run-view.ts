@@ -1,7 +1,7 @@
 // What of a run each role may see: admins get everything, others no server internals.
 import { roleAllows } from '../../domain/roles.ts';
 import type { RunErrorEntry } from '../../domain/run-status.ts';
-import type { RunRecord } from '../postgres/run-store.ts';
+import type { RunRecord } from '../../engine/runs.ts';
 import type { Principal } from './auth.ts';
 
 /**

@@ -1,17 +1,19 @@
 // Prometheus lines for upstream calls: requests by outcome, latency, breaker state, from the shared tables.
 import { BreakerState } from '../../domain/circuit-breaker.ts';
 import { percentile } from '../../domain/upstream-outcome.ts';
-import { listBreakers } from '../postgres/breaker-store.ts';
-import type { Queryable } from '../postgres/database.ts';
-import { listSourceStats } from '../postgres/source-stats-store.ts';
+import type { SourceStats, StoredBreaker } from '../../engine/sources.ts';
 
 function label(value: string): string {
   return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 }
 
-export async function upstreamMetricLines(db: Queryable): Promise<string[]> {
-  const stats = await listSourceStats(db);
-  const breakers = await listBreakers(db);
+export function upstreamMetricLines({
+  stats,
+  breakers,
+}: {
+  stats: readonly SourceStats[];
+  breakers: readonly StoredBreaker[];
+}): string[] {
   const lines = [
     '# HELP sluice_upstream_requests_total Calls to source providers by outcome (short_circuited ones were never sent).',
     '# TYPE sluice_upstream_requests_total counter',

@@ -1,7 +1,7 @@
 // How a backfill reads in a terminal: the progress line, the summary, and the time × key grid.
 import { backfillProgress, type PartitionState } from '../../domain/backfill.ts';
 import { backfillGrid } from '../../domain/backfill-grid.ts';
-import type { BackfillPartitionRecord, BackfillRecord } from '../postgres/backfill-store.ts';
+import type { BackfillPartitionRecord, BackfillRecord } from '../../engine/backfills.ts';
 import { duration, summarizeMessage, table } from './format.ts';
 
 const BAR_WIDTH = 24;

@@ -1,5 +1,5 @@
 // `sluice runs <id>`: one run in full — its counts, warnings, rule tallies and whole error texts.
-import type { RunDetail } from '../postgres/run-store.ts';
+import type { RunDetail } from '../../engine/runs.ts';
 import { duration, percent } from './format.ts';
 
 export function describeRunDetail(run: RunDetail): string {

@@ -1,15 +1,20 @@
 // What `serve` and `worker` run besides the API: the queue, workers, the scheduler, a database
 // watchdog, and the order in which they stop.
 import { backfillDefaults } from '../../domain/backfill.ts';
+import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
 import type { Settings } from '../config/settings.ts';
-import { type BackfillPump, type BackfillPumpSettings, startBackfillPump } from '../queue/backfill-pump.ts';
-import { freshnessMonitorSettings, startFreshnessMonitor } from '../queue/freshness-monitor.ts';
-import { queueDispatcher, type RunDispatcher } from '../queue/run-dispatch.ts';
+import {
+  type BackfillPump,
+  type BackfillPumpSettings,
+  backfillPumpSettings,
+  startBackfillPump,
+} from '../queue/backfill-pump.ts';
 import { startRunQueue } from '../queue/run-queue.ts';
 import { startRunSweeper } from '../queue/run-sweeper.ts';
 import { startWorkers } from '../queue/run-worker.ts';
 import { type Scheduler, startScheduler } from '../queue/scheduler.ts';
+import { freshnessMonitorSettings, startFreshnessMonitor } from './freshness-monitor.ts';
 
 export interface RuntimeSettings {
   /** Runs executed at once by this process. SLUICE_WORKER_CONCURRENCY, default 2. */
@@ -39,14 +44,6 @@ export function runtimeSettings(settings: Settings, options: { scheduler: boolea
   };
 }
 
-export function backfillPumpSettings(settings: Settings): BackfillPumpSettings {
-  return {
-    intervalMs: settings.workers.backfillIntervalMs,
-    maxActive: settings.workers.maxActiveBackfills ?? backfillDefaults.maxActive,
-    repairAfterSeconds: 60,
-  };
-}
-
 export interface Runtime {
   dispatcher: RunDispatcher;
   backfills: BackfillPump;
@@ -64,20 +61,26 @@ export async function startRuntime(
   const freshnessSettings = freshnessMonitorSettings(sluice.settings);
   const queue = await startRunQueue(sluice.db, { databaseUrl, logger: sluice.logger });
   const backfills = startBackfillPump(sluice, queue, settings.backfill);
-  const workers = await startWorkers(sluice, queue, {
+  const workers = await startWorkers(sluice.app, queue, {
     runs: settings.concurrency,
     backfill: settings.backfillWorkers,
     afterBackfillPartition: backfills.pump,
+    logger: sluice.logger,
   });
   const clock = sluice.settings.clock;
   const scheduler = settings.scheduler
-    ? startScheduler(sluice, queue, { clock, intervalMs: settings.schedulerIntervalMs })
+    ? startScheduler(sluice.app, queue, {
+        clock,
+        intervalMs: settings.schedulerIntervalMs,
+        logger: sluice.logger.child({ stage: 'scheduler' }),
+      })
     : undefined;
   const freshness = startFreshnessMonitor(sluice, { clock, ...freshnessSettings });
   // Sweeps at least once per heartbeat interval, so a dead run is failed soon after it goes stale.
-  const sweeper = startRunSweeper(sluice, queue, {
+  const sweeper = startRunSweeper(sluice.app, queue, {
     intervalMs: Math.min(30_000, sluice.liveness.heartbeatMs),
     graceSeconds: 30,
+    logger: sluice.logger.child({ stage: 'sweeper' }),
   });
 
   // The pool reconnects by itself; this only decides when to give up and let a supervisor restart us.
@@ -107,7 +110,7 @@ export async function startRuntime(
   watchdog.unref();
 
   return {
-    dispatcher: queueDispatcher(sluice, queue),
+    dispatcher: sluice.app.pipelines.dispatcher(queue),
     backfills,
     scheduler,
     fatal,

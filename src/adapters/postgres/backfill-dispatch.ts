@@ -1,9 +1,37 @@
 // The pump's side of backfills: which backfills may progress, starting pending partitions (run,
 // partition state and queue job in one transaction), settling them, and repairing lost ones.
-import type { BackfillStatus, PartitionState } from '../../domain/backfill.ts';
 import { deterministicRunId } from '../../domain/partition-set.ts';
+import type {
+  BackfillProgressStore,
+  DispatchedPartition,
+  DispatchResult,
+  PartitionOutcome,
+} from '../../engine/backfill-pump.ts';
 import { finishIfSettled, lockBackfill } from './backfill-store.ts';
 import type { Queryable } from './database.ts';
+import { abandonRuns, enqueueRuns } from './run-store.ts';
+import { triggerLockKey } from './trigger-lock.ts';
+
+/** Enqueues the jobs of dispatched partitions inside the transaction that dispatched them. */
+export type EnqueuePartitions = (tx: Queryable, partitions: DispatchedPartition[]) => Promise<void>;
+
+/** The pump's store on this database; `enqueue` puts the jobs of started partitions on the queue. */
+export function createBackfillProgressStore(
+  db: Queryable,
+  enqueue: EnqueuePartitions,
+): BackfillProgressStore {
+  return {
+    progressing: (maxActive) => progressingBackfills(db, maxActive),
+    dispatch: (backfillId, dataset) => dispatchBackfill(db, backfillId, { dataset, enqueue }),
+    fail: (backfillId, error) => failBackfill(db, backfillId, error),
+    longRunning: (olderThanSeconds) => longRunningPartitions(db, olderThanSeconds),
+    lastRunOfJob: (jobId) => lastRunOfJob(db, jobId),
+    abandonJobRuns: async (jobId, reason) => {
+      await abandonRuns(db, jobId, reason);
+    },
+    settle: (outcome) => settleBackfillPartition(db, outcome),
+  };
+}
 
 /** The active backfills allowed to progress now: the oldest `maxActive`; the others wait. */
 export async function progressingBackfills(
@@ -15,20 +43,6 @@ export async function progressingBackfills(
     [maxActive],
   );
   return rows;
-}
-
-/** A partition taken for a run: the run row exists (queued) and the job must be enqueued with it. */
-export interface DispatchedPartition {
-  backfillId: string;
-  pipeline: string;
-  partitionKey: string;
-  runId: string;
-}
-
-export interface DispatchResult {
-  dispatched: DispatchedPartition[];
-  /** Set when the backfill ended in this call. */
-  finished: BackfillStatus | undefined;
 }
 
 /**
@@ -43,7 +57,7 @@ export async function dispatchBackfill(
   id: string,
   options: {
     dataset: string;
-    enqueue: (tx: Queryable, partitions: DispatchedPartition[]) => Promise<void>;
+    enqueue: EnqueuePartitions;
   },
 ): Promise<DispatchResult> {
   return db.transaction(async (tx) => {
@@ -63,7 +77,7 @@ export async function dispatchBackfill(
                               AND r.status IN ('queued', 'running'))
           ORDER BY bp.ordinal LIMIT (SELECT n FROM free))
        SELECT c.partition_key,
-              pg_try_advisory_xact_lock(hashtext('sluice.trigger:' || $2 || '|' || c.partition_key)) AS locked,
+              pg_try_advisory_xact_lock(${triggerLockKey("$2 || '|' || c.partition_key")}) AS locked,
               (SELECT count(DISTINCT coalesce(r.job_id, r.id::text)) FROM sluice.runs r
                 WHERE r.pipeline = $2 AND r.partition_key = c.partition_key)::int + 1 AS attempt
          FROM candidates c ORDER BY c.ordinal`,
@@ -82,22 +96,23 @@ export async function dispatchBackfill(
         runId: deterministicRunId(row.pipeline, candidate.partition_key, candidate.attempt),
       }),
     );
+    await enqueueRuns(
+      tx,
+      dispatched.map((d) => ({
+        id: d.runId,
+        pipeline: row.pipeline,
+        dataset: options.dataset,
+        trigger: `backfill:${row.id}`,
+        jobId: d.runId,
+        partitionKey: d.partitionKey,
+      })),
+    );
     await tx.query(
-      `WITH u AS (SELECT * FROM unnest($4::uuid[], $5::text[]) AS u(id, partition_key)),
-       runs AS (
-         INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
-         SELECT u.id, $1, $2, 'queued', $3, u.id, u.partition_key FROM u)
-       UPDATE sluice.backfill_partitions bp SET status = 'running', attempts = bp.attempts + 1, job_id = u.id,
+      `UPDATE sluice.backfill_partitions bp SET status = 'running', attempts = bp.attempts + 1, job_id = u.id,
               run_id = u.id, last_error = NULL, started_at = now(), finished_at = NULL
-         FROM u WHERE bp.backfill_id = $6 AND bp.partition_key = u.partition_key`,
-      [
-        row.pipeline,
-        options.dataset,
-        `backfill:${row.id}`,
-        dispatched.map((d) => d.runId),
-        dispatched.map((d) => d.partitionKey),
-        row.id,
-      ],
+         FROM unnest($1::uuid[], $2::text[]) AS u(id, partition_key)
+        WHERE bp.backfill_id = $3 AND bp.partition_key = u.partition_key`,
+      [dispatched.map((d) => d.runId), dispatched.map((d) => d.partitionKey), row.id],
     );
     await options.enqueue(tx, dispatched);
     return { dispatched, finished: undefined };
@@ -110,7 +125,7 @@ export async function dispatchBackfill(
  */
 export async function settleBackfillPartition(
   db: Queryable,
-  outcome: { jobId: string; runId: string; state: PartitionState; error: string | null },
+  outcome: PartitionOutcome,
 ): Promise<string | undefined> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ backfill_id: string }>(

@@ -3,48 +3,23 @@
 // or transaction, so a process killed at any point leaves each partition in exactly one state.
 import {
   type BackfillAction,
-  type BackfillPlan,
   type BackfillStatus,
   backfillAfter,
   emptyPartitionCounts,
-  type PartitionCounts,
   type PartitionState,
   retriedStates,
   settledStatus,
 } from '../../domain/backfill.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import type {
+  BackfillFilter,
+  BackfillPartitionRecord,
+  BackfillRecord,
+  BackfillStore,
+  NewBackfill,
+} from '../../engine/backfills.ts';
 import type { Queryable } from './database.ts';
 import { resolveIdPrefix } from './id-prefix.ts';
-
-export interface BackfillRecord {
-  id: string;
-  pipeline: string;
-  status: BackfillStatus;
-  from: string | null;
-  to: string | null;
-  keys: string[];
-  concurrency: number;
-  total: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-  counts: PartitionCounts;
-}
-
-export interface BackfillPartitionRecord {
-  ordinal: number;
-  partition: string;
-  timeKey: string | null;
-  rowKey: string | null;
-  status: PartitionState;
-  attempts: number;
-  runId: string | null;
-  lastError: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
 
 interface BackfillRow {
   id: string;
@@ -93,13 +68,16 @@ function toRecord(row: BackfillRow): BackfillRecord {
   };
 }
 
-export interface NewBackfill {
-  id: string;
-  pipeline: string;
-  plan: BackfillPlan;
-  keys: readonly string[];
-  concurrency: number;
-  createdBy: string;
+/** The backfills section's store on this database. */
+export function createBackfillStore(db: Queryable): BackfillStore {
+  return {
+    create: (backfill) => createBackfill(db, backfill),
+    get: (idOrPrefix) => getBackfill(db, idOrPrefix),
+    list: (filter) => listBackfills(db, filter),
+    partitions: (id) => backfillPartitions(db, id),
+    apply: (idOrPrefix, action) => applyBackfillAction(db, idOrPrefix, action),
+    retryPartition: (idOrPrefix, partitionKey) => retryBackfillPartition(db, idOrPrefix, partitionKey),
+  };
 }
 
 /** Stores a backfill and all its partitions, pending, in one transaction. */
@@ -153,10 +131,7 @@ export async function getBackfill(db: Queryable, id: string): Promise<BackfillRe
   return toRecord(row);
 }
 
-export async function listBackfills(
-  db: Queryable,
-  filter: { pipeline?: string; status?: BackfillStatus; limit?: number } = {},
-): Promise<BackfillRecord[]> {
+export async function listBackfills(db: Queryable, filter: BackfillFilter = {}): Promise<BackfillRecord[]> {
   const { rows } = await db.query<BackfillRow>(
     `${BACKFILL_SELECT} WHERE ($1::text IS NULL OR b.pipeline = $1) AND ($2::text IS NULL OR b.status = $2)
       ORDER BY b.created_at DESC, b.id DESC LIMIT $3`,

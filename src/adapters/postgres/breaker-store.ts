@@ -7,6 +7,7 @@ import {
   closedBreaker,
   resetBreaker,
 } from '../../domain/circuit-breaker.ts';
+import type { StoredBreaker } from '../../engine/sources.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import type { ProviderState } from '../sources/provider-store.ts';
 import type { Queryable } from './database.ts';
@@ -41,10 +42,6 @@ function toRecord(row: BreakerRow): BreakerRecord {
     changedAt: row.changed_at,
     version: Number(row.version),
   };
-}
-
-export interface StoredBreaker extends ProviderState {
-  provider: string;
 }
 
 export async function readBreaker(db: Queryable, provider: string, now: Date): Promise<ProviderState> {

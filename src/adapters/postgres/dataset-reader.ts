@@ -3,19 +3,9 @@ import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { SystemColumn, systemColumns } from '../../domain/dataset-definition.ts';
 import { UsageError } from '../../domain/errors.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
+import type { DatasetReader, ProviderPreview, RecordQuery } from '../../engine/datasets.ts';
 import type { Queryable } from './database.ts';
 import { qualifiedTable } from './dataset-tables.ts';
-
-export interface RecordQuery {
-  /** Equality filters on key columns, as text (cast to the column's type by Postgres). */
-  keys: Record<string, string>;
-  from?: string;
-  to?: string;
-  sort?: string;
-  order: 'asc' | 'desc';
-  limit: number;
-  offset: number;
-}
 
 function castOf(type: string): string {
   return type === 'timestamp with time zone' ? 'timestamptz' : type;
@@ -83,7 +73,7 @@ export async function previewRecords(
   schema: string,
   dataset: DatasetDefinition,
   perProvider: number,
-): Promise<Array<{ provider: string | null; records: Record<string, unknown>[] }>> {
+): Promise<ProviderPreview[]> {
   const columns = [...dataset.columns, ...systemColumns].map((column) => quoteIdent(column.name)).join(', ');
   const provider = quoteIdent(SystemColumn.provider);
   const { rows } = await db.query<Record<string, unknown>>(
@@ -101,4 +91,12 @@ export async function previewRecords(
     groups.set(key, list);
   }
   return [...groups.entries()].map(([name, records]) => ({ provider: name, records }));
+}
+
+/** The datasets port on one database, with the dataset tables in `schema`. */
+export function createDatasetReader(db: Queryable, schema: string): DatasetReader {
+  return {
+    records: (dataset, query) => readRecords(db, schema, dataset, query),
+    preview: (dataset, perProvider) => previewRecords(db, schema, dataset, perProvider),
+  };
 }

@@ -75,7 +75,7 @@ for (const backend of await testBackends()) {
         ok: 'boolean/NO',
         day: 'date/YES',
         extra: 'jsonb/YES',
-        _run_id: 'text/YES',
+        _run_id: 'uuid/YES',
         _provider: 'text/YES',
         _first_seen_at: 'timestamp with time zone/NO',
         _last_changed_at: 'timestamp with time zone/NO',

@@ -63,6 +63,10 @@ function changeSql(schema: string, dataset: DatasetDefinition, change: TableChan
     const { column } = change;
     return `ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}`;
   }
+  if (change.kind === 'retype_system_column') {
+    const column = quoteIdent(change.column);
+    return `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${change.to} USING ${column}::${change.to}`;
+  }
   return `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(change.column)} DROP NOT NULL`;
 }
 
@@ -89,11 +93,16 @@ export async function ensureDatasetTables(
       const { rows } = await tx.query<{ has_rows: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM ${qualifiedTable(schema, dataset)}) AS has_rows`,
       );
-      const plan = planTableEvolution(dataset, dataset.columns, {
-        columns,
-        primaryKey: await readPrimaryKey(tx, schema, dataset.table),
-        hasRows: rows[0]?.has_rows ?? false,
-      });
+      const plan = planTableEvolution(
+        dataset,
+        dataset.columns,
+        {
+          columns,
+          primaryKey: await readPrimaryKey(tx, schema, dataset.table),
+          hasRows: rows[0]?.has_rows ?? false,
+        },
+        systemColumns,
+      );
       problems.push(
         ...plan.problems.map(
           (problem) => `dataset "${dataset.name}" (table ${schema}.${dataset.table}): ${problem}`,

@@ -66,7 +66,7 @@ export function buildWriteStatements(schema: string, dataset: DatasetDefinition)
           FROM ${source} WHERE EXISTS (SELECT 1 FROM guard) ORDER BY ${keys.join(', ')}, _ord DESC
       ), written AS (
         INSERT INTO ${qualifiedTable(schema, dataset)} AS t (${columns.join(', ')}, ${run}, ${provider}, ${firstSeen}, ${lastChanged})
-        SELECT ${columns.join(', ')}, $1::text, $2::text, now(), now() FROM input
+        SELECT ${columns.join(', ')}, $1::uuid, $2::text, now(), now() FROM input
         ${conflict}
         RETURNING (xmax = 0) AS inserted
       )${

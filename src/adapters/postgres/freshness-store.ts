@@ -1,4 +1,5 @@
-// Reading freshness: per dataset and per series from the summary table (index scans only), and last good runs.
+// Freshness in PostgreSQL: reading per dataset and per series from the summary table (index scans
+// only) with the last good runs, and the monitor's compare-and-set of series statuses with their events.
 import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import {
@@ -10,9 +11,16 @@ import {
   formatAge,
   freshnessCutoff,
   projectStatus,
-  type SeriesStatus,
-  type StatusCounts,
 } from '../../domain/freshness.ts';
+import type {
+  DatasetFreshness,
+  FreshnessReader,
+  FreshnessReport,
+  LastRun,
+  ResolvedFreshnessQuery,
+  SeriesFreshness,
+} from '../../engine/freshness.ts';
+import type { FreshnessStatusStore, SeriesStatusChange } from '../../engine/freshness-monitor.ts';
 import type { Queryable } from './database.ts';
 import { ensureFreshnessSummary } from './freshness-summary.ts';
 
@@ -36,62 +44,6 @@ export function freshnessProjectOf(source: {
     datasets: [...source.config.datasets.values()],
     pipelines: [...source.config.pipelines.values()],
   };
-}
-
-export interface SeriesFreshness {
-  dataset: string;
-  /** The series columns' values; {} when the dataset is one series. */
-  series: Record<string, unknown>;
-  status: SeriesStatus;
-  /** Newest record time, ISO 8601; null when the series never had a record. */
-  lastTime: string | null;
-  ageMs: number | null;
-  /** `ageMs` for people, e.g. '27h 5m'. */
-  age: string;
-  maxAge: string;
-  /** When the series became or becomes stale without new records. */
-  staleAt: string | null;
-  provider: string | null;
-  lastRunId: string | null;
-  updatedAt: string | null;
-  /** When the monitor last recorded a status change of this series. */
-  statusChangedAt: string | null;
-}
-
-export interface LastRun {
-  id: string;
-  pipeline: string;
-  status: string;
-  finishedAt: string | null;
-}
-
-export interface DatasetFreshness {
-  dataset: string;
-  status: FreshnessStatus;
-  maxAge: string | null;
-  seriesColumns: string[];
-  counts: StatusCounts & { series: number };
-  /** The newest record time over all series. */
-  lastTime: string | null;
-  pipelines: string[];
-  /** The latest succeeded or partial run of a pipeline writing into the dataset. */
-  lastSuccessfulRun: LastRun | null;
-  /** Stalest first, at most the requested limit; `counts.series` says how many there are. */
-  series: SeriesFreshness[];
-}
-
-export interface FreshnessReport {
-  status: FreshnessStatus;
-  checkedAt: string;
-  datasets: DatasetFreshness[];
-}
-
-export interface FreshnessQuery {
-  now: Date;
-  /** Series per dataset (report) or in all (stalest). */
-  limit: number;
-  /** Only this dataset; a NotFoundError when the config has no such dataset. */
-  dataset?: string;
 }
 
 interface SeriesRow {
@@ -205,7 +157,7 @@ function pipelinesByDataset(project: FreshnessProject): Map<string, string[]> {
 export async function readFreshnessReport(
   db: Queryable,
   project: FreshnessProject,
-  query: FreshnessQuery,
+  query: ResolvedFreshnessQuery,
 ): Promise<FreshnessReport> {
   const datasets = selectDatasets(project, query.dataset);
   const monitored = datasets.filter((dataset) => dataset.freshness);
@@ -289,7 +241,7 @@ export async function readFreshnessReport(
 export async function readStalestSeries(
   db: Queryable,
   project: FreshnessProject,
-  query: FreshnessQuery,
+  query: ResolvedFreshnessQuery,
 ): Promise<SeriesFreshness[]> {
   const monitored = selectDatasets(project, query.dataset).filter((dataset) => dataset.freshness);
   await ensureFreshnessSummary(db, project.schema, monitored);
@@ -311,4 +263,69 @@ export async function readStalestSeries(
     staleAt: entry.staleAt === null ? null : new Date(entry.staleAt),
   });
   return [...never, ...stale].sort((a, b) => compareStalest(staleAt(a), staleAt(b))).slice(0, query.limit);
+}
+
+interface ChangedRow {
+  series: Record<string, unknown>;
+  last_time: Date;
+  provider: string | null;
+  previous: SeriesStatusChange['previous'];
+  status: 'fresh' | 'stale';
+}
+
+/**
+ * Sets the status of every series whose status changed at `now`. Rows are locked in series order
+ * with SKIP LOCKED: a row another monitor or a batch write holds is left for the next pass, so
+ * two processes never both record (and report) one transition and the loop never waits on writes.
+ */
+const UPDATE_STATUS = `
+  WITH candidates AS (
+    SELECT dataset, series, status AS previous FROM sluice.freshness_series
+     WHERE dataset = $1
+       AND ((last_time < $2 AND status IS DISTINCT FROM 'stale') OR (last_time >= $2 AND status IS DISTINCT FROM 'fresh'))
+     ORDER BY series FOR UPDATE SKIP LOCKED
+  )
+  UPDATE sluice.freshness_series AS f
+     SET status = CASE WHEN f.last_time < $2 THEN 'stale' ELSE 'fresh' END, status_changed_at = $3
+    FROM candidates AS c
+   WHERE f.dataset = c.dataset AND f.series = c.series
+     AND (CASE WHEN f.last_time < $2 THEN 'stale' ELSE 'fresh' END) IS DISTINCT FROM f.status
+  RETURNING f.series, f.last_time, f.provider, c.previous, f.status`;
+
+/** The freshness port on one database, for the project's datasets and pipelines. */
+export function createFreshnessQueries(
+  db: Queryable,
+  project: FreshnessProject,
+): FreshnessReader & FreshnessStatusStore {
+  return {
+    report: (query) => readFreshnessReport(db, project, query),
+    stalest: (query) => readStalestSeries(db, project, query),
+    ensureSummary: (datasets) => ensureFreshnessSummary(db, project.schema, datasets),
+    recordStatusChanges: (change, eventsOf) =>
+      db.transaction(async (tx) => {
+        const { rows } = await tx.query<ChangedRow>(UPDATE_STATUS, [
+          change.dataset,
+          change.cutoff.toISOString(),
+          change.at.toISOString(),
+        ]);
+        const changes = rows.map(
+          (row): SeriesStatusChange => ({
+            series: row.series,
+            lastTime: row.last_time,
+            provider: row.provider,
+            previous: row.previous,
+            status: row.status,
+          }),
+        );
+        const events = eventsOf(changes);
+        if (events.length > 0) {
+          // publish_event (0004_events.sql) inserts the row and NOTIFYs its id, like the run triggers.
+          await tx.query(
+            `SELECT sluice.publish_event(e->>'type', e->'payload') FROM jsonb_array_elements($1::jsonb) AS e`,
+            [JSON.stringify(events)],
+          );
+        }
+        return changes;
+      }),
+  };
 }

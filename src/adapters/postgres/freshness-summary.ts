@@ -79,7 +79,7 @@ export async function rebuildFreshness(
     const { rowCount } = await tx.query(
       `INSERT INTO sluice.freshness_series AS f (dataset, series, last_time, last_run_id, provider, updated_at)
        SELECT $1::text, ${seriesExpression(rule.series)}, last_time,
-              CASE WHEN run_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN run_id::uuid END,
+              run_id,
               provider, now()
          FROM (${latest}) AS latest ${columns.length > 0 ? `ORDER BY ${columns.join(', ')}` : ''}
        ON CONFLICT (dataset, series) DO UPDATE SET last_time = excluded.last_time,

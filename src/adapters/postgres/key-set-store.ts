@@ -4,30 +4,15 @@ import { NotFoundError } from '../../domain/errors.ts';
 import type { KeySetChange } from '../../domain/key-set.ts';
 import type { KeyEntry } from '../../domain/partition-definition.ts';
 import type { KeySets } from '../../domain/partition-set.ts';
+import {
+  type KeyRecord,
+  type KeySetRecord,
+  type KeySetStore,
+  SeedAction,
+  type SeedOutcome,
+} from '../../engine/key-sets.ts';
 import type { Queryable } from './database.ts';
 import { toJsonb } from './jsonb.ts';
-
-export interface KeySetRecord {
-  name: string;
-  keys: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface KeyRecord extends KeyEntry {
-  createdAt: string;
-  updatedAt: string;
-}
-
-export const SeedAction = { seeded: 'seeded', kept: 'kept', replaced: 'replaced' } as const;
-export type SeedAction = (typeof SeedAction)[keyof typeof SeedAction];
-
-export interface SeedOutcome {
-  action: SeedAction;
-  /** Keys in the set before seeding (the reason a set is kept). */
-  before: number;
-  change: KeySetChange;
-}
 
 const NO_CHANGE: KeySetChange = { inserted: 0, updated: 0, unchanged: 0, removed: 0 };
 
@@ -137,6 +122,23 @@ export function seedKeySet(
     const change = await replaceLocked(tx, name, entries);
     return { action: before > 0 ? SeedAction.replaced : SeedAction.seeded, before, change };
   });
+}
+
+/** The key sets port on one database; all the seeds of one call in one transaction. */
+export function createKeySetQueries(db: Queryable): KeySetStore {
+  return {
+    list: () => listKeySets(db),
+    read: (name) => readKeySet(db, name),
+    replace: (name, entries) => replaceKeySet(db, name, entries),
+    upsert: (name, entries) => upsertKeys(db, name, entries),
+    remove: (name, key) => removeKey(db, name, key),
+    seed: (sets, force) =>
+      db.transaction(async (tx) => {
+        const outcomes: SeedOutcome[] = [];
+        for (const set of sets) outcomes.push(await seedKeySet(tx, set.name, set.entries, { force }));
+        return outcomes;
+      }),
+  };
 }
 
 /** Creates the set's row if needed and locks it: writers of one set take turns. */

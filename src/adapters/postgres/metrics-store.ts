@@ -1,38 +1,14 @@
 // What /metrics reports, read from the shared tables so every process scrapes the same totals.
+import type {
+  BackfillPartitionCount,
+  BucketCount,
+  MetricsStore,
+  QueueState,
+  RunTotals,
+} from '../../engine/metrics.ts';
+import { listBreakers } from './breaker-store.ts';
 import type { Queryable } from './database.ts';
-
-export interface RunTotals {
-  pipeline: string;
-  status: string;
-  runs: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  warned: number;
-  fetched: number;
-  produced: number;
-}
-
-/** Observations at or below `le` (seconds) and above the next lower bound; `le` null is above every bound. */
-export interface BucketCount {
-  labels: Record<string, string>;
-  le: number | null;
-  count: number;
-  sumSeconds: number;
-}
-
-export interface QueueState {
-  queued: number;
-  running: number;
-  lagSeconds: number | null;
-}
-
-export interface BackfillPartitionCount {
-  pipeline: string;
-  state: string;
-  count: number;
-}
+import { listSourceStats } from './source-stats-store.ts';
 
 export async function runTotals(db: Queryable): Promise<RunTotals[]> {
   const { rows } = await db.query<Record<keyof RunTotals, string | number>>(
@@ -119,4 +95,20 @@ export async function backfillPartitionCounts(db: Queryable): Promise<BackfillPa
       WHERE b.status IN ('active', 'paused') GROUP BY b.pipeline, p.status ORDER BY 1, 2`,
   );
   return rows.map((r) => ({ pipeline: r.pipeline, state: r.status, count: Number(r.n) }));
+}
+
+/** The metrics port: every family /metrics reports, read in one call. */
+export function createMetricsQueries(db: Queryable): MetricsStore {
+  return {
+    async snapshot(bounds) {
+      return {
+        runTotals: await runTotals(db),
+        runDurations: await runDurationBuckets(db, bounds.runDuration),
+        datasetWrites: await datasetWriteBuckets(db, bounds.datasetWrite),
+        queue: await queueState(db),
+        backfillPartitions: await backfillPartitionCounts(db),
+        upstream: { stats: await listSourceStats(db), breakers: await listBreakers(db) },
+      };
+    },
+  };
 }

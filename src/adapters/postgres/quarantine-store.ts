@@ -1,5 +1,6 @@
 // Keeps every rejected record with its reason, so nothing a source delivered is silently lost.
 import type { QuarantineSink, RejectedRecord } from '../../engine/ports.ts';
+import type { QuarantinedRecord, QuarantineFilter, QuarantineQueries } from '../../engine/quarantine.ts';
 import type { Queryable } from './database.ts';
 import { decodeTagged, encodeTagged, toJsonb } from './jsonb.ts';
 
@@ -52,32 +53,6 @@ function withoutReplayMark(origin: RejectedRecord['origin']): RejectedRecord['or
   return rest;
 }
 
-export interface QuarantinedRecord {
-  id: number;
-  runId: string;
-  pipeline: string;
-  dataset: string;
-  stage: RejectedRecord['stage'];
-  /** The source item exactly as received. */
-  raw: unknown;
-  /** The transform output validation refused (validate and rule stages). */
-  record: unknown;
-  /** Which of the transform's outputs `record` is, when it returned a list. */
-  outputIndex: number | null;
-  /** False for rows stored before raw items were kept: `raw` is then the transform's output. */
-  rawKept: boolean;
-  issues: RejectedRecord['issues'];
-  origin: RejectedRecord['origin'];
-  /** How many times it was quarantined. */
-  occurrences: number;
-  /** When it was first quarantined. */
-  createdAt: string;
-  lastSeenAt: string;
-  lastRunId: string;
-  replayedAt: string | null;
-  replayRunId: string | null;
-}
-
 interface QuarantineRow {
   id: number;
   run_id: string;
@@ -124,16 +99,6 @@ function toRecord(row: QuarantineRow): QuarantinedRecord {
   };
 }
 
-export interface QuarantineFilter {
-  runId?: string;
-  dataset?: string;
-  /** Only records not replayed yet. */
-  pending?: boolean;
-  /** Records with an id below this one (keyset paging, newest first). */
-  beforeId?: number;
-  limit: number;
-}
-
 export async function listQuarantine(db: Queryable, filter: QuarantineFilter): Promise<QuarantinedRecord[]> {
   const { rows } = await db.query<QuarantineRow>(
     `SELECT ${COLUMNS} FROM sluice.quarantine
@@ -175,4 +140,13 @@ export async function markReplayed(
     [ids, replayRunId],
   );
   return rowCount;
+}
+
+/** The stored quarantine as the application browses and replays it. */
+export function createQuarantineQueries(db: Queryable): QuarantineQueries {
+  return {
+    list: (filter) => listQuarantine(db, filter),
+    pending: (runId) => pendingReplay(db, runId),
+    markReplayed: (ids, replayRunId) => markReplayed(db, ids, replayRunId),
+  };
 }

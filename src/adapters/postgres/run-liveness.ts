@@ -1,6 +1,8 @@
 // Heartbeats of running runs, and clearing runs whose process died (or that an admin cancels).
 import { ConflictError, ErrorCode } from '../../domain/errors.ts';
 import type { Logger } from '../../engine/ports.ts';
+import type { AbandonedRun } from '../../engine/run-sweep.ts';
+import type { CancelledRun } from '../../engine/runs.ts';
 import { startLoop } from '../loop.ts';
 import type { Queryable } from './database.ts';
 import { resolveRunId } from './run-store.ts';
@@ -44,7 +46,7 @@ async function recountFromTable(db: Queryable, runId: string, table: string): Pr
     `UPDATE sluice.runs r SET inserted = c.inserted, updated = c.updated
        FROM (SELECT count(*) FILTER (WHERE t._first_seen_at >= s.started_at)::int AS inserted,
                     count(*) FILTER (WHERE t._first_seen_at < s.started_at)::int AS updated
-               FROM ${table} t, sluice.runs s WHERE s.id = $1::uuid AND t._run_id = $1::text) c
+               FROM ${table} t, sluice.runs s WHERE s.id = $1::uuid AND t._run_id = $1::uuid) c
       WHERE r.id = $1::uuid`,
     [runId],
   );
@@ -73,12 +75,6 @@ export async function recountRuns(
     [[...ids]],
   );
   await recountAll(db, rows, tableOf);
-}
-
-export interface AbandonedRun {
-  id: string;
-  pipeline: string;
-  reason: string;
 }
 
 /**
@@ -117,7 +113,7 @@ export async function cancelRun(
   idOrPrefix: string,
   principal: string,
   tableOf: TableOfDataset,
-): Promise<{ id: string; pipeline: string; previous: string; reason: string }> {
+): Promise<CancelledRun> {
   const id = await resolveRunId(db, idOrPrefix);
   const reason = `cancelled by ${principal}`;
   const { rows } = await db.query<{ id: string; pipeline: string; dataset: string; previous: string }>(

@@ -1,7 +1,9 @@
 // Persists runs (written before work starts, updated as it goes) and reads their history.
 import { ConflictError, ErrorCode, NotFoundError } from '../../domain/errors.ts';
-import type { RunCounts, RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
+import type { RunErrorEntry, RunStatus } from '../../domain/run-status.ts';
 import type { FinishedRun, NewRun, RunProgress, RunReport, RunStore } from '../../engine/ports.ts';
+import type { RunDetail, RunRecord } from '../../engine/run-record.ts';
+import type { RunFilter, RunQueries } from '../../engine/runs.ts';
 import type { Queryable } from './database.ts';
 import { MIN_ID_PREFIX, resolveIdPrefix } from './id-prefix.ts';
 import { toJsonb } from './jsonb.ts';
@@ -10,27 +12,8 @@ export function createRunStore(db: Queryable): RunStore {
   return {
     async start(run: NewRun) {
       // A queued run already has its row: it becomes running. A direct run gets its row now.
-      const { rowCount } = await db.query(
-        `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, attempt, worker, job_id, partition_key,
-           queued_at, started_at, heartbeat_at)
-         VALUES ($1, $2, $3, 'running', $4, $6, $7, $8, $9, $5, $5, $5)
-         ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = excluded.started_at,
-           heartbeat_at = excluded.heartbeat_at, attempt = excluded.attempt, worker = excluded.worker,
-           partition_key = coalesce(sluice.runs.partition_key, excluded.partition_key)
-         WHERE sluice.runs.status = 'queued'`,
-        [
-          run.id,
-          run.pipeline,
-          run.dataset,
-          run.trigger,
-          run.startedAt,
-          run.attempt ?? 1,
-          run.worker ?? null,
-          run.jobId ?? null,
-          run.partitionKey ?? null,
-        ],
-      );
-      if (rowCount === 0)
+      const inserted = await insertRuns(db, [{ ...run, status: 'running' }]);
+      if (inserted === 0)
         throw new ConflictError(`run ${run.id} is not queued any more; another attempt owns it`);
     },
     async progress(runId: string, progress: RunProgress) {
@@ -85,41 +68,120 @@ export function createRunStore(db: Queryable): RunStore {
   };
 }
 
-/** Records a run as queued, before any work: the history shows it from this moment. */
-export async function enqueueRun(
-  db: Queryable,
-  run: {
-    id: string;
-    pipeline: string;
-    dataset: string;
-    trigger: string;
-    jobId: string | null;
-    partitionKey?: string | undefined;
-  },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, job_id, partition_key)
-     VALUES ($1, $2, $3, 'queued', $4, $5, $6)`,
-    [run.id, run.pipeline, run.dataset, run.trigger, run.jobId, run.partitionKey ?? null],
+/** A run row as it is first written: queued (a worker will start it) or running (started here). */
+export type NewRunRow =
+  | {
+      status: 'queued';
+      id: string;
+      pipeline: string;
+      dataset: string;
+      trigger: string;
+      jobId: string | null;
+      partitionKey?: string | undefined;
+    }
+  | (NewRun & { status: 'running' });
+
+/**
+ * Writes run rows, the one `INSERT INTO sluice.runs`. A running row whose id is already queued
+ * takes that row over (the worker starts a queued run); a row whose id exists otherwise is not
+ * written. Returns how many rows were written or taken over.
+ */
+export async function insertRuns(db: Queryable, runs: readonly NewRunRow[]): Promise<number> {
+  if (runs.length === 0) return 0;
+  const started = (run: NewRunRow) => (run.status === 'running' ? run : undefined);
+  const { rowCount } = await db.query(
+    `INSERT INTO sluice.runs (id, pipeline, dataset, status, trigger, attempt, worker, job_id, partition_key,
+       queued_at, started_at, heartbeat_at)
+     SELECT u.id, u.pipeline, u.dataset, u.status, u.trigger, u.attempt, u.worker, u.job_id, u.partition_key,
+            coalesce(u.started_at, now()), u.started_at, u.started_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
+                   $9::text[], $10::timestamptz[])
+         AS u(id, pipeline, dataset, status, trigger, attempt, worker, job_id, partition_key, started_at)
+     ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = excluded.started_at,
+       heartbeat_at = excluded.heartbeat_at, attempt = excluded.attempt, worker = excluded.worker,
+       partition_key = coalesce(sluice.runs.partition_key, excluded.partition_key)
+     WHERE sluice.runs.status = 'queued' AND excluded.status = 'running'`,
+    [
+      runs.map((run) => run.id),
+      runs.map((run) => run.pipeline),
+      runs.map((run) => run.dataset),
+      runs.map((run) => run.status),
+      runs.map((run) => run.trigger),
+      runs.map((run) => started(run)?.attempt ?? 1),
+      runs.map((run) => started(run)?.worker ?? null),
+      runs.map((run) => run.jobId ?? null),
+      runs.map((run) => run.partitionKey ?? null),
+      runs.map((run) => started(run)?.startedAt.toISOString() ?? null),
+    ],
   );
+  return rowCount;
 }
 
 /**
- * The run of a pipeline that is queued or running, if any: max one active run per pipeline, or
- * per partition when `partitionKey` is given (partitions of one pipeline run side by side).
+ * Records runs as queued, before any work: the history shows them from this moment. An id that
+ * already exists is a ConflictError (a deterministic partition run id queued twice).
  */
+export async function enqueueRuns(
+  db: Queryable,
+  runs: ReadonlyArray<Omit<Extract<NewRunRow, { status: 'queued' }>, 'status'>>,
+): Promise<void> {
+  // In a unit of its own (or the caller's), so a conflict leaves none of the rows written.
+  await db.transaction(async (tx) => {
+    const written = await insertRuns(
+      tx,
+      runs.map((run) => ({ ...run, status: 'queued' as const })),
+    );
+    if (written !== runs.length)
+      throw new ConflictError(`${runs.length - written} of the runs to queue already exist`);
+  });
+}
+
+/** Records one run as queued (see {@link enqueueRuns}). */
+export function enqueueRun(
+  db: Queryable,
+  run: Omit<Extract<NewRunRow, { status: 'queued' }>, 'status'>,
+): Promise<void> {
+  return enqueueRuns(db, [run]);
+}
+
+/**
+ * The queued or running run of each slot (pipeline, or pipeline and partition), the latest when
+ * several: at most one active run per pipeline, or per partition (partitions run side by side).
+ * A slot without a partition matches only the runs without one.
+ */
+export async function activeRuns(
+  db: Queryable,
+  slots: ReadonlyArray<{ pipeline: string; partitionKey?: string | undefined }>,
+): Promise<Array<{ pipeline: string; partitionKey: string | undefined; id: string; status: string }>> {
+  if (slots.length === 0) return [];
+  const { rows } = await db.query<{
+    pipeline: string;
+    partition_key: string | null;
+    id: string;
+    status: string;
+  }>(
+    `SELECT DISTINCT ON (r.pipeline, r.partition_key) r.pipeline, r.partition_key, r.id, r.status FROM sluice.runs r
+       JOIN unnest($1::text[], $2::text[]) AS t(pipeline, partition_key)
+         ON r.pipeline = t.pipeline AND r.partition_key IS NOT DISTINCT FROM t.partition_key
+      WHERE r.status IN ('queued', 'running') ORDER BY r.pipeline, r.partition_key, r.queued_at DESC`,
+    [slots.map((slot) => slot.pipeline), slots.map((slot) => slot.partitionKey ?? null)],
+  );
+  return rows.map((row) => ({
+    pipeline: row.pipeline,
+    partitionKey: row.partition_key ?? undefined,
+    id: row.id,
+    status: row.status,
+  }));
+}
+
+/** The active run of one pipeline (or, with `partitionKey`, one partition), if any: see {@link activeRuns}. */
 export async function activeRun(
   db: Queryable,
   pipeline: string,
   partitionKey?: string,
 ): Promise<{ id: string; status: string } | undefined> {
-  const { rows } = await db.query<{ id: string; status: string }>(
-    `SELECT id, status FROM sluice.runs
-      WHERE pipeline = $1 AND ($2::text IS NULL OR partition_key = $2) AND status IN ('queued', 'running')
-      ORDER BY queued_at DESC LIMIT 1`,
-    [pipeline, partitionKey ?? null],
-  );
-  return rows[0];
+  const [active] = await activeRuns(db, [{ pipeline, partitionKey }]);
+  return active && { id: active.id, status: active.status };
 }
 
 /**
@@ -142,30 +204,6 @@ export async function abandonRuns(
     [jobId, reason, code],
   );
   return rows.map((row) => row.id);
-}
-
-export interface RunRecord extends RunCounts {
-  id: string;
-  pipeline: string;
-  dataset: string;
-  status: RunStatus;
-  trigger: string;
-  /** The partition the run collected; null for a pipeline without partitions. */
-  partitionKey: string | null;
-  attempt: number;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  /** Records whose key came again later in the run (only the last occurrence was written). */
-  duplicateKeys: number;
-  provider: string | null;
-  errors: RunErrorEntry[];
-  upstreamExecutionId: string | null;
-}
-
-export interface RunDetail extends RunRecord {
-  report: RunReport | null;
 }
 
 interface RunRow {
@@ -224,18 +262,6 @@ function toRecord(row: RunRow): RunRecord {
   };
 }
 
-export interface RunFilter {
-  pipeline?: string;
-  status?: RunStatus;
-  /** Runs queued at or after. */
-  from?: Date;
-  /** Runs queued before. */
-  to?: Date;
-  /** Continue after this run (keyset pagination on queued_at, id). */
-  after?: { queuedAt: string; id: string };
-  limit: number;
-}
-
 export async function listRuns(db: Queryable, filter: RunFilter): Promise<RunRecord[]> {
   const { rows } = await db.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM sluice.runs
@@ -276,6 +302,15 @@ export async function getRun(db: Queryable, idOrPrefix: string): Promise<RunDeta
   const row = rows[0];
   if (!row) throw new NotFoundError(`run "${idOrPrefix}" not found`);
   return { ...toRecord(row), report: row.report ?? null };
+}
+
+/** The stored runs as the runs section of the application reads them. */
+export function createRunQueries(db: Queryable): RunQueries {
+  return {
+    list: (filter) => listRuns(db, filter),
+    get: (idOrPrefix) => getRun(db, idOrPrefix),
+    resolveId: (text) => resolveRunId(db, text),
+  };
 }
 
 /**

@@ -274,6 +274,85 @@ CREATE INDEX ticks_evaluated_idx ON sluice.ticks USING btree (evaluated_at DESC)
 CREATE UNIQUE INDEX ticks_pkey ON sluice.ticks USING btree (pipeline, scheduled_at);
 CREATE TRIGGER ticks_inserted_event AFTER INSERT ON sluice.ticks FOR EACH ROW EXECUTE FUNCTION sluice.tick_event();
 
+VIEW sluice.v_backfill_partitions (
+  backfill_id uuid,
+  pipeline text,
+  backfill_status text,
+  ordinal integer,
+  partition_key text,
+  time_key text,
+  row_key text,
+  status text,
+  attempts integer,
+  run_id uuid,
+  last_error text,
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  backfill_created_at timestamp with time zone,
+  backfill_created_by text
+);
+
+VIEW sluice.v_freshness (
+  dataset text,
+  series jsonb,
+  last_time timestamp with time zone,
+  age interval,
+  status text,
+  status_changed_at timestamp with time zone,
+  provider text,
+  last_run_id uuid,
+  updated_at timestamp with time zone
+);
+
+VIEW sluice.v_quarantine (
+  quarantine_id bigint,
+  dataset text,
+  pipeline text,
+  first_run_id uuid,
+  last_run_id uuid,
+  stage text,
+  origin_file text,
+  origin_url text,
+  origin_line bigint,
+  origin_sheet text,
+  raw jsonb,
+  record jsonb,
+  issues jsonb,
+  occurrences bigint,
+  first_seen_at timestamp with time zone,
+  last_seen_at timestamp with time zone,
+  replayed_at timestamp with time zone,
+  replay_run_id uuid
+);
+
+VIEW sluice.v_runs (
+  run_id uuid,
+  pipeline text,
+  dataset text,
+  partition_key text,
+  status text,
+  trigger text,
+  attempt integer,
+  queued_at timestamp with time zone,
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  duration_ms bigint,
+  fetched bigint,
+  produced bigint,
+  valid bigint,
+  rejected bigint,
+  warned bigint,
+  inserted bigint,
+  updated bigint,
+  unchanged bigint,
+  duplicate_keys bigint,
+  provider text,
+  upstream_execution_id text,
+  worker text,
+  first_error text,
+  error_count integer
+);
+
 CREATE OR REPLACE FUNCTION sluice.backfill_progress_event()
  RETURNS trigger
  LANGUAGE plpgsql

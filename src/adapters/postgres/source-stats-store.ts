@@ -1,6 +1,7 @@
 // What each provider's calls did, shared by every process: outcome counters, last success and failure,
 // and a bounded list of recent latencies for percentiles.
 import { UpstreamOutcome } from '../../domain/upstream-outcome.ts';
+import type { SourceStats } from '../../engine/sources.ts';
 import type { AttemptRecord } from '../sources/provider-store.ts';
 import type { Queryable } from './database.ts';
 
@@ -43,18 +44,6 @@ export async function recordAttempt(db: Queryable, provider: string, attempt: At
       latency,
     ],
   );
-}
-
-export interface SourceStats {
-  provider: string;
-  lastSuccessAt: Date | null;
-  lastFailureAt: Date | null;
-  lastFailureMessage: string | null;
-  latenciesMs: number[];
-  latencySumMs: number;
-  latencyCount: number;
-  /** Calls by outcome, short-circuited ones included. */
-  requests: Record<string, number>;
 }
 
 export async function listSourceStats(db: Queryable): Promise<SourceStats[]> {

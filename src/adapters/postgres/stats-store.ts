@@ -2,22 +2,10 @@
 import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { SystemColumn } from '../../domain/dataset-definition.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
-import type { Queryable } from './database.ts';
+import type { DatasetStats, PipelineLastRun, RunsByStatus, StatusStore } from '../../engine/status.ts';
+import type { Database, Queryable } from './database.ts';
 import { qualifiedTable } from './dataset-tables.ts';
-
-export interface DatasetStats {
-  dataset: string;
-  table: string;
-  rows: number;
-  /** Rows whose time column falls in the last `days` days. */
-  rowsInRange: number;
-  /** Rows first stored in the last `days` days. */
-  insertedInRange: number;
-  firstTime: string | null;
-  lastTime: string | null;
-  lastChangedAt: string | null;
-  quarantined: number;
-}
+import { pendingMigrations } from './migrate.ts';
 
 function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -70,8 +58,6 @@ export async function datasetStats(
   return out;
 }
 
-export type RunsByStatus = Record<string, number>;
-
 export async function runsByStatus(db: Queryable, days: number | undefined): Promise<RunsByStatus> {
   const { rows } = await db.query<{ status: string; count: number }>(
     `SELECT status, count(*)::bigint AS count FROM sluice.runs
@@ -80,17 +66,6 @@ export async function runsByStatus(db: Queryable, days: number | undefined): Pro
     [days ?? null],
   );
   return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
-}
-
-export interface PipelineLastRun {
-  pipeline: string;
-  id: string;
-  status: string;
-  finishedAt: string | null;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
 }
 
 export async function lastRunPerPipeline(db: Queryable): Promise<PipelineLastRun[]> {
@@ -117,4 +92,17 @@ export async function lastRunPerPipeline(db: Queryable): Promise<PipelineLastRun
     unchanged: Number(row.unchanged),
     rejected: Number(row.rejected),
   }));
+}
+
+/** The status port on one database, with the dataset tables in `schema`. */
+export function createStatusQueries(db: Database, schema: string): StatusStore {
+  return {
+    datasetStats: (datasets, days) => datasetStats(db, schema, datasets, days),
+    runsByStatus: (days) => runsByStatus(db, days),
+    lastRunPerPipeline: () => lastRunPerPipeline(db),
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    pendingMigrations: () => pendingMigrations(db),
+  };
 }

@@ -1,28 +1,26 @@
-// Moves backfills forward: starts pending partitions of the backfills allowed to progress, as
-// queue jobs on the backfill queue, and repairs partitions whose job ended without settling them.
-import { partitionStateOfRun } from '../../domain/backfill.ts';
-import { errorMessage } from '../../domain/errors.ts';
-import { isRunStatus, terminalStatuses } from '../../domain/run-status.ts';
+// The backfill pump of a process: the engine's pass and repair (engine/backfill-pump.ts) on their
+// loops, with started partitions' jobs put on the backfill queue in the transaction that starts them.
+import { backfillDefaults } from '../../domain/backfill.ts';
+import { type BackfillPumpOptions, createBackfillPump } from '../../engine/backfill-pump.ts';
 import type { Sluice } from '../../main.ts';
-import { startLoop } from '../loop.ts';
-import {
-  dispatchBackfill,
-  failBackfill,
-  lastRunOfJob,
-  longRunningPartitions,
-  progressingBackfills,
-  settleBackfillPartition,
-} from '../postgres/backfill-dispatch.ts';
-import { abandonRuns } from '../postgres/run-store.ts';
+import type { Settings } from '../config/settings.ts';
+import { type LoopTimer, startLoop } from '../loop.ts';
+import { createBackfillProgressStore } from '../postgres/backfill-dispatch.ts';
 import type { RunQueue } from './run-queue.ts';
 
-export interface BackfillPumpSettings {
+export interface BackfillPumpSettings extends BackfillPumpOptions {
   /** How often backfills are looked at without being woken. SLUICE_BACKFILL_INTERVAL_MS, default 1000. */
   intervalMs: number;
-  /** SLUICE_MAX_ACTIVE_BACKFILLS, default 5. */
-  maxActive: number;
-  /** A running partition older than this is checked against its queue job. @defaultValue 60 */
-  repairAfterSeconds: number;
+  /** @defaultValue realTimer */
+  timer?: LoopTimer;
+}
+
+export function backfillPumpSettings(settings: Settings): BackfillPumpSettings {
+  return {
+    intervalMs: settings.workers.backfillIntervalMs,
+    maxActive: settings.workers.maxActiveBackfills ?? backfillDefaults.maxActive,
+    repairAfterSeconds: 60,
+  };
 }
 
 export interface BackfillPump {
@@ -43,67 +41,36 @@ export function startBackfillPump(
   settings: BackfillPumpSettings,
 ): BackfillPump {
   const logger = sluice.logger.child({ stage: 'backfill' });
-
-  const pumpOnce = async () => {
-    for (const backfill of await progressingBackfills(sluice.db, settings.maxActive)) {
-      let dataset: string;
-      try {
-        dataset = sluice.pipeline(backfill.pipeline).into.name;
-      } catch (error) {
-        await failBackfill(sluice.db, backfill.id, errorMessage(error));
-        logger.error({ backfill: backfill.id, err: error }, 'backfill cannot progress; marked failed');
-        continue;
-      }
-      const result = await dispatchBackfill(sluice.db, backfill.id, {
-        dataset,
-        enqueue: (tx, partitions) =>
-          queue.enqueueMany(
-            partitions.map((partition) => ({
-              runId: partition.runId,
-              pipeline: partition.pipeline,
-              trigger: `backfill:${partition.backfillId}`,
-              partition: partition.partitionKey,
-              backfill: partition.backfillId,
-            })),
-            tx,
-          ),
-      });
-      if (result.finished)
-        logger.info({ backfill: backfill.id, status: result.finished }, 'backfill finished');
-    }
-  };
-
-  const repair = async () => {
-    let repaired = 0;
-    for (const partition of await longRunningPartitions(sluice.db, settings.repairAfterSeconds)) {
-      const state = await queue.jobState('backfill', partition.jobId);
-      if (state === 'created' || state === 'retry' || state === 'active') continue;
-      const run = await lastRunOfJob(sluice.db, partition.jobId);
-      let outcome: { runId: string; state: ReturnType<typeof partitionStateOfRun>; error: string | null };
-      if (run && isRunStatus(run.status) && terminalStatuses.includes(run.status)) {
-        outcome = { runId: run.id, state: partitionStateOfRun(run.status), error: run.error };
-      } else {
-        const reason = `its queue job ended (${state}) before the run finished: the workers running it stopped on every attempt`;
-        await abandonRuns(sluice.db, partition.jobId, reason);
-        outcome = { runId: run?.id ?? partition.jobId, state: 'failed', error: reason };
-      }
-      if (await settleBackfillPartition(sluice.db, { jobId: partition.jobId, ...outcome })) {
-        repaired++;
-        logger.warn(
-          { backfill: partition.backfillId, partition: partition.partitionKey, jobState: state },
-          'settled a partition whose queue job ended without settling it',
-        );
-      }
-    }
-    return repaired;
-  };
+  const progress = createBackfillProgressStore(sluice.db, (tx, partitions) =>
+    queue.enqueueMany(
+      partitions.map((partition) => ({
+        runId: partition.runId,
+        pipeline: partition.pipeline,
+        trigger: `backfill:${partition.backfillId}`,
+        partition: partition.partitionKey,
+        backfill: partition.backfillId,
+      })),
+      tx,
+    ),
+  );
+  const { pass, repair } = createBackfillPump(
+    {
+      progress,
+      jobState: (jobId) => queue.jobState('backfill', jobId),
+      pipeline: sluice.app.project.pipeline,
+      logger,
+    },
+    settings,
+  );
+  const timer = settings.timer === undefined ? {} : { timer: settings.timer };
 
   const pumping = startLoop({
     name: 'backfill pass',
     everyMs: settings.intervalMs,
     firstAfterMs: 0,
     logger,
-    run: pumpOnce,
+    run: pass,
+    ...timer,
   });
   // Repairs about every 10 s, on every repairEvery-th pump interval as before.
   const repairEvery = Math.max(1, Math.round(10_000 / settings.intervalMs));
@@ -112,6 +79,7 @@ export function startBackfillPump(
     everyMs: settings.intervalMs * repairEvery,
     logger,
     run: repair,
+    ...timer,
   });
   return {
     pump: pumping.wake,

@@ -1,6 +1,7 @@
 // The run queue on pg-boss, in the same database: PGlite through its adapter, or a PostgreSQL server.
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Logger } from '../../engine/ports.ts';
+import type { QueueKind, RunJobData, RunJobs } from '../../engine/run-jobs.ts';
 import type { Database, Queryable } from '../postgres/database.ts';
 import { pgliteOf } from '../postgres/pglite-database.ts';
 
@@ -11,29 +12,7 @@ export const RUN_QUEUE = 'sluice-runs';
  */
 export const BACKFILL_QUEUE = 'sluice-backfill';
 
-export type QueueKind = 'runs' | 'backfill';
 const queueNames: Record<QueueKind, string> = { runs: RUN_QUEUE, backfill: BACKFILL_QUEUE };
-
-export interface RunJobData {
-  runId: string;
-  pipeline: string;
-  trigger: string;
-  /** The partition to collect, for a partitioned pipeline. */
-  partition?: string;
-  /** The backfill this run belongs to; such jobs go to the backfill queue. */
-  backfill?: string;
-}
-
-/** A job's state in pg-boss; `missing` once pg-boss has deleted it (or never had it). */
-export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed' | 'missing';
-
-export interface RunJob {
-  id: string;
-  data: RunJobData;
-  /** 0 on the first attempt. */
-  retryCount: number;
-  signal: AbortSignal;
-}
 
 export interface QueueSettings {
   /** Seconds without a heartbeat before a running job counts as abandoned. @defaultValue 10 (pg-boss minimum) */
@@ -53,21 +32,14 @@ export const defaultQueueSettings = {
   expireInSeconds: 6 * 3600,
 } satisfies QueueSettings;
 
-export interface RunQueue {
-  /** Enqueues with the run id as the job id; returns it. A job with `backfill` goes to the backfill queue. */
-  enqueue(data: RunJobData): Promise<string>;
+export type { JobState, QueueKind, RunJob, RunJobData } from '../../engine/run-jobs.ts';
+
+export interface RunQueue extends RunJobs {
   /**
    * Enqueues many in one insert; with `tx`, inside that transaction, so the jobs exist exactly
    * when it commits. An id that is already queued is left alone (pg-boss ignores it).
    */
   enqueueMany(jobs: readonly RunJobData[], tx?: Queryable): Promise<void>;
-  work(kind: QueueKind, concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void>;
-  /** Whether pg-boss holds a job with this id (in any state), in either queue. */
-  hasJob(jobId: string): Promise<boolean>;
-  jobState(kind: QueueKind, jobId: string): Promise<JobState>;
-  /** Jobs waiting or running, for metrics. */
-  depth(): Promise<{ queued: number; active: number }>;
-  stop(options: { graceful: boolean; timeoutMs: number }): Promise<void>;
 }
 
 export async function startRunQueue(

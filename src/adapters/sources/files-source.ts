@@ -83,7 +83,7 @@ function readFile(
     case 'json':
       return jsonRecords(text(), source.records, origin, context.onWarning);
     case 'ndjson':
-      return ndjsonRecords(text(), source.records, origin, lines);
+      return ndjsonRecords(text(), source.records, origin, lines, context.onWarning);
     case 'csv': {
       const delimiter = source.csv.delimiter ?? (shown.toLowerCase().endsWith('.tsv') ? '\t' : ',');
       return csvRecords(text(), origin, { delimiter, ...lines });

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { SourceError } from '../../domain/errors.ts';
 import { parseSelector } from '../../domain/record-selector.ts';
 import { files } from '../../domain/source-definition.ts';
+import type { RunWarning } from '../../engine/ports.ts';
 import { csvRecords } from './csv-records.ts';
 import { ndjsonRecords } from './ndjson-records.ts';
 import { readSource } from './read-source.ts';
@@ -64,6 +65,28 @@ describe('ndjsonRecords', () => {
     const input = Readable.from([Buffer.from('{"rows":[1,2]}\n{"rows":[3]}\n')]);
     const items = await collectItems(ndjsonRecords(input, parseSelector('rows'), { provider: 'p' }));
     assert.deepEqual(recordValues(items), [1, 2, 3]);
+  });
+
+  it('warns no_records when the selector matches nothing in any line, and not for an empty file', async () => {
+    const warnings: RunWarning[] = [];
+    const lines = Readable.from([Buffer.from('{"rows":[1]}\n{"rows":[2]}\n')]);
+    const missed = ndjsonRecords(lines, parseSelector('data'), { provider: 'p', file: 'x.ndjson' }, {}, (w) =>
+      warnings.push(w),
+    );
+    assert.deepEqual(await collectItems(missed), []);
+    assert.deepEqual(warnings, [
+      { code: 'no_records', message: "the selector 'data' matched nothing in the 2 line(s) of x.ndjson" },
+    ]);
+    warnings.length = 0;
+    const empty = ndjsonRecords(
+      Readable.from([Buffer.from('\n')]),
+      parseSelector('data'),
+      { provider: 'p' },
+      {},
+      (w) => warnings.push(w),
+    );
+    assert.deepEqual(await collectItems(empty), []);
+    assert.deepEqual(warnings, []);
   });
 
   it('yields bounded chunks for many short lines', async () => {

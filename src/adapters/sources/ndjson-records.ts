@@ -1,22 +1,27 @@
 // Reads newline-delimited JSON: one value per line; a bad line is a rejected item, not a failed file.
 import { type RecordSelector, selectRecords } from '../../domain/record-selector.ts';
 import type { RecordOrigin, SourceChunk } from '../../domain/source-item.ts';
-import { type ByteInput, ChunkBuilder } from './byte-input.ts';
+import type { RunWarning } from '../../engine/ports.ts';
+import { type ByteInput, ChunkBuilder, describeOrigin } from './byte-input.ts';
 import { type LineLimitOptions, LineSplitter } from './line-splitter.ts';
 
 /**
  * Yields one record per line (blank lines ignored). The selector applies inside each line's value,
- * so an empty selector turns a line holding an array into one record per element.
+ * so an empty selector turns a line holding an array into one record per element. Lines that parse
+ * but hold nothing at the selected path give a `no_records` warning, as a JSON document does.
  */
 export async function* ndjsonRecords(
   input: ByteInput,
   selector: RecordSelector,
   origin: RecordOrigin,
   options: LineLimitOptions = {},
+  onWarning?: (warning: RunWarning) => void,
 ): AsyncGenerator<SourceChunk> {
   const chunk = new ChunkBuilder();
   const lines = new LineSplitter(origin, options);
   let line = 0;
+  let parsed = 0;
+  let placed = 0;
 
   const handleLine = (raw: string): void => {
     line++;
@@ -42,7 +47,11 @@ export async function* ndjsonRecords(
       });
       return;
     }
-    for (const record of selectRecords(selector, value)) chunk.record(record, lineOrigin);
+    parsed++;
+    for (const record of selectRecords(selector, value)) {
+      placed++;
+      chunk.record(record, lineOrigin);
+    }
   };
 
   try {
@@ -62,4 +71,10 @@ export async function* ndjsonRecords(
   if (last !== undefined) handleLine(last);
   const rest = chunk.take();
   if (rest.length > 0) yield rest;
+  if (parsed > 0 && placed === 0) {
+    onWarning?.({
+      code: 'no_records',
+      message: `the selector '${selector.source}' matched nothing in the ${parsed} line(s) of ${describeOrigin(origin)}`,
+    });
+  }
 }

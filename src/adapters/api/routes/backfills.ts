@@ -10,15 +10,7 @@ import {
   MAX_BACKFILL_CONCURRENCY,
 } from '../../../domain/backfill.ts';
 import { backfillGrid } from '../../../domain/backfill-grid.ts';
-import type { Sluice } from '../../../main.ts';
-import {
-  applyBackfillAction,
-  backfillPartitions,
-  getBackfill,
-  listBackfills,
-  retryBackfillPartition,
-} from '../../postgres/backfill-store.ts';
-import { requestBackfill } from '../../queue/backfill-requests.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
 import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
 
@@ -27,8 +19,12 @@ const BACKFILL_ID = idParam('backfill');
 /** Wakes this process's backfill pump, when it has one (serve), so a change takes effect at once. */
 export type BackfillWake = () => Promise<void>;
 
-export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: BackfillWake | undefined): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function backfillRoutes(
+  server: FastifyInstance,
+  app: SluiceApp,
+  wake: BackfillWake | undefined,
+): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   const woken = async <T>(value: T): Promise<T> => {
     await wake?.().catch(() => {});
     return value;
@@ -60,10 +56,10 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
     },
     async (request, reply) => {
       const body = request.body;
-      if (!sluice.config.pipelines.has(body.pipeline)) {
+      if (!app.project.config.pipelines.has(body.pipeline)) {
         throw new HttpProblem(404, 'not_found', `pipeline "${body.pipeline}" is not defined`);
       }
-      const backfill = await requestBackfill(sluice, {
+      const backfill = await app.backfills.request({
         pipeline: body.pipeline,
         ...(body.from === undefined ? {} : { from: body.from }),
         ...(body.to === undefined ? {} : { to: body.to }),
@@ -90,7 +86,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
         }),
       },
     },
-    async (request) => ({ backfills: await listBackfills(sluice.db, request.query) }),
+    async (request) => ({ backfills: await app.backfills.list(request.query) }),
   );
 
   api.get(
@@ -104,8 +100,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
       },
     },
     async (request) => {
-      const backfill = await getBackfill(sluice.db, request.params.id);
-      const partitions = await backfillPartitions(sluice.db, backfill.id);
+      const { backfill, partitions } = await app.backfills.detail(request.params.id);
       const grid = backfillGrid(partitions);
       return {
         backfill,
@@ -137,7 +132,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
         config: { policy: 'admin' },
         schema: { tags: ['backfills'], summary, params: z.object({ id: BACKFILL_ID }) },
       },
-      async (request) => woken({ backfill: await applyBackfillAction(sluice.db, request.params.id, action) }),
+      async (request) => woken({ backfill: await app.backfills.apply(request.params.id, action) }),
     );
   }
 
@@ -153,7 +148,7 @@ export function backfillRoutes(app: FastifyInstance, sluice: Sluice, wake: Backf
     },
     async (request) =>
       woken({
-        backfill: await retryBackfillPartition(sluice.db, request.params.id, request.params.partition),
+        backfill: await app.backfills.retryPartition(request.params.id, request.params.partition),
       }),
   );
 }

@@ -2,45 +2,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { DatasetDefinition } from '../../../domain/dataset-definition.ts';
 import { systemColumns } from '../../../domain/dataset-definition.ts';
-import type { Sluice } from '../../../main.ts';
-import { previewRecords, readRecords } from '../../postgres/dataset-reader.ts';
-import { datasetStats } from '../../postgres/stats-store.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
 import { toCsv } from '../csv-export.ts';
-import { HttpProblem } from '../problem.ts';
 
 const RESERVED = new Set(['from', 'to', 'sort', 'order', 'limit', 'cursor', 'format']);
 
-function datasetNamed(sluice: Sluice, name: string): DatasetDefinition {
-  const dataset = sluice.config.datasets.get(name);
-  if (!dataset) throw new HttpProblem(404, 'not_found', `dataset "${name}" is not defined`);
-  return dataset;
-}
-
-export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/datasets',
     {
       config: { policy: 'viewer' },
       schema: { tags: ['datasets'], summary: 'Datasets with their columns and sizes (viewer)' },
     },
-    async () => {
-      const stats = await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), 7);
-      return {
-        datasets: [...sluice.config.datasets.values()].map((dataset, index) => ({
-          name: dataset.name,
-          description: dataset.description ?? null,
-          table: `${sluice.schema}.${dataset.table}`,
-          key: dataset.key,
-          time: dataset.time,
-          write: dataset.write,
-          columns: [...dataset.columns, ...systemColumns],
-          stats: stats[index],
-        })),
-      };
-    },
+    async () => ({ datasets: await app.datasets.list() }),
   );
 
   api.get(
@@ -55,13 +31,8 @@ export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const dataset = datasetNamed(sluice, request.params.name);
-      return {
-        dataset: dataset.name,
-        key: dataset.key,
-        time: dataset.time,
-        providers: await previewRecords(sluice.db, sluice.schema, dataset, request.query.per),
-      };
+      const { dataset, providers } = await app.datasets.preview(request.params.name, request.query.per);
+      return { dataset: dataset.name, key: dataset.key, time: dataset.time, providers };
     },
   );
 
@@ -88,23 +59,25 @@ export function datasetRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request, reply) => {
-      const dataset = datasetNamed(sluice, request.params.name);
       const { from, to, sort, order, limit, cursor, format, ...rest } = request.query;
       const keys = Object.fromEntries(
         Object.entries(rest).filter(([name]) => !RESERVED.has(name)) as Array<[string, string]>,
       );
       const offset = cursor ? Number(cursor) : 0;
-      const rows = await readRecords(sluice.db, sluice.schema, dataset, {
+      const {
+        dataset,
+        records: page,
+        nextOffset,
+      } = await app.datasets.records(request.params.name, {
         keys,
         from,
         to,
         sort,
         order,
-        limit: limit + 1,
+        limit,
         offset,
       });
-      const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? String(offset + limit) : null;
+      const nextCursor = nextOffset === null ? null : String(nextOffset);
       if (format === 'csv') {
         const columns = [...dataset.columns, ...systemColumns].map((column) => column.name);
         if (nextCursor) reply.header('x-next-cursor', nextCursor);

@@ -2,27 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorCode, errorCode, errorMessage } from '../../../domain/errors.ts';
-import { refreshTargets } from '../../../domain/freshness.ts';
-import { type Clock, systemClock } from '../../../engine/ports.ts';
-import type { Sluice } from '../../../main.ts';
-import {
-  freshnessProjectOf,
-  readFreshnessReport,
-  readStalestSeries,
-} from '../../postgres/freshness-store.ts';
-import { inProcessDispatcher, type RunDispatcher } from '../../queue/run-dispatch.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
+import type { Clock } from '../../../engine/ports.ts';
+import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 
 export function freshnessRoutes(
-  app: FastifyInstance,
-  sluice: Sluice,
-  settings: { dispatcher?: RunDispatcher; clock?: Clock },
+  server: FastifyInstance,
+  app: SluiceApp,
+  options: { dispatcher: RunDispatcher; clock: Clock },
 ): void {
-  const options = {
-    dispatcher: settings.dispatcher ?? inProcessDispatcher(sluice),
-    clock: settings.clock ?? systemClock,
-  };
-  const api = app.withTypeProvider<ZodTypeProvider>();
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/freshness',
     {
@@ -37,7 +26,7 @@ export function freshnessRoutes(
       },
     },
     async (request) =>
-      readFreshnessReport(sluice.db, freshnessProjectOf(sluice), {
+      app.freshness.report({
         now: options.clock.now(),
         limit: request.query.limit,
         dataset: request.query.dataset,
@@ -70,37 +59,12 @@ export function freshnessRoutes(
     },
     async (request, reply) => {
       const body = request.body ?? {};
-      const series = await readStalestSeries(sluice.db, freshnessProjectOf(sluice), {
-        now: options.clock.now(),
-        limit: body.limit ?? 10,
-        dataset: body.dataset,
-      });
-      const trigger = `freshness:api:${request.principal?.name ?? '?'}`;
-      const triggered: Array<{ pipeline: string; dataset: string; runId: string }> = [];
-      const skipped: Array<{ pipeline: string; dataset: string; reason: string }> = [];
-      for (const target of refreshTargets(series, sluice.config.pipelines.values())) {
-        try {
-          triggered.push({ ...target, runId: await options.dispatcher.trigger(target.pipeline, trigger) });
-        } catch (error) {
-          // An active run (409), or a partitioned pipeline, which needs a partition: reported, not fatal.
-          if (errorCode(error) !== ErrorCode.conflict && errorCode(error) !== ErrorCode.usage) throw error;
-          skipped.push({ ...target, reason: errorMessage(error) });
-        }
-      }
-      const stale = series.map(({ dataset, series: key, status, lastTime, age }) => ({
-        dataset,
-        series: key,
-        status,
-        lastTime,
-        age,
-      }));
-      const datasetsWithoutPipeline = [...new Set(series.map((entry) => entry.dataset))].filter(
-        (dataset) =>
-          ![...sluice.config.pipelines.values()].some((pipeline) => pipeline.into.name === dataset),
+      const outcome = await app.freshness.refresh(
+        { now: options.clock.now(), limit: body.limit ?? 10, dataset: body.dataset },
+        `freshness:api:${request.principal?.name ?? '?'}`,
+        (pipeline, trigger) => options.dispatcher.trigger(pipeline, trigger),
       );
-      return reply
-        .status(triggered.length > 0 ? 202 : 200)
-        .send({ stale, triggered, skipped, datasetsWithoutPipeline });
+      return reply.status(outcome.triggered.length > 0 ? 202 : 200).send(outcome);
     },
   );
 }

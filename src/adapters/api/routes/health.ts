@@ -2,15 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Sluice } from '../../../main.ts';
-import { pendingMigrations } from '../../postgres/migrate.ts';
-import { datasetStats, runsByStatus } from '../../postgres/stats-store.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
 import { renderMetrics } from '../metrics.ts';
 import { OPENMETRICS_TEXT, PROMETHEUS_TEXT, toOpenMetrics, wantsOpenMetrics } from '../openmetrics.ts';
 import { sendProblem } from '../problem.ts';
 
-export function healthRoutes(app: FastifyInstance, sluice: Sluice): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/healthz',
     { config: { policy: 'public' }, schema: { tags: ['health'], summary: 'Liveness (no token)' } },
@@ -26,22 +24,9 @@ export function healthRoutes(app: FastifyInstance, sluice: Sluice): void {
       schema: { tags: ['health'], summary: 'Database reachable and migrations current (viewer)' },
     },
     async (request, reply) => {
-      try {
-        await sluice.db.query('SELECT 1');
-      } catch (error) {
-        return sendProblem(reply, request, 503, 'database_unreachable', (error as Error).message);
-      }
-      const pending = await pendingMigrations(sluice.db);
-      if (pending.length > 0) {
-        return sendProblem(
-          reply,
-          request,
-          503,
-          'migrations_pending',
-          `pending migrations: ${pending.join(', ')}`,
-        );
-      }
-      return { status: 'ready', database: sluice.db.kind };
+      const readiness = await app.status.readiness();
+      if (!readiness.ready) return sendProblem(reply, request, 503, readiness.code, readiness.message);
+      return { status: 'ready', database: readiness.database };
     },
   );
 
@@ -55,24 +40,14 @@ export function healthRoutes(app: FastifyInstance, sluice: Sluice): void {
         querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).default(7) }),
       },
     },
-    async (request) => {
-      const { days } = request.query;
-      return {
-        days,
-        datasets: await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), days),
-        runs: {
-          allTime: await runsByStatus(sluice.db, undefined),
-          inRange: await runsByStatus(sluice.db, days),
-        },
-      };
-    },
+    async (request) => app.status.stats(request.query.days),
   );
 
   api.get(
     '/metrics',
     { config: { policy: 'viewer' }, schema: { tags: ['health'], summary: 'Prometheus metrics (viewer)' } },
     async (request, reply) => {
-      const text = await renderMetrics(sluice.db);
+      const text = await renderMetrics(app.status);
       if (!wantsOpenMetrics(request.headers.accept)) return reply.type(PROMETHEUS_TEXT).send(text);
       return reply.type(OPENMETRICS_TEXT).send(toOpenMetrics(text));
     },

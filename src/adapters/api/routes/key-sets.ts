@@ -2,16 +2,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  declaredKeySet,
-  describeKeySetIssue,
-  type KeySetChange,
-  parseKeySetEntries,
-} from '../../../domain/key-set.ts';
+import { describeKeySetIssue, type KeySetChange, parseKeySetEntries } from '../../../domain/key-set.ts';
 import type { KeyEntry } from '../../../domain/partition-definition.ts';
-import type { Sluice } from '../../../main.ts';
-import { readKeySet, removeKey, replaceKeySet, upsertKeys } from '../../postgres/key-set-store.ts';
-import { summarizeKeySets } from '../../postgres/key-set-summary.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
 import { HttpProblem } from '../problem.ts';
 
 const keysBody = z.object({
@@ -42,8 +35,8 @@ function entriesOf(body: z.infer<typeof keysBody>): KeyEntry[] {
   );
 }
 
-export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function keySetRoutes(server: FastifyInstance, app: SluiceApp): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   const name = z.object({ name: z.string() });
   const logChange = (
     request: FastifyRequest,
@@ -52,7 +45,7 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
     change: Partial<KeySetChange>,
   ) => {
     const actor = `api:${request.principal?.name ?? '?'}`;
-    sluice.logger.info({ keySet, actor, ...change }, `key set "${keySet}" ${what} by ${actor}`);
+    server.log.info({ keySet, actor, ...change }, `key set "${keySet}" ${what} by ${actor}`);
   };
 
   api.get(
@@ -65,7 +58,7 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
           'Declared key sets with their key counts and seed files, and stored sets no longer declared (viewer)',
       },
     },
-    async () => ({ keySets: await summarizeKeySets(sluice.db, sluice.config.keySets, sluice.baseDir) }),
+    async () => ({ keySets: await app.keySets.summary() }),
   );
 
   api.get(
@@ -79,8 +72,8 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const keySet = declaredKeySet(request.params.name, sluice.config.keySets);
-      return { keySet: keySet.name, keys: await readKeySet(sluice.db, keySet.name) };
+      const keySet = app.keySets.declared(request.params.name);
+      return { keySet: keySet.name, keys: await app.keySets.read(keySet.name) };
     },
   );
 
@@ -96,8 +89,9 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const keySet = declaredKeySet(request.params.name, sluice.config.keySets);
-      const change = await replaceKeySet(sluice.db, keySet.name, entriesOf(request.body));
+      // The set is checked before the body: an undeclared set is a 404 whatever the body holds.
+      const keySet = app.keySets.declared(request.params.name);
+      const change = await app.keySets.replace(keySet.name, entriesOf(request.body));
       logChange(request, keySet.name, 'replaced', change);
       return { keySet: keySet.name, ...change };
     },
@@ -115,8 +109,9 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const keySet = declaredKeySet(request.params.name, sluice.config.keySets);
-      const change = await upsertKeys(sluice.db, keySet.name, entriesOf(request.body));
+      // The set is checked before the body: an undeclared set is a 404 whatever the body holds.
+      const keySet = app.keySets.declared(request.params.name);
+      const change = await app.keySets.upsert(keySet.name, entriesOf(request.body));
       logChange(request, keySet.name, 'upserted', change);
       return { keySet: keySet.name, ...change };
     },
@@ -133,8 +128,8 @@ export function keySetRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const keySet = declaredKeySet(request.params.name, sluice.config.keySets);
-      await removeKey(sluice.db, keySet.name, request.params.key);
+      const keySet = app.keySets.declared(request.params.name);
+      await app.keySets.remove(keySet.name, request.params.key);
       logChange(request, keySet.name, `lost key "${request.params.key}"`, {});
       return { keySet: keySet.name, removed: request.params.key };
     },

@@ -3,17 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
-import type { Sluice } from '../../../main.ts';
-import { lastRunPerPipeline } from '../../postgres/stats-store.ts';
-import { type RunDispatcher, waitForRun } from '../../queue/run-dispatch.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
+import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
 
 /** `wait=true` answers when the run ends or after this long, whichever comes first. */
 const WAIT_LIMIT_MS = 5 * 60_000;
 
-export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher: RunDispatcher): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatcher: RunDispatcher): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/pipelines',
     {
@@ -21,10 +20,9 @@ export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher:
       schema: { tags: ['pipelines'], summary: 'Pipelines with their last run (viewer)' },
     },
     async () => {
-      const lastRuns = new Map((await lastRunPerPipeline(sluice.db)).map((run) => [run.pipeline, run]));
+      const summaries = await app.pipelines.list();
       return {
-        pipelines: [...sluice.config.pipelines.values()].map((pipeline) => {
-          const lastRun = lastRuns.get(pipeline.name) ?? null;
+        pipelines: summaries.map(({ pipeline, lastRun }) => {
           return {
             name: pipeline.name,
             description: pipeline.description ?? null,
@@ -62,17 +60,17 @@ export function pipelineRoutes(app: FastifyInstance, sluice: Sluice, dispatcher:
       },
     },
     async (request, reply) => {
-      if (!sluice.config.pipelines.has(request.params.name)) {
+      if (!app.project.config.pipelines.has(request.params.name)) {
         throw new HttpProblem(404, 'not_found', `pipeline "${request.params.name}" is not defined`);
       }
-      const partition = partitionFromOptions(sluice.pipeline(request.params.name), request.query);
+      const partition = partitionFromOptions(app.project.pipeline(request.params.name), request.query);
       const runId = await dispatcher.trigger(
         request.params.name,
         `api:${request.principal?.name ?? '?'}`,
         partition,
       );
       if (!request.query.wait) return reply.status(202).send({ runId, status: 'queued' });
-      const run = await waitForRun(sluice.db, runId, WAIT_LIMIT_MS);
+      const run = await app.pipelines.wait(runId, WAIT_LIMIT_MS);
       return { runId, status: run.status, run: runForRole(run, request.principal) };
     },
   );

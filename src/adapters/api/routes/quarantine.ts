@@ -2,13 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Sluice } from '../../../main.ts';
-import { listQuarantine } from '../../postgres/quarantine-store.ts';
-import { resolveRunId } from '../../postgres/run-store.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
 import { HttpProblem } from '../problem.ts';
 
-export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/quarantine',
     {
@@ -32,18 +30,11 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
     },
     async (request) => {
       const { dataset, run, pending, limit, cursor } = request.query;
-      if (dataset !== undefined && !sluice.config.datasets.has(dataset)) {
+      if (dataset !== undefined && !app.project.config.datasets.has(dataset)) {
         throw new HttpProblem(404, 'not_found', `dataset "${dataset}" is not defined`);
       }
-      const records = await listQuarantine(sluice.db, {
-        dataset,
-        runId: run === undefined ? undefined : await resolveRunId(sluice.db, run),
-        pending,
-        beforeId: cursor,
-        limit: limit + 1,
-      });
-      const page = records.slice(0, limit);
-      return { records: page, nextCursor: records.length > limit ? (page.at(-1)?.id ?? null) : null };
+      const page = await app.quarantine.list({ dataset, run, pending, beforeId: cursor, limit });
+      return { records: page.records, nextCursor: page.next };
     },
   );
   api.post(
@@ -56,6 +47,6 @@ export function quarantineRoutes(app: FastifyInstance, sluice: Sluice): void {
         querystring: z.object({ run: z.string().min(1) }),
       },
     },
-    async (request) => sluice.replay(request.query.run),
+    async (request) => app.runs.replay(request.query.run),
   );
 }

@@ -3,9 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RunStatus } from '../../../domain/run-status.ts';
-import type { Sluice } from '../../../main.ts';
-import { listQuarantine } from '../../postgres/quarantine-store.ts';
-import { getRun, listRuns } from '../../postgres/run-store.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
 import { idParam } from '../id-param.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
@@ -25,8 +23,8 @@ function decodeCursor(cursor: string): { queuedAt: string; id: string } {
   }
 }
 
-export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function runRoutes(server: FastifyInstance, app: SluiceApp): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/runs',
     {
@@ -46,22 +44,20 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
     },
     async (request) => {
       const { pipeline, status, from, to, limit, cursor } = request.query;
-      if (pipeline !== undefined && !sluice.config.pipelines.has(pipeline)) {
+      if (pipeline !== undefined && !app.project.config.pipelines.has(pipeline)) {
         throw new HttpProblem(404, 'not_found', `pipeline "${pipeline}" is not defined`);
       }
-      const runs = await listRuns(sluice.db, {
+      const page = await app.runs.list({
         pipeline,
         status,
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
         after: cursor ? decodeCursor(cursor) : undefined,
-        limit: limit + 1,
+        limit,
       });
-      const page = runs.slice(0, limit).map((run) => runForRole(run, request.principal));
-      const last = page.at(-1);
       return {
-        runs: page,
-        nextCursor: runs.length > limit && last ? encodeCursor(last.queuedAt, last.id) : null,
+        runs: page.runs.map((run) => runForRole(run, request.principal)),
+        nextCursor: page.next ? encodeCursor(page.next.queuedAt, page.next.id) : null,
       };
     },
   );
@@ -77,9 +73,9 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const run = runForRole(await getRun(sluice.db, request.params.id), request.principal);
-      const rejected = await listQuarantine(sluice.db, { runId: run.id, limit: 20 });
-      return { run, quality: run.report?.quality ?? null, rejectedSamples: rejected };
+      const run = runForRole(await app.runs.get(request.params.id), request.principal);
+      const rejected = await app.quarantine.list({ run: run.id, limit: 20 });
+      return { run, quality: run.report?.quality ?? null, rejectedSamples: rejected.records };
     },
   );
 
@@ -95,7 +91,7 @@ export function runRoutes(app: FastifyInstance, sluice: Sluice): void {
       },
     },
     async (request) => {
-      const cancelled = await sluice.cancelRun(request.params.id, `api:${request.principal?.name ?? '?'}`);
+      const cancelled = await app.runs.cancel(request.params.id, `api:${request.principal?.name ?? '?'}`);
       return { cancelled };
     },
   );

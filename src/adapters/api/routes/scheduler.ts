@@ -2,16 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import type { Sluice } from '../../../main.ts';
-import { scheduledJobs } from '../../queue/scheduler.ts';
 
 export function schedulerRoutes(
-  app: FastifyInstance,
-  sluice: Sluice,
+  server: FastifyInstance,
+  app: SluiceApp,
   state: { enabled: boolean; clock: Clock },
 ): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/scheduler/status',
     {
@@ -19,7 +18,7 @@ export function schedulerRoutes(
       schema: { tags: ['scheduler'], summary: 'Scheduler state and the last tick of each job (viewer)' },
     },
     async () => {
-      const jobs = await scheduledJobs(sluice, state.clock.now(), 1);
+      const jobs = await app.schedule.jobs({ now: state.clock.now(), count: 1 });
       return {
         enabled: state.enabled,
         now: state.clock.now().toISOString(),
@@ -41,6 +40,8 @@ export function schedulerRoutes(
         querystring: z.object({ next: z.coerce.number().int().min(1).max(50).default(5) }),
       },
     },
-    async (request) => ({ jobs: await scheduledJobs(sluice, state.clock.now(), request.query.next) }),
+    async (request) => ({
+      jobs: await app.schedule.jobs({ now: state.clock.now(), count: request.query.next }),
+    }),
   );
 }

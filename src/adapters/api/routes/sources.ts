@@ -2,12 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SluiceApp } from '../../../engine/app.ts';
 import type { Clock } from '../../../engine/ports.ts';
-import type { Sluice } from '../../../main.ts';
-import { listSourceStatus, resetSource } from '../../postgres/source-status.ts';
 
-export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
+export function sourceRoutes(server: FastifyInstance, app: SluiceApp, clock: Clock): void {
+  const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/api/sources',
     {
@@ -18,14 +17,7 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
           'Every source provider: breaker state, failures, last success and failure, latency percentiles, rate-limit usage (viewer)',
       },
     },
-    async () => ({
-      sources: await listSourceStatus(
-        sluice.db,
-        sluice.config.pipelines.values(),
-        sluice.settings.overrides,
-        clock.now(),
-      ),
-    }),
+    async () => ({ sources: await app.sources.list(clock.now()) }),
   );
 
   api.post(
@@ -40,14 +32,8 @@ export function sourceRoutes(app: FastifyInstance, sluice: Sluice, clock: Clock)
     },
     async (request) => {
       const actor = `api:${request.principal?.name ?? '?'}`;
-      const result = await resetSource(
-        sluice.db,
-        sluice.config.pipelines.values(),
-        request.params.name,
-        clock.now(),
-        actor,
-      );
-      sluice.logger.info(
+      const result = await app.sources.reset(request.params.name, clock.now(), actor);
+      server.log.info(
         { provider: result.provider, from: result.previousState, to: result.state, actor },
         `circuit breaker of "${result.provider}" reset by ${actor}`,
       );

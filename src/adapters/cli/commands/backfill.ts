@@ -6,25 +6,13 @@ import { userInfo } from 'node:os';
 import { BackfillAction, type BackfillStatus } from '../../../domain/backfill.ts';
 import { UsageError } from '../../../domain/errors.ts';
 import { parseKeyFilter } from '../../../domain/partition-set.ts';
-import type { Sluice } from '../../../main.ts';
-import {
-  applyBackfillAction,
-  type BackfillRecord,
-  backfillPartitions,
-  getBackfill,
-  listBackfills,
-  retryBackfillPartition,
-} from '../../postgres/backfill-store.ts';
-import { startBackfillPump } from '../../queue/backfill-pump.ts';
-import { requestBackfill } from '../../queue/backfill-requests.ts';
-import { startRunQueue } from '../../queue/run-queue.ts';
-import { startWorkers } from '../../queue/run-worker.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
+import type { BackfillRecord } from '../../../engine/backfills.ts';
 import { backfillTable, describeBackfill, progressLine } from '../backfill-view.ts';
 import { type Command, type CommandIo, intOption, type ParsedArgs, stringOption } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { json } from '../format.ts';
-import { withSluice } from '../open.ts';
-import { backfillPumpSettings } from '../runtime.ts';
+import { settingsOf, withSluice } from '../open.ts';
 
 const finished: readonly BackfillStatus[] = ['completed', 'failed', 'cancelled'];
 
@@ -37,26 +25,23 @@ function exitCodeFor(backfill: BackfillRecord): number {
  * progress until it ends. SIGINT/SIGTERM detach: running partitions are handed back to the queue
  * and the backfill goes on in serve/worker processes (or the next `sluice backfill watch`).
  */
-async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: CommandIo): Promise<number> {
-  let backfill = await getBackfill(sluice.db, idOrPrefix);
+async function follow(app: SluiceApp, idOrPrefix: string, args: ParsedArgs, io: CommandIo): Promise<number> {
+  let backfill = await app.backfills.get(idOrPrefix);
   const id = backfill.id;
-  const queue = await startRunQueue(sluice.db, {
-    databaseUrl: sluice.settings.databaseUrl,
-    logger: sluice.logger,
-  });
-  const pump = startBackfillPump(sluice, queue, backfillPumpSettings(sluice.settings));
-  const workers = await startWorkers(sluice, queue, {
-    runs: 0,
-    backfill: backfill.concurrency,
-    afterBackfillPartition: pump.pump,
-  });
+  const work = await app.backfills.work(backfill.concurrency);
   const live = process.stderr.isTTY === true && !args.json;
   // Off a terminal, a progress line every few seconds (a log, not an animation).
-  const printEveryMs = live ? 250 : sluice.settings.workers.progressIntervalMs;
+  const printEveryMs = live ? 250 : settingsOf(io).workers.progressIntervalMs;
   const started = Date.parse(backfill.createdAt);
-  const detach = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(
-    () => 'detach' as const,
-  );
+  // The listeners go when the command ends: a process that follows many backfills (tests, an
+  // embedding host) would otherwise gather two per call.
+  const listening = new AbortController();
+  const signalled = (name: NodeJS.Signals) =>
+    once(process, name, { signal: listening.signal }).then(
+      () => 'detach' as const,
+      () => 'stopped' as const,
+    );
+  const detach = Promise.race([signalled('SIGINT'), signalled('SIGTERM')]);
   let printedAt = 0;
   let detached = false;
   try {
@@ -66,7 +51,7 @@ async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: 
         detached = true;
         break;
       }
-      backfill = await getBackfill(sluice.db, id);
+      backfill = await app.backfills.get(id);
       const now = Date.now();
       if (args.json || (now - printedAt < printEveryMs && !finished.includes(backfill.status))) continue;
       printedAt = now;
@@ -74,9 +59,9 @@ async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: 
       io.stderr(live ? `\r${line}\u001b[K` : `${line}\n`);
     }
   } finally {
-    pump.stop();
+    listening.abort();
     // Partitions still running here are handed back to the queue for another worker.
-    await workers.stop(detached ? 2000 : 0);
+    await work.stop(detached ? 2000 : 0);
   }
   if (live) io.stderr('\n');
   if (detached) {
@@ -87,7 +72,7 @@ async function follow(sluice: Sluice, idOrPrefix: string, args: ParsedArgs, io: 
     );
     return ExitCode.ok;
   }
-  const partitions = await backfillPartitions(sluice.db, id);
+  const { partitions } = await app.backfills.detail(id);
   io.stdout(args.json ? json({ backfill, partitions }) : describeBackfill(backfill, partitions));
   return exitCodeFor(backfill);
 }
@@ -104,7 +89,7 @@ function idArgument(args: ParsedArgs, action: string): string {
 async function create(pipeline: string, args: ParsedArgs, io: CommandIo): Promise<number> {
   return withSluice(args, io, async (sluice) => {
     const keys = stringOption(args, 'keys');
-    const backfill = await requestBackfill(sluice, {
+    const backfill = await sluice.app.backfills.request({
       pipeline,
       from: stringOption(args, 'from'),
       to: stringOption(args, 'to'),
@@ -125,7 +110,7 @@ async function create(pipeline: string, args: ParsedArgs, io: CommandIo): Promis
         `backfill ${backfill.id} of ${pipeline}: ${backfill.total} partitions, ${backfill.concurrency} at a time (Ctrl-C detaches)\n`,
       );
     }
-    return follow(sluice, backfill.id, args, io);
+    return follow(sluice.app, backfill.id, args, io);
   });
 }
 
@@ -155,7 +140,7 @@ export const backfillCommand: Command = {
     switch (first) {
       case 'list': {
         const backfills = await withSluice(args, io, (sluice) =>
-          listBackfills(sluice.db, { pipeline: stringOption(args, 'pipeline'), limit: 100 }),
+          sluice.app.backfills.list({ pipeline: stringOption(args, 'pipeline'), limit: 100 }),
         );
         io.stdout(args.json ? json({ backfills }) : backfillTable(backfills));
         return ExitCode.ok;
@@ -163,15 +148,14 @@ export const backfillCommand: Command = {
       case 'status': {
         const id = idArgument(args, 'status');
         return withSluice(args, io, async (sluice) => {
-          const backfill = await getBackfill(sluice.db, id);
-          const partitions = await backfillPartitions(sluice.db, backfill.id);
+          const { backfill, partitions } = await sluice.app.backfills.detail(id);
           io.stdout(args.json ? json({ backfill, partitions }) : describeBackfill(backfill, partitions));
           return ExitCode.ok;
         });
       }
       case 'watch': {
         const id = idArgument(args, 'watch');
-        return withSluice(args, io, (sluice) => follow(sluice, id, args, io));
+        return withSluice(args, io, (sluice) => follow(sluice.app, id, args, io));
       }
       case 'pause':
       case 'resume':
@@ -181,8 +165,8 @@ export const backfillCommand: Command = {
         const partition = stringOption(args, 'partition');
         const backfill = await withSluice(args, io, (sluice) =>
           first === 'retry' && partition !== undefined
-            ? retryBackfillPartition(sluice.db, id, partition)
-            : applyBackfillAction(sluice.db, id, first === 'retry' ? BackfillAction.retryFailed : first),
+            ? sluice.app.backfills.retryPartition(id, partition)
+            : sluice.app.backfills.apply(id, first === 'retry' ? BackfillAction.retryFailed : first),
         );
         io.stdout(
           args.json

@@ -1,14 +1,8 @@
 // `sluice freshness`: how recent each dataset and series is; `sluice refresh --stale`: run what feeds the stalest.
 import { UsageError } from '../../../domain/errors.ts';
 import { formatSeries, isHealthy, refreshTargets } from '../../../domain/freshness.ts';
+import type { FreshnessReport } from '../../../engine/freshness.ts';
 import type { RunReport } from '../../../engine/ports.ts';
-import {
-  type FreshnessReport,
-  freshnessProjectOf,
-  readFreshnessReport,
-  readStalestSeries,
-} from '../../postgres/freshness-store.ts';
-import { activeRun } from '../../postgres/run-store.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { json, table } from '../format.ts';
@@ -60,13 +54,7 @@ export const freshnessCommand: Command = {
   async run(args, io) {
     const limit = intOption(args, 'limit', 20, 10_000);
     const dataset = stringOption(args, 'dataset');
-    const report = await withSluice(args, io, (sluice) =>
-      readFreshnessReport(sluice.db, freshnessProjectOf(sluice), {
-        now: sluice.settings.clock.now(),
-        limit,
-        dataset,
-      }),
-    );
+    const report = await withSluice(args, io, (sluice) => sluice.app.freshness.report({ limit, dataset }));
     io.stdout(args.json ? json(report) : describeFreshness(report));
     return args.values.check === true && !isHealthy(report.status) ? ExitCode.failure : ExitCode.ok;
   },
@@ -89,16 +77,15 @@ export const refreshCommand: Command = {
     const limit = intOption(args, 'limit', 10, 1000);
     const dataset = stringOption(args, 'dataset');
     const outcome = await withSluice(args, io, async (sluice) => {
-      const clock = sluice.settings.clock;
-      const project = freshnessProjectOf(sluice);
-      const stale = await readStalestSeries(sluice.db, project, { now: clock.now(), limit, dataset });
+      const { freshness, project } = sluice.app;
+      const stale = await freshness.stalest({ limit, dataset });
       const runs: RunReport[] = [];
       const skipped: Array<{ pipeline: string; dataset: string; reason: string }> = [];
-      for (const target of refreshTargets(stale, project.pipelines)) {
+      for (const target of refreshTargets(stale, project.config.pipelines.values())) {
         // No queue here: a run already queued or running elsewhere would only be duplicated. A
         // partitioned pipeline needs a partition: that is a backfill's or a trigger's job.
-        const active = await activeRun(sluice.db, target.pipeline);
-        const partitioned = sluice.pipeline(target.pipeline).partitioning !== undefined;
+        const active = await freshness.activeRun(target.pipeline);
+        const partitioned = project.pipeline(target.pipeline).partitioning !== undefined;
         if (active || partitioned) {
           const reason = active
             ? `pipeline "${target.pipeline}" already has an active run (${active.id}, ${active.status})`
@@ -111,7 +98,7 @@ export const refreshCommand: Command = {
         runs.push(report);
         if (!args.json) io.stdout(`${describeRun(report)}\n`);
       }
-      const after = await readFreshnessReport(sluice.db, project, { now: clock.now(), limit: 1, dataset });
+      const after = await freshness.report({ limit: 1, dataset });
       return { stale, runs, skipped, status: after.status };
     });
     if (args.json) io.stdout(json(outcome));

@@ -1,16 +1,8 @@
 // `sluice keys`: the stored key sets and their keys; add, remove and import keys.
 import { resolve } from 'node:path';
 import { UsageError } from '../../../domain/errors.ts';
-import { assertKeySetEntries, declaredKeySet, type KeySetChange } from '../../../domain/key-set.ts';
-import { readKeySetFile } from '../../config/key-set-seed.ts';
-import {
-  type KeyRecord,
-  readKeySet,
-  removeKey,
-  replaceKeySet,
-  upsertKeys,
-} from '../../postgres/key-set-store.ts';
-import { type KeySetSummary, summarizeKeySets } from '../../postgres/key-set-summary.ts';
+import { assertKeySetEntries, type KeySetChange } from '../../../domain/key-set.ts';
+import type { KeyRecord, KeySetSummary } from '../../../engine/key-sets.ts';
 import type { Command } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -74,19 +66,14 @@ export const keysCommand: Command = {
   async run(args, io) {
     const [name, action, ...rest] = args.positionals;
     if (name === undefined) {
-      const sets = await withSluice(args, io, (sluice) =>
-        summarizeKeySets(sluice.db, sluice.config.keySets, sluice.baseDir),
-      );
+      const sets = await withSluice(args, io, (sluice) => sluice.app.keySets.summary());
       io.stdout(args.json ? json({ keySets: sets }) : describeKeySets(sets));
       return 0;
     }
     if (args.values.replace === true && action !== 'import')
       throw new UsageError('--replace goes with import');
     if (action === undefined) {
-      const keys = await withSluice(args, io, (sluice) => {
-        declaredKeySet(name, sluice.config.keySets);
-        return readKeySet(sluice.db, name);
-      });
+      const keys = await withSluice(args, io, (sluice) => sluice.app.keySets.read(name));
       io.stdout(args.json ? json({ keySet: name, keys }) : describeKeys(name, keys));
       return 0;
     }
@@ -102,10 +89,9 @@ export const keysCommand: Command = {
           locate: () => 'arguments',
         },
       );
-      const change = await withSluice(args, io, (sluice) => {
-        declaredKeySet(name, sluice.config.keySets);
-        return upsertKeys(sluice.db, name, entry ? [entry] : []);
-      });
+      const change = await withSluice(args, io, (sluice) =>
+        sluice.app.keySets.upsert(name, entry ? [entry] : []),
+      );
       const what = change.inserted > 0 ? 'added' : change.updated > 0 ? 'updated' : 'unchanged';
       io.stdout(args.json ? json({ keySet: name, key, ...change }) : `${name}: key "${key}" ${what}\n`);
       return 0;
@@ -113,10 +99,7 @@ export const keysCommand: Command = {
     if (action === 'remove') {
       const [key] = rest;
       if (key === undefined) throw new UsageError(`name the key: sluice keys ${name} remove <key>`);
-      await withSluice(args, io, (sluice) => {
-        declaredKeySet(name, sluice.config.keySets);
-        return removeKey(sluice.db, name, key);
-      });
+      await withSluice(args, io, (sluice) => sluice.app.keySets.remove(name, key));
       io.stdout(args.json ? json({ keySet: name, removed: key }) : `${name}: key "${key}" removed\n`);
       return 0;
     }
@@ -125,11 +108,9 @@ export const keysCommand: Command = {
       if (file === undefined)
         throw new UsageError(`name the file: sluice keys ${name} import <file> [--replace]`);
       const replace = args.values.replace === true;
-      const change = await withSluice(args, io, async (sluice) => {
-        declaredKeySet(name, sluice.config.keySets);
-        const entries = await readKeySetFile(resolve(io.cwd, file), file);
-        return replace ? replaceKeySet(sluice.db, name, entries) : upsertKeys(sluice.db, name, entries);
-      });
+      const change = await withSluice(args, io, (sluice) =>
+        sluice.app.keySets.import(name, { path: resolve(io.cwd, file), shown: file }, replace),
+      );
       io.stdout(
         args.json
           ? json({ keySet: name, file, replace, ...change })

@@ -1,4 +1,5 @@
 // `sluice migrate`: apply internal migrations and create or evolve the dataset tables.
+import type { TableChange } from '../../../domain/table-evolution.ts';
 import type { Command } from '../command.ts';
 import { json } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -27,14 +28,17 @@ export const migrateCommand: Command = {
     for (const table of result.tables) {
       if (table.created) lines.push(`created table for dataset ${table.dataset}`);
       for (const change of table.changes) {
-        lines.push(
-          change.kind === 'add_column'
-            ? `dataset ${table.dataset}: added column ${change.column.name} (${change.column.type})`
-            : `dataset ${table.dataset}: column ${change.column} is now nullable (${change.reason.replaceAll('_', ' ')})`,
-        );
+        lines.push(`dataset ${table.dataset}: ${describeChange(change)}`);
       }
     }
     io.stdout(`${lines.join('\n')}\n`);
     return 0;
   },
 };
+
+function describeChange(change: TableChange): string {
+  if (change.kind === 'add_column') return `added column ${change.column.name} (${change.column.type})`;
+  if (change.kind === 'retype_system_column')
+    return `column ${change.column} is now ${change.to} (was ${change.from})`;
+  return `column ${change.column} is now nullable (${change.reason.replaceAll('_', ' ')})`;
+}

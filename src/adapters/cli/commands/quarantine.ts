@@ -1,7 +1,5 @@
 // `sluice quarantine [replay <run>]`: browse rejected records with their reasons, and replay them.
 import { UsageError } from '../../../domain/errors.ts';
-import { listQuarantine } from '../../postgres/quarantine-store.ts';
-import { resolveRunId } from '../../postgres/run-store.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { json, table } from '../format.ts';
@@ -24,7 +22,7 @@ export const quarantineCommand: Command = {
     if (action === 'replay') {
       if (!target)
         throw new UsageError('name the run whose quarantine to replay: sluice quarantine replay <run id>');
-      const result = await withSluice(args, io, (sluice) => sluice.replay(target));
+      const result = await withSluice(args, io, (sluice) => sluice.app.runs.replay(target));
       if (args.json) io.stdout(json(result));
       else if (!result.report) {
         io.stdout(
@@ -49,10 +47,10 @@ export const quarantineCommand: Command = {
       throw new UsageError(`unknown quarantine action "${action}" (use: replay <run id>)`);
     const limit = intOption(args, 'limit', 20, 1000);
     const run = stringOption(args, 'run');
-    const records = await withSluice(args, io, async (sluice) =>
-      listQuarantine(sluice.db, {
+    const { records } = await withSluice(args, io, (sluice) =>
+      sluice.app.quarantine.list({
         dataset: stringOption(args, 'dataset'),
-        runId: run === undefined ? undefined : await resolveRunId(sluice.db, run),
+        run,
         pending: args.values.pending === true,
         limit,
       }),

@@ -4,13 +4,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../../domain/errors.ts';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
 import type { RunReport } from '../../../engine/ports.ts';
-import {
-  type EveryPipelinePorts,
-  type EveryPipelineResult,
-  type NotRun,
-  runEveryPipeline,
-} from '../../../engine/run-every-pipeline.ts';
-import type { Sluice } from '../../../main.ts';
+import type { EveryPipelineResult, NotRun } from '../../../engine/run-every-pipeline.ts';
 import type { Command } from '../command.ts';
 import { stringOption } from '../command.ts';
 import { ExitCode, exitCodeForRun } from '../exit-codes.ts';
@@ -103,16 +97,17 @@ export const runCommand: Command = {
       throw new UsageError('--partition and --date run one pipeline; name it instead of --all');
     }
     const result = await withSluice(args, io, async (sluice): Promise<EveryPipelineResult> => {
+      const { pipelines, project } = sluice.app;
       if (all) {
-        return runEveryPipeline(everyPipelinePorts(sluice), {
+        return pipelines.runEvery({
           dryRun,
           onRun: (report) => !args.json && io.stdout(`${describeRun(report)}\n`),
           onNotRun: (entry) => !args.json && io.stdout(`${describeNotRun(entry)}\n`),
         });
       }
-      const pipeline = sluice.pipeline(name as string);
+      const pipeline = project.pipeline(name as string);
       const partition = partitionFromOptions(pipeline, { partition: partitionOption, date });
-      const report = await sluice.run(pipeline.name, {
+      const report = await pipelines.run(pipeline.name, {
         dryRun,
         ...(partition === undefined ? {} : { partition }),
       });
@@ -125,16 +120,6 @@ export const runCommand: Command = {
     return exitCodeForEvery(result);
   },
 };
-
-/** The ports `runEveryPipeline` needs, from an open sluice and the CLI's clock. */
-export function everyPipelinePorts(sluice: Sluice): EveryPipelinePorts {
-  return {
-    pipelines: sluice.config.pipelines.values(),
-    keySets: (pipeline) => sluice.keySets(pipeline),
-    run: (pipelineName, options) => sluice.run(pipelineName, options),
-    clock: sluice.settings.clock,
-  };
-}
 
 export function describeNotRun(entry: NotRun): string {
   const partition = entry.partitionKey === undefined ? '' : ` [${entry.partitionKey}]`;

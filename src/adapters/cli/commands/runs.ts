@@ -3,7 +3,6 @@
 import { userInfo } from 'node:os';
 import { UsageError } from '../../../domain/errors.ts';
 import { isRunStatus, RunStatus } from '../../../domain/run-status.ts';
-import { getRun, listRuns } from '../../postgres/run-store.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { duration, json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -27,7 +26,9 @@ export const runsCommand: Command = {
       const target = args.positionals[1];
       if (target === undefined || args.positionals.length > 2)
         throw new UsageError('name one run to cancel: sluice runs cancel <run id>');
-      const cancelled = await withSluice(args, io, (sluice) => sluice.cancelRun(target, cliPrincipal()));
+      const cancelled = await withSluice(args, io, (sluice) =>
+        sluice.app.runs.cancel(target, cliPrincipal()),
+      );
       io.stdout(
         args.json
           ? json({ cancelled })
@@ -38,7 +39,7 @@ export const runsCommand: Command = {
     const id = args.positionals[0];
     if (id !== undefined) {
       if (args.positionals.length > 1) throw new UsageError('name one run: sluice runs <run id>');
-      const run = await withSluice(args, io, (sluice) => getRun(sluice.db, id));
+      const run = await withSluice(args, io, (sluice) => sluice.app.runs.get(id));
       io.stdout(args.json ? json({ run }) : `${describeRunDetail(run)}\n`);
       return 0;
     }
@@ -48,9 +49,9 @@ export const runsCommand: Command = {
     }
     const limit = intOption(args, 'limit', 20, 1000);
     const pipeline = stringOption(args, 'pipeline');
-    const runs = await withSluice(args, io, async (sluice) => {
-      if (pipeline !== undefined) sluice.pipeline(pipeline);
-      return listRuns(sluice.db, { pipeline, status, limit });
+    const { runs } = await withSluice(args, io, async ({ app }) => {
+      if (pipeline !== undefined) app.project.pipeline(pipeline);
+      return app.runs.list({ pipeline, status, limit });
     });
     if (args.json) {
       io.stdout(json({ runs }));

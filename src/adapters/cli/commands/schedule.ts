@@ -1,9 +1,6 @@
 // `sluice schedule` lists scheduled pipelines with their next run times; `sluice trigger` queues a run.
 import { UsageError } from '../../../domain/errors.ts';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
-import { queueDispatcher } from '../../queue/run-dispatch.ts';
-import { startRunQueue } from '../../queue/run-queue.ts';
-import { scheduledJobs } from '../../queue/scheduler.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -15,9 +12,7 @@ export const scheduleCommand: Command = {
   options: { next: { type: 'string', description: 'how many next run times (default 3)' } },
   async run(args, io) {
     const count = intOption(args, 'next', 3, 50);
-    const jobs = await withSluice(args, io, (sluice) =>
-      scheduledJobs(sluice, sluice.settings.clock.now(), count),
-    );
+    const jobs = await withSluice(args, io, (sluice) => sluice.app.schedule.jobs({ count }));
     if (args.json) io.stdout(json({ jobs }));
     else if (jobs.length === 0)
       io.stdout('no pipeline has a schedule: add schedule: { cron: "0 6 * * *" } to one\n');
@@ -56,16 +51,14 @@ export const triggerCommand: Command = {
     const name = args.positionals[0];
     if (!name) throw new UsageError('name the pipeline to trigger: sluice trigger <pipeline>');
     const runId = await withSluice(args, io, async (sluice) => {
-      const queue = await startRunQueue(sluice.db, {
-        databaseUrl: sluice.settings.databaseUrl,
-        logger: sluice.logger,
-      });
+      const { pipelines, project } = sluice.app;
+      const queue = await pipelines.openQueue();
       try {
-        const partition = partitionFromOptions(sluice.pipeline(name), {
+        const partition = partitionFromOptions(project.pipeline(name), {
           partition: stringOption(args, 'partition'),
           date: stringOption(args, 'date'),
         });
-        return await queueDispatcher(sluice, queue).trigger(name, 'cli', partition);
+        return await pipelines.dispatcher(queue).trigger(name, 'cli', partition);
       } finally {
         await queue.stop({ graceful: false, timeoutMs: 1000 });
       }

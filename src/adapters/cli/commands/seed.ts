@@ -1,59 +1,19 @@
 // `sluice seed [<set> …] [--force]`: loads declared key sets from their seed files, only into
 // empty sets unless forced; every file is read and checked before anything is written.
-import { relative } from 'node:path';
-import { UsageError } from '../../../domain/errors.ts';
-import { declaredKeySet, type ResolvedKeySet } from '../../../domain/key-set.ts';
-import type { KeyEntry } from '../../../domain/partition-definition.ts';
-import type { Sluice } from '../../../main.ts';
-import { readKeySetFile } from '../../config/key-set-seed.ts';
-import { SeedAction, type SeedOutcome, seedKeySet } from '../../postgres/key-set-store.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
+import { SeedAction, type SeedResult } from '../../../engine/key-sets.ts';
 import type { Command } from '../command.ts';
 import { json } from '../format.ts';
 import { withSluice } from '../open.ts';
 import { describeChange } from './keys.ts';
 
-export interface SeedResult extends SeedOutcome {
-  keySet: string;
-  /** The seed file relative to the config's directory. */
-  seed: string;
-}
-
-/** The sets to seed: those named (each must declare a seed file), or every set that declares one. */
-function setsToSeed(sluice: Sluice, names: readonly string[]): Array<ResolvedKeySet & { seed: string }> {
-  const chosen =
-    names.length > 0
-      ? names.map((name) => declaredKeySet(name, sluice.config.keySets))
-      : [...sluice.config.keySets.values()].filter((keySet) => keySet.seed !== undefined);
-  return chosen.map((keySet) => {
-    if (keySet.seed === undefined) {
-      throw new UsageError(
-        `key set "${keySet.name}" declares no seed file: add keySets.${keySet.name}.seed, or use \`sluice keys ${keySet.name} import <file>\``,
-      );
-    }
-    return { ...keySet, seed: keySet.seed };
-  });
-}
-
-export async function seedKeySets(
-  sluice: Sluice,
+/** Seeds through the key sets section (every file read and checked before anything is written). */
+export function seedKeySets(
+  sluice: { app: SluiceApp },
   names: readonly string[],
   force: boolean,
 ): Promise<SeedResult[]> {
-  const sets = setsToSeed(sluice, names);
-  const files: Array<{ keySet: string; seed: string; entries: KeyEntry[] }> = [];
-  for (const set of sets) {
-    const shown = relative(sluice.baseDir, set.seed);
-    files.push({ keySet: set.name, seed: shown, entries: await readKeySetFile(set.seed, shown) });
-  }
-  // One transaction for all sets: a failure leaves every set as it was.
-  return sluice.db.transaction(async (tx) => {
-    const results: SeedResult[] = [];
-    for (const file of files) {
-      const outcome = await seedKeySet(tx, file.keySet, file.entries, { force });
-      results.push({ keySet: file.keySet, seed: file.seed, ...outcome });
-    }
-    return results;
-  });
+  return sluice.app.keySets.seed(names, force);
 }
 
 const keys = (count: number) => `${count} ${count === 1 ? 'key' : 'keys'}`;

@@ -1,7 +1,7 @@
 // `sluice sources [reset <name>]`: each source provider's breaker, stats and limits; close a breaker.
 import { UsageError } from '../../../domain/errors.ts';
 import { systemClock } from '../../../engine/ports.ts';
-import { listSourceStatus, resetSource, type SourceStatus } from '../../postgres/source-status.ts';
+import type { SourceStatus } from '../../../engine/sources.ts';
 import type { Command } from '../command.ts';
 import { duration, json, summarizeMessage, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -57,7 +57,7 @@ export const sourcesCommand: Command = {
       if (!target)
         throw new UsageError('name the provider whose breaker to close: sluice sources reset <provider>');
       const result = await withSluice(args, io, (sluice) =>
-        resetSource(sluice.db, sluice.config.pipelines.values(), target, systemClock.now(), 'cli'),
+        sluice.app.sources.reset(target, systemClock.now(), 'cli'),
       );
       io.stdout(
         args.json
@@ -68,14 +68,7 @@ export const sourcesCommand: Command = {
     }
     if (action !== undefined)
       throw new UsageError(`unknown sources action "${action}" (use: reset <provider>)`);
-    const sources = await withSluice(args, io, (sluice) =>
-      listSourceStatus(
-        sluice.db,
-        sluice.config.pipelines.values(),
-        sluice.settings.overrides,
-        systemClock.now(),
-      ),
-    );
+    const sources = await withSluice(args, io, (sluice) => sluice.app.sources.list(systemClock.now()));
     io.stdout(args.json ? json({ sources }) : describeSources(sources));
     return 0;
   },

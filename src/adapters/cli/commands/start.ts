@@ -1,12 +1,10 @@
 // `sluice start`: the main job — run every pipeline once and show what is stored and where.
-
 import type { EveryPipelineResult } from '../../../engine/run-every-pipeline.ts';
-import { runEveryPipeline } from '../../../engine/run-every-pipeline.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { json, percent, table } from '../format.ts';
 import { withSluice } from '../open.ts';
-import { describeNotRun, describeRun, everyPipelinePorts, exitCodeForEvery } from './run.ts';
+import { describeNotRun, describeRun, exitCodeForEvery } from './run.ts';
 import { describeStatus, statusSummary } from './status.ts';
 
 export const startCommand: Command = {
@@ -17,7 +15,7 @@ export const startCommand: Command = {
   options: {},
   async run(args, io) {
     const result = await withSluice(args, io, async (sluice) => {
-      const every = await runEveryPipeline(everyPipelinePorts(sluice), {
+      const every = await sluice.app.pipelines.runEvery({
         dryRun: false,
         onRun: (report) => !args.json && io.stdout(`${describeRun(report)}\n\n`),
         onNotRun: (entry) => !args.json && io.stdout(`${describeNotRun(entry)}\n\n`),

@@ -1,5 +1,4 @@
 // `sluice stats`: rows per dataset, all time and over the last N days, and runs by status.
-import { datasetStats, runsByStatus } from '../../postgres/stats-store.ts';
 import { type Command, intOption } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -11,14 +10,7 @@ export const statsCommand: Command = {
   options: { days: { type: 'string', description: 'size of the recent window in days (default 7)' } },
   async run(args, io) {
     const days = intOption(args, 'days', 7, 36_500);
-    const result = await withSluice(args, io, async (sluice) => ({
-      days,
-      datasets: await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), days),
-      runs: {
-        allTime: await runsByStatus(sluice.db, undefined),
-        inRange: await runsByStatus(sluice.db, days),
-      },
-    }));
+    const result = await withSluice(args, io, (sluice) => sluice.app.status.stats(days));
     if (args.json) {
       io.stdout(json(result));
       return 0;

@@ -1,41 +1,13 @@
 // `sluice status`: where the data lives, each dataset's size and each pipeline's last run.
-import type { Sluice } from '../../../main.ts';
-import { pendingMigrations } from '../../postgres/migrate.ts';
-import {
-  type DatasetStats,
-  datasetStats,
-  lastRunPerPipeline,
-  type PipelineLastRun,
-} from '../../postgres/stats-store.ts';
+import type { SluiceApp } from '../../../engine/app.ts';
+import type { StatusSummary } from '../../../engine/status.ts';
 import type { Command } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
 
-export interface StatusSummary {
-  database: { kind: string; location: string; schema: string; pendingMigrations: string[] };
-  config: string;
-  datasets: DatasetStats[];
-  pipelines: Array<{ name: string; dataset: string; source: string; lastRun: PipelineLastRun | null }>;
-}
-
-export async function statusSummary(sluice: Sluice): Promise<StatusSummary> {
-  const lastRuns = new Map((await lastRunPerPipeline(sluice.db)).map((run) => [run.pipeline, run]));
-  return {
-    database: {
-      kind: sluice.db.kind,
-      location: sluice.db.location,
-      schema: sluice.schema,
-      pendingMigrations: await pendingMigrations(sluice.db),
-    },
-    config: sluice.path,
-    datasets: await datasetStats(sluice.db, sluice.schema, sluice.config.datasets.values(), 7),
-    pipelines: [...sluice.config.pipelines.values()].map((pipeline) => ({
-      name: pipeline.name,
-      dataset: pipeline.into.name,
-      source: `${pipeline.source.kind}:${pipeline.source.name}`,
-      lastRun: lastRuns.get(pipeline.name) ?? null,
-    })),
-  };
+/** The status section's summary; `sluice start` prints it after its runs too. */
+export function statusSummary(sluice: { app: SluiceApp }): Promise<StatusSummary> {
+  return sluice.app.status.summary();
 }
 
 export function describeStatus(summary: StatusSummary): string {
