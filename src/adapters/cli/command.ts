@@ -1,8 +1,8 @@
 // What a CLI command is, and the argument parsing every command shares.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../domain/errors.ts';
-import type { OpenOptions, Sluice } from '../../main.ts';
 import type { Settings } from '../config/settings.ts';
+import type { OpenProject } from './open.ts';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -14,7 +14,7 @@ export interface CommandIo {
    * Opens the project for withSluice. @defaultValue openSluice. Tests pass one that keeps a project
    * open across the commands of a suite, which is most of a command's time on PGlite.
    */
-  openSluice?: (options: OpenOptions) => Promise<Sluice>;
+  openSluice?: OpenProject;
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };

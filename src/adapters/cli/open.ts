@@ -1,8 +1,11 @@
 // Opens the project for a command and always closes it, whatever the command does.
-import { openSluice, type Sluice } from '../../main.ts';
+import { type OpenOptions, openSluice, type Sluice } from '../../main.ts';
 import { loadSettings, type Settings } from '../config/settings.ts';
 import { createLogger } from '../log/logger.ts';
 import type { CommandIo, ParsedArgs } from './command.ts';
+
+/** How withSluice opens the project: openSluice, or what a test injects through CommandIo. */
+export type OpenProject = (options: OpenOptions) => Promise<Sluice>;
 
 export async function withSluice<T>(
   args: ParsedArgs,
