@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { withInitProject } from '../support/project.ts';
@@ -12,6 +12,7 @@ import { observations, weeklyObsConfig } from '../support/weekly-obs.ts';
 
 for (const backend of await testBackends()) {
   describe(`sluice backfill on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let server: FixtureServer;
     let dir: string;
     let env: Record<string, string | undefined>;
@@ -37,9 +38,12 @@ for (const backend of await testBackends()) {
         await project.remove();
       };
     });
-    after(() => cleanup());
+    after(async () => {
+      await session.close();
+      await cleanup();
+    });
 
-    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
+    const cli = (...args: string[]) => session.run(args, { cwd: dir, env });
 
     it('follows a backfill to its end, shows progress and the grid, and exits 1 on a failed partition', async () => {
       const result = await cli(

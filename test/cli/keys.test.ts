@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { seedPgliteDataDir } from '../support/pglite-template.ts';
 
@@ -34,10 +34,11 @@ interface StoredKey {
 
 for (const backend of await testBackends()) {
   describe(`sluice keys and seed on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let dir: string;
     let env: Record<string, string | undefined>;
     let closeDb: () => Promise<void> = async () => {};
-    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
+    const cli = (...args: string[]) => session.run(args, { cwd: dir, env });
     const keysOf = async (set: string): Promise<StoredKey[]> => {
       const result = await cli('keys', set, '--json');
       assert.equal(result.code, 0, result.stderr);
@@ -64,6 +65,7 @@ for (const backend of await testBackends()) {
       }
     });
     after(async () => {
+      await session.close();
       await rm(dir, { recursive: true, force: true });
       await closeDb().catch(() => {});
     });

@@ -1,11 +1,12 @@
-// The main job (`npm start`): the weather example, twice, on a fresh embedded database.
+// The main job (`npm start`): the weather example, twice, on a fresh embedded database. The first
+// start is the real binary on an empty data directory, as a new user runs it; the second runs in process.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../support/cli.ts';
+import { runCli, runCliInProcess } from '../support/cli.ts';
 
 const exampleConfig = fileURLToPath(
   new URL('../../examples/weather-files/sluice.config.ts', import.meta.url),
@@ -49,7 +50,7 @@ describe('main job: examples/weather-files', () => {
       assert.equal(one.status.datasets[0].rows, 216);
       assert.equal(one.status.database.kind, 'pglite');
 
-      const second = await runCli(['start', '--config', exampleConfig], { cwd: dataDir, env });
+      const second = await runCliInProcess(['start', '--config', exampleConfig], { cwd: dataDir, env });
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /This run stored nothing new/);
       assert.match(second.stdout, /weather_observations\s+public\.weather_observations\s+216/);

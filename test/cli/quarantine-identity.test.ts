@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -39,10 +39,11 @@ interface Listed {
 
 for (const backend of await testBackends()) {
   describe(`quarantine identity on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let dir: string;
     let cleanup: () => Promise<void>;
     const env: Record<string, string | undefined> = {};
-    const cli = async (args: string[]) => runCliInProcess(args, { cwd: dir, env });
+    const cli = async (args: string[]) => session.run(args, { cwd: dir, env });
     const pending = async (): Promise<Listed[]> =>
       JSON.parse((await cli(['quarantine', '--pending', '--json', '--config', 'broken.config.ts'])).stdout)
         .records;
@@ -68,7 +69,10 @@ for (const backend of await testBackends()) {
         await project.remove();
       };
     });
-    after(() => cleanup());
+    after(async () => {
+      await session.close();
+      await cleanup();
+    });
 
     it('counts repeats as occurrences and replays the raw cells through today’s transform', async () => {
       const runs: string[] = [];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -23,6 +23,7 @@ export default defineConfig({
 
 for (const backend of await testBackends()) {
   describe(`quarantine replay on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let dir: string;
     let cleanup: () => Promise<void>;
     const env: Record<string, string | undefined> = {};
@@ -48,10 +49,13 @@ for (const backend of await testBackends()) {
         await project.remove();
       };
     });
-    after(() => cleanup());
+    after(async () => {
+      await session.close();
+      await cleanup();
+    });
 
     it('writes records that pass after the fix, once; reader rejects stay', async () => {
-      const first = await runCliInProcess(['run', 'readings_csv', '--config', 'strict.config.ts', '--json'], {
+      const first = await session.run(['run', 'readings_csv', '--config', 'strict.config.ts', '--json'], {
         cwd: dir,
         env,
       });
@@ -60,18 +64,15 @@ for (const backend of await testBackends()) {
       assert.deepEqual([run.counts.inserted, run.counts.rejected], [1, 2]);
       const listed = JSON.parse(
         (
-          await runCliInProcess(
-            ['quarantine', '--run', run.runId, '--json', '--config', 'strict.config.ts'],
-            {
-              cwd: dir,
-              env,
-            },
-          )
+          await session.run(['quarantine', '--run', run.runId, '--json', '--config', 'strict.config.ts'], {
+            cwd: dir,
+            env,
+          })
         ).stdout,
       );
       assert.deepEqual(listed.records.map((r: { stage: string }) => r.stage).sort(), ['read', 'rule']);
 
-      const replay = await runCliInProcess(
+      const replay = await session.run(
         ['quarantine', 'replay', run.runId, '--config', 'fixed.config.ts', '--json'],
         { cwd: dir, env },
       );
@@ -84,23 +85,20 @@ for (const backend of await testBackends()) {
 
       const again = JSON.parse(
         (
-          await runCliInProcess(
-            ['quarantine', 'replay', run.runId, '--config', 'fixed.config.ts', '--json'],
-            {
-              cwd: dir,
-              env,
-            },
-          )
+          await session.run(['quarantine', 'replay', run.runId, '--config', 'fixed.config.ts', '--json'], {
+            cwd: dir,
+            env,
+          })
         ).stdout,
       );
       assert.equal(again.report, undefined, 'a replayed record is not replayed twice');
       const stats = JSON.parse(
-        (await runCliInProcess(['stats', '--json', '--config', 'fixed.config.ts'], { cwd: dir, env })).stdout,
+        (await session.run(['stats', '--json', '--config', 'fixed.config.ts'], { cwd: dir, env })).stdout,
       );
       assert.equal(stats.datasets[0].rows, 2);
       const pending = JSON.parse(
         (
-          await runCliInProcess(['quarantine', '--pending', '--json', '--config', 'fixed.config.ts'], {
+          await session.run(['quarantine', '--pending', '--json', '--config', 'fixed.config.ts'], {
             cwd: dir,
             env,
           })

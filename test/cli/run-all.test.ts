@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { seedPgliteDataDir } from '../support/pglite-template.ts';
@@ -59,11 +59,12 @@ interface NotRun {
 
 for (const backend of await testBackends()) {
   describe(`run --all and start on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let server: FixtureServer;
     let dir: string;
     let env: Record<string, string | undefined>;
     let closeDb: () => Promise<void> = async () => {};
-    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
+    const cli = (...args: string[]) => session.run(args, { cwd: dir, env });
 
     before(async () => {
       const handler = observations(new Set(), { now: 0, max: 0 });
@@ -94,6 +95,7 @@ for (const backend of await testBackends()) {
       }
     });
     after(async () => {
+      await session.close();
       await closeDb();
       await server.close();
       await rm(dir, { recursive: true, force: true });

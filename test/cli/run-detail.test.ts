@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -22,11 +22,12 @@ export default defineConfig({
 
 for (const backend of await testBackends()) {
   describe(`run ids in the CLI on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let dir: string;
     let cleanup: () => Promise<void>;
     let runId: string;
     const env: Record<string, string | undefined> = {};
-    const cli = (...args: string[]) => runCliInProcess(args, { cwd: dir, env });
+    const cli = (...args: string[]) => session.run(args, { cwd: dir, env });
 
     before(async () => {
       const project = await withInitProject();
@@ -51,7 +52,10 @@ for (const backend of await testBackends()) {
       assert.equal(run.code, 3, run.stderr);
       runId = JSON.parse(run.stdout).runId;
     });
-    after(() => cleanup());
+    after(async () => {
+      await session.close();
+      await cleanup();
+    });
 
     it('shows one run in full by its 8-character prefix', async () => {
       const shown = await cli('runs', runId.slice(0, 8));

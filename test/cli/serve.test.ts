@@ -1,9 +1,11 @@
-// `sluice serve` as a real process: tokens from the CLI, the API over HTTP, a clean SIGTERM stop.
+// `sluice serve` as a real process: tokens from the CLI, the API over HTTP, a clean SIGTERM stop. The
+// CLI commands around it run in this process: to the server holding the data directory they are
+// another process all the same.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { runCli, SLUICE_BIN } from '../support/cli.ts';
+import { runCliInProcess, SLUICE_BIN } from '../support/cli.ts';
 import { readJson } from '../support/http.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -11,13 +13,16 @@ describe('sluice serve', () => {
   it('serves the API with CLI-made tokens, never logs them, and stops cleanly on SIGTERM', async () => {
     const project = await withInitProject();
     try {
-      const created = await runCli(['tokens', 'create', '--name', 'ops', '--role', 'analyst', '--json'], {
-        cwd: project.dir,
-      });
+      const created = await runCliInProcess(
+        ['tokens', 'create', '--name', 'ops', '--role', 'analyst', '--json'],
+        {
+          cwd: project.dir,
+        },
+      );
       assert.equal(created.code, 0, created.stderr);
       const { token } = JSON.parse(created.stdout);
       assert.match(token, /^sluice_[\w-]{43}$/);
-      const listed = await runCli(['tokens', '--json'], { cwd: project.dir });
+      const listed = await runCliInProcess(['tokens', '--json'], { cwd: project.dir });
       assert.equal(JSON.parse(listed.stdout).tokens[0].name, 'ops');
       assert.doesNotMatch(listed.stdout, new RegExp(token));
 
@@ -61,7 +66,7 @@ describe('sluice serve', () => {
       assert.ok(pickupMs < 1000, `picked up ${pickupMs} ms after it was queued`);
 
       // The embedded database belongs to the server now: the CLI says so instead of corrupting it.
-      const busy = await runCli(['runs'], { cwd: project.dir });
+      const busy = await runCliInProcess(['runs'], { cwd: project.dir });
       assert.equal(busy.code, 1);
       assert.match(busy.stderr, /in use by process \d+ .*"sluice serve/);
 
@@ -71,7 +76,7 @@ describe('sluice serve', () => {
       assert.match(stderr, /shutting down/);
       assert.doesNotMatch(stderr, new RegExp(token), 'the token never appears in logs');
       assert.ok(!stderr.includes(signInCode), 'the sign-in code is printed, never logged');
-      const after = await runCli(['runs', '--json'], { cwd: project.dir });
+      const after = await runCliInProcess(['runs', '--json'], { cwd: project.dir });
       assert.equal(after.code, 0, 'the lock was released on exit');
       assert.equal(JSON.parse(after.stdout).runs[0].status, 'succeeded');
     } finally {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCliInProcess } from '../support/cli.ts';
+import { cliSession } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { withInitProject } from '../support/project.ts';
@@ -32,6 +32,7 @@ export default defineConfig({
 
 for (const backend of await testBackends()) {
   describe(`an upstream's long error body, on ${backend.kind}`, { skip: backend.skip }, () => {
+    const session = cliSession();
     let server: FixtureServer;
     let project: { dir: string; remove(): Promise<void> };
     const env: Record<string, string | undefined> = {};
@@ -53,6 +54,7 @@ for (const backend of await testBackends()) {
       }
     });
     after(async () => {
+      await session.close();
       await server.close();
       await project.remove();
       await closeDb().catch(() => {});
@@ -60,7 +62,7 @@ for (const backend of await testBackends()) {
 
     it('is one line of at most 120 characters ending with … in the run summary and `sluice sources`; whole in --json', async () => {
       assert.equal(LONG_BODY.length, 2000);
-      const cli = (args: string[]) => runCliInProcess(args, { cwd: project.dir, env });
+      const cli = (args: string[]) => session.run(args, { cwd: project.dir, env });
 
       const text = await cli(['run', 'fx_latest']);
       assert.equal(text.code, 1, text.stderr);

@@ -15,8 +15,9 @@ import { buildApiServer } from '../../src/adapters/api/api-server.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
 import { openSluice } from '../../src/main.ts';
-import { runCli, SLUICE_BIN } from '../support/cli.ts';
+import { runCliInProcess, SLUICE_BIN } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
+import { eventually } from '../support/eventually.ts';
 import { startFixtureServer, upstreamFixture } from '../support/fixture-server.ts';
 import { fxLatestConfig } from '../support/hanging-upstream.ts';
 import { readJson } from '../support/http.ts';
@@ -83,7 +84,7 @@ type RunJson = {
 };
 
 async function runsOf(dir: string, env: Record<string, string>): Promise<RunJson[]> {
-  const listed = await runCli(['runs', '--json'], { cwd: dir, env });
+  const listed = await runCliInProcess(['runs', '--json'], { cwd: dir, env });
   assert.equal(listed.code, 0, listed.stderr);
   return (JSON.parse(listed.stdout) as { runs: RunJson[] }).runs;
 }
@@ -109,7 +110,7 @@ for (const backend of await testBackends()) {
       await project.killRunMidFetch(fast);
       // The dead run's last heartbeat must be older than the stale interval (400 ms).
       await sleep(500);
-      const rerun = await runCli(['run', 'fx_latest', '--json'], {
+      const rerun = await runCliInProcess(['run', 'fx_latest', '--json'], {
         cwd: project.dir,
         env: project.env(fast),
       });
@@ -134,13 +135,19 @@ for (const backend of await testBackends()) {
       const [stuck] = await runsOf(project.dir, project.env());
       assert.equal(stuck?.status, 'running');
       const prefix = stuck!.id.slice(0, 8);
-      const cancelled = await runCli(['runs', 'cancel', prefix], { cwd: project.dir, env: project.env() });
+      const cancelled = await runCliInProcess(['runs', 'cancel', prefix], {
+        cwd: project.dir,
+        env: project.env(),
+      });
       assert.equal(cancelled.code, 0, cancelled.stderr);
       assert.match(cancelled.stdout, /cancelled; it was running/);
-      const again = await runCli(['runs', 'cancel', prefix], { cwd: project.dir, env: project.env() });
+      const again = await runCliInProcess(['runs', 'cancel', prefix], {
+        cwd: project.dir,
+        env: project.env(),
+      });
       assert.equal(again.code, 1);
       assert.match(again.stderr, /already cancelled/);
-      const rerun = await runCli(['run', 'fx_latest'], { cwd: project.dir, env: project.env() });
+      const rerun = await runCliInProcess(['run', 'fx_latest'], { cwd: project.dir, env: project.env() });
       assert.equal(rerun.code, 0, rerun.stderr);
       const [, first] = await runsOf(project.dir, project.env());
       assert.equal(first?.status, 'cancelled');
@@ -161,14 +168,13 @@ for (const backend of await testBackends()) {
         await server.stop('SIGKILL');
       });
       // The open at startup may already have swept it; otherwise the sweeper loop does within ~1 s.
-      let runs: RunJson[] = [];
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(100)) {
-        runs = await runsOf(project.dir, project.env(fast));
-        if (runs[0]?.status !== 'running') break;
-      }
+      const runs = await eventually('the sweeper to end the killed run', async () => {
+        const listed = await runsOf(project.dir, project.env(fast));
+        return listed[0]?.status !== 'running' && listed;
+      });
       assert.equal(runs[0]?.status, 'failed', JSON.stringify(runs));
       assert.equal(runs[0]?.errors.at(-1)?.code, 'abandoned');
-      const triggered = await runCli(['trigger', 'fx_latest', '--json'], {
+      const triggered = await runCliInProcess(['trigger', 'fx_latest', '--json'], {
         cwd: project.dir,
         env: project.env(fast),
       });
@@ -206,13 +212,16 @@ for (const backend of await testBackends()) {
     }, async () => {
       const project = await slowProject(await databaseUrl());
       cleanups.push(() => project.close());
-      const queued = await runCli(['trigger', 'fx_latest', '--json'], {
+      const queued = await runCliInProcess(['trigger', 'fx_latest', '--json'], {
         cwd: project.dir,
         env: project.env(),
       });
       assert.equal(queued.code, 0, queued.stderr);
       const { runId } = JSON.parse(queued.stdout) as { runId: string };
-      const cancelled = await runCli(['runs', 'cancel', runId], { cwd: project.dir, env: project.env() });
+      const cancelled = await runCliInProcess(['runs', 'cancel', runId], {
+        cwd: project.dir,
+        env: project.env(),
+      });
       assert.equal(cancelled.code, 0, cancelled.stderr);
       const worker = await startSluice(['worker'], { cwd: project.dir, env: project.env() });
       cleanups.push(async () => {
@@ -221,13 +230,14 @@ for (const backend of await testBackends()) {
       const client = new pg.Client({ connectionString: project.env().DATABASE_URL });
       await client.connect();
       cleanups.push(() => client.end());
-      let state: string | undefined;
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(100)) {
-        state = (await client.query<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [runId]))
-          .rows[0]?.state;
-        if (state === 'completed') break;
-      }
-      assert.equal(state, 'completed');
+      // pg-boss publishes nothing this process could await: its job table is the only witness.
+      await eventually(
+        'the worker to complete the cancelled run’s job',
+        async () =>
+          (await client.query<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [runId]))
+            .rows[0]?.state === 'completed',
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
       const runs = (await client.query<{ status: string }>('SELECT status FROM sluice.runs')).rows;
       assert.deepEqual(runs, [{ status: 'cancelled' }]);
     });

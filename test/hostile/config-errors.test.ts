@@ -12,7 +12,7 @@ import { dataset } from '../../src/domain/dataset-definition.ts';
 import { ConfigError, SourceError } from '../../src/domain/errors.ts';
 import { http } from '../../src/domain/source-definition.ts';
 import { openSluice } from '../../src/main.ts';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -86,7 +86,7 @@ describe('SLUICE_DB_SCHEMA', () => {
   });
 
   it('through the CLI ("x; drop table y"): exit code 2 and the same message', async () => {
-    const result = await runCli(['run', 'readings_csv'], {
+    const result = await runCliInProcess(['run', 'readings_csv'], {
       cwd: project.dir,
       env: { SLUICE_DB_SCHEMA: 'x; drop table y' },
     });

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/adapters/log/logger.ts';
 import { openSluice } from '../../src/main.ts';
 import { SLUICE_BIN } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
+import { eventually } from '../support/eventually.ts';
 import { startFixtureServer } from '../support/fixture-server.ts';
 import { withInitProject } from '../support/project.ts';
 
@@ -148,13 +149,16 @@ describe('kill -9 mid-write on postgres', { skip: postgres.skip }, () => {
                FROM sluice.runs r ORDER BY r.queued_at DESC LIMIT 1`,
           )
         ).rows;
-      let runs = await latest();
-      for (const sweptBefore = Date.now(); Date.now() - sweptBefore < 15_000; ) {
-        if (['partial', 'failed'].includes(runs[0]?.status ?? '')) break;
-        await sleep(200);
-        await sluice.abandonStaleRuns();
-        runs = await latest();
-      }
+      const runs = await eventually(
+        `iteration ${iterations}: the killed run to be swept`,
+        async () => {
+          const found = await latest();
+          if (['partial', 'failed'].includes(found[0]?.status ?? '')) return found;
+          await sluice.abandonStaleRuns();
+          return false;
+        },
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
       const run = runs[0]!;
       seen[run.status] = (seen[run.status] ?? 0) + 1;
       assert.ok(

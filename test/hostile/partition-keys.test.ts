@@ -16,7 +16,7 @@ import { ConfigError } from '../../src/domain/errors.ts';
 import { isKeyValue, parsePartitions } from '../../src/domain/partition-definition.ts';
 import { parseTemplate, renderTemplate } from '../../src/domain/template.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { readJson } from '../support/http.ts';
 import { withInitProject } from '../support/project.ts';
@@ -112,13 +112,13 @@ for (const backend of await testBackends()) {
 
     // First, while no other process holds the PGlite data directory.
     it('`sluice keys sites add ../x` exits 2 naming the key field and the rule', async () => {
-      const result = await runCli(['keys', 'sites', 'add', '../x'], { cwd: dir, env });
+      const result = await runCliInProcess(['keys', 'sites', 'add', '../x'], { cwd: dir, env });
       assert.equal(result.code, 2, result.stderr);
       assert.match(
         result.stderr,
         /field "key": must be a non-empty string without spaces.*'\/'.*not only dots/,
       );
-      const listed = await runCli(['keys', 'sites', '--json'], { cwd: dir, env });
+      const listed = await runCliInProcess(['keys', 'sites', '--json'], { cwd: dir, env });
       assert.deepEqual(JSON.parse(listed.stdout).keys, []);
     });
 

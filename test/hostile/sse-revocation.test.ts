@@ -8,7 +8,7 @@ import { createTicketBook } from '../../src/adapters/api/event-stream.ts';
 import { createToken, revokeToken } from '../../src/adapters/postgres/token-store.ts';
 import type { Logger } from '../../src/engine/ports.ts';
 import { openSluice, type Sluice } from '../../src/main.ts';
-import { runCli } from '../support/cli.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { readJson } from '../support/http.ts';
 import { withInitProject } from '../support/project.ts';
@@ -174,7 +174,7 @@ for (const backend of await testBackends()) {
       const stream = await openStream(`${base}/api/events`, bearer(viewer.token));
       try {
         assert.equal(stream.response.status, 200);
-        const revoked = await runCli(['tokens', 'revoke', viewer.name], {
+        const revoked = await runCliInProcess(['tokens', 'revoke', viewer.name], {
           cwd: projectDir,
           env: { DATABASE_URL: databaseUrl },
         });

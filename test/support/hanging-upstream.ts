@@ -3,7 +3,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createPostgresDatabase } from './databases.ts';
 import { startFixtureServer, upstreamFixture } from './fixture-server.ts';
 import { withInitProject } from './project.ts';
@@ -44,11 +43,17 @@ export async function withHangingUpstream(): Promise<HangingUpstream> {
   const body = upstreamFixture('frankfurter_latest_base-EUR.json');
   const hanging: ServerResponse[] = [];
   let requests = 0;
+  let arrived: () => void = () => {};
+  const firstArrived = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
   const server = await startFixtureServer({
     '/v1/latest': (_request, response) => {
       requests++;
-      if (requests === 1) hanging.push(response);
-      else response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      if (requests === 1) {
+        hanging.push(response);
+        arrived();
+      } else response.writeHead(200, { 'content-type': 'application/json' }).end(body);
     },
   });
   const project = await withInitProject();
@@ -58,9 +63,7 @@ export async function withHangingUpstream(): Promise<HangingUpstream> {
     dir: project.dir,
     databaseUrl: database.url,
     expectedRows: Object.keys(JSON.parse(body.toString()).rates).length,
-    async firstRequest() {
-      while (requests === 0) await sleep(50);
-    },
+    firstRequest: () => firstArrived,
     async close() {
       for (const response of hanging) response.destroy();
       await server.close();

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../domain/errors.ts';
 import type { Settings } from '../config/settings.ts';
+import type { OpenProject } from './open.ts';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -9,6 +10,11 @@ export interface CommandIo {
   cwd: string;
   /** The environment parsed at start-up by main(); a command run without it parses the environment itself. */
   settings?: Settings;
+  /**
+   * Opens the project for withSluice. @defaultValue openSluice. Tests pass one that keeps a project
+   * open across the commands of a suite, which is most of a command's time on PGlite.
+   */
+  openSluice?: OpenProject;
 }
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };

@@ -1,7 +1,10 @@
 // Opens the project for a command and always closes it, whatever the command does.
-import type { Sluice } from '../../main.ts';
+import type { OpenOptions, Sluice } from '../../main.ts';
 import type { Settings } from '../config/settings.ts';
 import type { CommandIo, ParsedArgs } from './command.ts';
+
+/** How withSluice opens the project: openSluice, or what a test injects through CommandIo. */
+export type OpenProject = (options: OpenOptions) => Promise<Sluice>;
 
 export async function withSluice<T>(
   args: ParsedArgs,
@@ -16,7 +19,8 @@ export async function withSluice<T>(
     import('../log/logger.ts'),
   ]);
   const logger = createLogger({ level: settings.logLevel ?? 'warn', json: settings.logJson });
-  const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger, settings });
+  const open = io.openSluice ?? openSluice;
+  const sluice = await open({ configPath: args.config, cwd: io.cwd, logger, settings });
   try {
     return await fn(sluice);
   } finally {
