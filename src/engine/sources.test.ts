@@ -36,6 +36,7 @@ function sourcesWith(resets: Map<string, BreakerState>) {
         latenciesMs: [10, 20, 30],
         latencySumMs: 60,
         latencyCount: 3,
+        latencyBuckets: [{ le: 0.05, count: 3 }],
         requests: { server_error: 3 },
       },
     ],

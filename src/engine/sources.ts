@@ -25,6 +25,8 @@ export interface SourceStats {
   latenciesMs: number[];
   latencySumMs: number;
   latencyCount: number;
+  /** Cumulative: the calls whose latency was at or under each bound (seconds), over all calls. */
+  latencyBuckets: { le: number; count: number }[];
   /** Calls by outcome, short-circuited ones included. */
   requests: Record<string, number>;
 }

@@ -1,6 +1,5 @@
 // Prometheus lines for upstream calls: requests by outcome, latency, breaker state, from the shared tables.
 import { BreakerState } from '../../domain/circuit-breaker.ts';
-import { percentile } from '../../domain/upstream-outcome.ts';
 import type { SourceStats, StoredBreaker } from '../../engine/sources.ts';
 
 function label(value: string): string {
@@ -25,20 +24,18 @@ export function upstreamMetricLines({
       );
     }
   }
+  // The stored counters are already cumulative; `+Inf` is every timed call, older ones included.
   lines.push(
-    '# HELP sluice_upstream_latency_seconds Time to the first records or the failure; quantiles over the latest 200 calls.',
-    '# TYPE sluice_upstream_latency_seconds summary',
+    '# HELP sluice_upstream_latency_seconds Time to the first records or the failure, per provider.',
+    '# TYPE sluice_upstream_latency_seconds histogram',
   );
   for (const stat of stats) {
     const provider = label(stat.provider);
-    for (const quantile of [0.5, 0.9, 0.99]) {
-      const value = percentile(stat.latenciesMs, quantile * 100);
-      if (value !== null)
-        lines.push(
-          `sluice_upstream_latency_seconds{provider="${provider}",quantile="${quantile}"} ${value / 1000}`,
-        );
+    for (const { le, count } of stat.latencyBuckets) {
+      lines.push(`sluice_upstream_latency_seconds_bucket{provider="${provider}",le="${le}"} ${count}`);
     }
     lines.push(
+      `sluice_upstream_latency_seconds_bucket{provider="${provider}",le="+Inf"} ${stat.latencyCount}`,
       `sluice_upstream_latency_seconds_sum{provider="${provider}"} ${stat.latencySumMs / 1000}`,
       `sluice_upstream_latency_seconds_count{provider="${provider}"} ${stat.latencyCount}`,
     );

@@ -284,6 +284,7 @@ TABLE sluice.source_stats (
   latencies_ms integer[] NOT NULL DEFAULT '{}'::integer[],
   latency_sum_ms double precision NOT NULL DEFAULT 0,
   latency_count bigint NOT NULL DEFAULT 0,
+  latency_buckets bigint[] NOT NULL DEFAULT '{0,0,0,0,0,0,0,0,0,0}'::bigint[],
   CONSTRAINT source_stats_pkey PRIMARY KEY (provider)
 );
 CREATE UNIQUE INDEX source_stats_pkey ON sluice.source_stats USING btree (provider);
