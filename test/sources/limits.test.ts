@@ -44,11 +44,11 @@ for (const backend of await testBackends()) {
       const arrivals = [...upstreams.arrivals('/rate')].sort((left, right) => left - right);
       assert.equal(arrivals.length, 6);
       // Grants are timed by the database; arrivals trail them by the HTTP round trip, which on a
-      // loaded machine (the full suite runs two files at once) varies by tens of milliseconds.
-      // Without the limiter the gaps would be ~0.
+      // loaded machine (the full suite runs two files at once) varies by up to ~100 ms (295 ms was
+      // seen for a 400 ms window). Without the limiter the gaps would be ~0.
       for (let index = 2; index < arrivals.length; index++) {
         const gap = (arrivals[index] ?? 0) - (arrivals[index - 2] ?? 0);
-        assert.ok(gap >= 300, `requests ${index - 1} and ${index + 1} came ${gap} ms apart`);
+        assert.ok(gap >= 250, `requests ${index - 1} and ${index + 1} came ${gap} ms apart`);
       }
       assert.ok(Date.now() - started >= 750);
 
