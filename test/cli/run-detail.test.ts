@@ -57,6 +57,15 @@ for (const backend of await testBackends()) {
       await cleanup();
     });
 
+    it('lists runs with their partition and the 8-character id the other commands take', async () => {
+      const listed = await cli('runs');
+      assert.equal(listed.code, 0, listed.stderr);
+      const [header, row] = listed.stdout.split('\n');
+      assert.match(header ?? '', /^started\s+pipeline\s+partition\s+status\s.*\srun$/);
+      assert.match(row ?? '', new RegExp(`\\sreadings_csv\\s+-\\s+partial\\s.*\\s${runId.slice(0, 8)}$`));
+      assert.ok(!row?.includes(runId), 'the whole id is for --json');
+    });
+
     it('shows one run in full by its 8-character prefix', async () => {
       const shown = await cli('runs', runId.slice(0, 8));
       assert.equal(shown.code, 0, shown.stderr);

@@ -64,6 +64,7 @@ export const runsCommand: Command = {
     const rows = runs.map((run) => [
       run.startedAt ?? run.queuedAt,
       run.pipeline,
+      run.partitionKey ?? '-',
       run.status,
       run.fetched,
       run.rejected,
@@ -71,10 +72,11 @@ export const runsCommand: Command = {
       run.updated,
       run.unchanged,
       duration(run.durationMs),
-      run.id,
+      // The prefix every command takes (`sluice runs <id>`, `--run`); --json prints whole ids.
+      run.id.slice(0, 8),
     ]);
     io.stdout(
-      `${table(['started', 'pipeline', 'status', 'fetched', 'rejected', 'inserted', 'updated', 'unchanged', 'duration', 'run id'], rows)}\n`,
+      `${table(['started', 'pipeline', 'partition', 'status', 'fetched', 'rejected', 'inserted', 'updated', 'unchanged', 'duration', 'run'], rows)}\n`,
     );
     return 0;
   },
