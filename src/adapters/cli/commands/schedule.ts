@@ -1,6 +1,7 @@
 // `sluice schedule` lists scheduled pipelines with their next run times; `sluice trigger` queues a run.
 import { UsageError } from '../../../domain/errors.ts';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
+import { formatLocalTime } from '../../../domain/schedule-ticks.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { json, table } from '../format.ts';
 import { withSluice } from '../open.ts';
@@ -25,8 +26,11 @@ export const scheduleCommand: Command = {
             `${job.cron.join(' | ')}${job.origin === 'env' ? ' (env)' : ''}`,
             job.timezone,
             job.misfire,
-            job.nextRuns.join(', '),
-            job.lastTick ? `${job.lastTick.scheduledAt} ${job.lastTick.outcome}` : null,
+            // Shown in the schedule's zone with its offset; --json keeps the UTC instants.
+            job.nextRuns.map((at) => formatLocalTime(new Date(at), job.timezone)).join(', '),
+            job.lastTick
+              ? `${formatLocalTime(new Date(job.lastTick.scheduledAt), job.timezone)} ${job.lastTick.outcome}`
+              : null,
           ]),
         )}\n`,
       );
