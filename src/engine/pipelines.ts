@@ -12,21 +12,10 @@ import {
 import { type EveryPipelineResult, type NotRun, runEveryPipeline } from './run-every-pipeline.ts';
 import type { RunJobs } from './run-jobs.ts';
 import { createRunPipeline, type RunPipeline, type RunPipelinePorts } from './run-pipeline.ts';
-import type { RunDetail } from './run-record.ts';
+import type { PipelineLastRun, RunDetail } from './run-record.ts';
+
 import { type AbandonedRun, createRunSweep, type RunSweepStore } from './run-sweep.ts';
 import { createRunWork, type RunWork, type RunWorkStore } from './run-work.ts';
-
-/** The last run of a pipeline, as the pipeline list shows it. */
-export interface PipelineLastRun {
-  pipeline: string;
-  id: string;
-  status: string;
-  finishedAt: string | null;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-}
 
 export interface PipelineSummary {
   pipeline: ResolvedPipeline;

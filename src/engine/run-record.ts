@@ -25,3 +25,15 @@ export interface RunRecord extends RunCounts {
 export interface RunDetail extends RunRecord {
   report: RunReport | null;
 }
+
+/** The last run of a pipeline, as the pipeline list and the status summary show it. */
+export interface PipelineLastRun {
+  pipeline: string;
+  id: string;
+  status: string;
+  finishedAt: string | null;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}

@@ -5,6 +5,7 @@ import type { DatasetDefinition } from '../domain/dataset-definition.ts';
 import { errorMessage } from '../domain/errors.ts';
 import type { Project } from './app.ts';
 import type { MetricsSnapshot, MetricsStore } from './metrics.ts';
+import type { PipelineLastRun } from './run-record.ts';
 
 export interface DatasetStats {
   dataset: string;
@@ -21,17 +22,6 @@ export interface DatasetStats {
 }
 
 export type RunsByStatus = Record<string, number>;
-
-export interface PipelineLastRun {
-  pipeline: string;
-  id: string;
-  status: string;
-  finishedAt: string | null;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-}
 
 export interface StatusSummary {
   database: { kind: string; location: string; schema: string; pendingMigrations: string[] };

@@ -2,7 +2,8 @@
 import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { SystemColumn } from '../../domain/dataset-definition.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
-import type { DatasetStats, PipelineLastRun, RunsByStatus, StatusStore } from '../../engine/status.ts';
+import type { PipelineLastRun } from '../../engine/run-record.ts';
+import type { DatasetStats, RunsByStatus, StatusStore } from '../../engine/status.ts';
 import type { Database, Queryable } from './database.ts';
 import { qualifiedTable } from './dataset-tables.ts';
 import { pendingMigrations } from './migrate.ts';
