@@ -44,12 +44,15 @@ for (const backend of await testBackends()) {
       const arrivals = [...upstreams.arrivals('/rate')].sort((left, right) => left - right);
       assert.equal(arrivals.length, 6);
       // Grants are timed by the database; arrivals trail them by the HTTP round trip, which on a
-      // loaded machine (the full suite runs two files at once) varies by up to ~100 ms (295 ms was
-      // seen for a 400 ms window). Without the limiter the gaps would be ~0.
+      // loaded machine (the full suite runs two files at once) varies by well over 100 ms (224 ms
+      // was seen in CI for a 400 ms window). So each pair is held to a quarter of the window and
+      // the whole burst to three windows' worth of grants: without the limiter every gap is ~0.
       for (let index = 2; index < arrivals.length; index++) {
         const gap = (arrivals[index] ?? 0) - (arrivals[index - 2] ?? 0);
-        assert.ok(gap >= 250, `requests ${index - 1} and ${index + 1} came ${gap} ms apart`);
+        assert.ok(gap >= 100, `requests ${index - 1} and ${index + 1} came ${gap} ms apart`);
       }
+      const span = (arrivals[4] ?? 0) - (arrivals[0] ?? 0);
+      assert.ok(span >= 600, `requests 1 and 5 came ${span} ms apart (two windows are 800 ms)`);
       assert.ok(Date.now() - started >= 750);
 
       let inFlight = 0;
