@@ -2,12 +2,13 @@
 // types typecheck a client that then talks to the server, and documented statuses are the real ones.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { API_TYPES_FILE, apiTypesSource } from '../../scripts/api-types.ts';
 import { buildApiServer } from '../../src/adapters/api/api-server.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
 import { createToken } from '../../src/adapters/postgres/token-store.ts';
@@ -136,6 +137,15 @@ describe(`OpenAPI document on ${backend.kind}`, () => {
       name: 'ticket',
       description: 'single-use, from POST /api/events/tickets; GET /api/events only',
     });
+  });
+
+  it('matches the dashboard’s checked-in generated types (npm run api:types writes them)', async () => {
+    const expected = await apiTypesSource(document as object);
+    const checkedIn = await readFile(API_TYPES_FILE, 'utf8');
+    assert.ok(
+      checkedIn === expected,
+      'web/src/api/openapi.gen.ts is stale: run `npm run api:types` and commit the result',
+    );
   });
 
   it('generates types with openapi-typescript that typecheck a client, which then works', async () => {

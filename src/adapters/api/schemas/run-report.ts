@@ -38,6 +38,33 @@ export const rejectionStageSchema = z.enum(['read', 'transform', 'validate', 'ru
 
 const ruleCountSchema = z.object({ code: z.string(), path: z.string(), count: z.number().int() });
 
+/** The quality section of a report: rule counts, the error rate against its limit, samples. */
+export const runQualitySchema = z
+  .object({
+    input: z.number().int(),
+    produced: z.number().int().optional(),
+    valid: z.number().int(),
+    rejected: z.number().int(),
+    warned: z.number().int().optional(),
+    errorRate: z.number(),
+    maxErrorRate: z.number().nullable().optional(),
+    issues: z.array(ruleCountSchema).optional(),
+    warnings: z.array(ruleCountSchema).optional(),
+    samples: z
+      .array(
+        z.object({
+          raw: z.unknown(),
+          record: z.unknown().optional(),
+          outputIndex: z.number().int().optional(),
+          issues: z.array(recordIssueSchema).readonly(),
+          origin: recordOriginSchema,
+          stage: rejectionStageSchema,
+        }),
+      )
+      .optional(),
+  })
+  .meta({ id: 'RunQuality' });
+
 /**
  * The report a run stored. Runs stored by older versions may lack parts added since, so only
  * what every version wrote is required.
@@ -74,31 +101,7 @@ export const runReportSchema = z
     filtered: z.number().int().optional(),
     duplicateKeys: z.number().int().optional(),
     warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
-    quality: z
-      .object({
-        input: z.number().int(),
-        produced: z.number().int().optional(),
-        valid: z.number().int(),
-        rejected: z.number().int(),
-        warned: z.number().int().optional(),
-        errorRate: z.number(),
-        maxErrorRate: z.number().nullable().optional(),
-        issues: z.array(ruleCountSchema).optional(),
-        warnings: z.array(ruleCountSchema).optional(),
-        samples: z
-          .array(
-            z.object({
-              raw: z.unknown(),
-              record: z.unknown().optional(),
-              outputIndex: z.number().int().optional(),
-              issues: z.array(recordIssueSchema).readonly(),
-              origin: recordOriginSchema,
-              stage: rejectionStageSchema,
-            }),
-          )
-          .optional(),
-      })
-      .optional(),
+    quality: runQualitySchema.optional(),
     errors: z.array(runErrorSchema),
     timings: z
       .object({

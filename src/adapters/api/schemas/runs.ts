@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { instant } from './problem.ts';
 import { quarantinedRecordSchema } from './quarantine.ts';
-import { runErrorSchema, runReportSchema, runStatusSchema } from './run-report.ts';
+import { runErrorSchema, runQualitySchema, runReportSchema, runStatusSchema } from './run-report.ts';
 
 export const runSchema = z
   .object({
@@ -42,7 +42,7 @@ export const runListSchema = z.object({
 
 export const runDetailBodySchema = z.object({
   run: runDetailSchema,
-  quality: z.record(z.string(), z.unknown()).nullable().describe('the report’s quality section'),
+  quality: runQualitySchema.nullable().describe('the report’s quality section'),
   rejectedSamples: z.array(quarantinedRecordSchema).describe('up to 20 of the run’s quarantined records'),
 });
 

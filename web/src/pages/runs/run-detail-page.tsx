@@ -79,7 +79,7 @@ function RunDetail({ detail }: { detail: RunDetailResponse }) {
               [t('run.timings.startedAt'), format.dateTime(run.startedAt)],
               [t('run.timings.finishedAt'), format.dateTime(run.finishedAt)],
               [t('run.timings.duration'), format.duration(run.durationMs)],
-              [t('run.timings.write'), format.duration(run.report?.timings.writeMs ?? null)],
+              [t('run.timings.write'), format.duration(run.report?.timings?.writeMs ?? null)],
             ]}
           />
         </section>
@@ -120,11 +120,11 @@ function RunDetail({ detail }: { detail: RunDetailResponse }) {
           </ul>
         )}
       </section>
-      {(run.report?.warnings.length ?? 0) > 0 && (
+      {(run.report?.warnings?.length ?? 0) > 0 && (
         <section className="card" aria-labelledby="warnings-title">
           <h2 id="warnings-title">{t('run.warnings.title')}</h2>
           <ul>
-            {run.report?.warnings.map((warning) => (
+            {run.report?.warnings?.map((warning) => (
               <li key={`${warning.code}-${warning.message}`}>
                 <code>{warning.code}</code> {warning.message}
               </li>

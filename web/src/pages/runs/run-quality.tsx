@@ -40,6 +40,9 @@ export function RunQualitySection({ detail }: { detail: RunDetailResponse }) {
   const { t } = useTranslation();
   const format = useFormat();
   const { quality, rejectedSamples } = detail;
+  // Reports stored by older versions lack the rule lists.
+  const issues = quality?.issues ?? [];
+  const warnings = quality?.warnings ?? [];
   return (
     <>
       <section className="card" aria-labelledby="quality-title">
@@ -63,28 +66,22 @@ export function RunQualitySection({ detail }: { detail: RunDetailResponse }) {
               </div>
               <div>
                 <dt>{t('run.quality.warned')}</dt>
-                <dd>{format.number(quality.warned)}</dd>
+                <dd>{quality.warned === undefined ? t('common.none') : format.number(quality.warned)}</dd>
               </div>
               <div>
                 <dt>{t('run.quality.errorRate')}</dt>
                 <dd>
                   {format.percent(quality.errorRate)} (
-                  {quality.maxErrorRate === null
+                  {quality.maxErrorRate === null || quality.maxErrorRate === undefined
                     ? t('run.quality.noLimit')
                     : t('run.quality.maxErrorRate', { value: format.percent(quality.maxErrorRate) })}
                   )
                 </dd>
               </div>
             </dl>
-            {quality.issues.length === 0 && quality.warnings.length === 0 && (
-              <p>{t('run.quality.noIssues')}</p>
-            )}
-            {quality.issues.length > 0 && (
-              <RuleTable rules={quality.issues} caption={t('run.quality.rules')} />
-            )}
-            {quality.warnings.length > 0 && (
-              <RuleTable rules={quality.warnings} caption={t('run.quality.warnings')} />
-            )}
+            {issues.length === 0 && warnings.length === 0 && <p>{t('run.quality.noIssues')}</p>}
+            {issues.length > 0 && <RuleTable rules={issues} caption={t('run.quality.rules')} />}
+            {warnings.length > 0 && <RuleTable rules={warnings} caption={t('run.quality.warnings')} />}
           </>
         )}
       </section>
