@@ -1,86 +1,16 @@
 // The dashboard in a real browser against a real `sluice serve` on PGlite and PostgreSQL: sign-in, overview, runs, French, sign-out.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { runCli, SLUICE_BIN } from '../support/cli.ts';
+import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase, testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
 import { browserSkip, openBrowser, seriousAxeViolations } from './browser.ts';
+import { ensureDashboardBuilt, SCREENSHOTS, type Server, startServer } from './serve.ts';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../scripts/build.ts', import.meta.url));
-const DIST = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
 /** Rows the extra CSV adds to the example's 4: enough for a thousands separator (1,204 / 1 204). */
 const EXTRA_ROWS = 1200;
-
-interface Server {
-  url: string;
-  /** The one-time sign-in code of the `Dashboard: …?code=` line. */
-  code: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Collects a child's stdout; `waitFor` resolves with the first match of a pattern, now or later. */
-function outputOf(child: ChildProcess) {
-  let text = '';
-  const waiting = new Set<() => void>();
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const check of waiting) check();
-  });
-  return {
-    waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(check);
-          reject(new Error(`no ${pattern} in serve's output:\n${text}`));
-        }, timeoutMs);
-        const check = () => {
-          const match = text.match(pattern);
-          if (!match) return;
-          clearTimeout(timer);
-          waiting.delete(check);
-          resolve(match);
-        };
-        waiting.add(check);
-        check();
-      });
-    },
-  };
-}
-
-async function startServer(cwd: string, env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [SLUICE_BIN, 'serve', '--port', '0'], {
-    cwd,
-    env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = once(child, 'exit');
-  const output = outputOf(child);
-  const [, url = ''] = await output.waitFor(/listening on (http:\/\/[\d.:]+)/, 60_000);
-  const [, code = ''] = await output.waitFor(/Dashboard: http:\/\/[\d.:]+\/\?code=([\w-]+)/, 10_000);
-  return {
-    url,
-    code,
-    child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const [exitCode] = (await exited) as [number];
-      assert.equal(exitCode, 0, stderr);
-    },
-  };
-}
 
 /** The example project with more rows, collected once before the server starts. */
 async function preparedProject(kind: 'pglite' | 'postgres') {
@@ -125,10 +55,7 @@ const skip = browserSkip();
 const backends = await testBackends();
 
 before(async () => {
-  if (skip) return;
-  // The suite tests what `npm install` built; a checkout without web/dist/ gets it built here.
-  if (!existsSync(DIST)) execFileSync(process.execPath, [BUILD, '--web'], { stdio: 'inherit' });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  if (!skip) await ensureDashboardBuilt();
 });
 
 for (const backend of backends) {
