@@ -1,10 +1,10 @@
 // The public API that a project's sluice.config.ts imports.
 export { z } from 'zod';
 export { connectors } from './connectors/connectors.ts';
-export { unzipColumns } from './connectors/kit/unzip.ts';
 export type { FrankfurterRate } from './connectors/frankfurter/dataset.ts';
 export type { FrankfurterPipelineOptions } from './connectors/frankfurter/frankfurter.ts';
 export type { FrankfurterOptions } from './connectors/frankfurter/source.ts';
+export { unzipColumns } from './connectors/kit/unzip.ts';
 export type {
   AsyncJobOptions,
   JsonTemplate,
