@@ -5,6 +5,9 @@ export type { FrankfurterRate } from './connectors/frankfurter/dataset.ts';
 export type { FrankfurterPipelineOptions } from './connectors/frankfurter/frankfurter.ts';
 export type { FrankfurterOptions } from './connectors/frankfurter/source.ts';
 export { unzipColumns } from './connectors/kit/unzip.ts';
+export type { YahooBar } from './connectors/yahoo/dataset.ts';
+export type { YahooChartOptions, YahooInterval } from './connectors/yahoo/source.ts';
+export type { YahooPipelineOptions } from './connectors/yahoo/yahoo.ts';
 export type {
   AsyncJobOptions,
   JsonTemplate,

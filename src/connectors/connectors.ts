@@ -1,4 +1,5 @@
 // Every shipped connector by upstream name: what `connectors` of the public API holds.
 import { frankfurter } from './frankfurter/frankfurter.ts';
+import { yahoo } from './yahoo/yahoo.ts';
 
-export const connectors = { frankfurter } as const;
+export const connectors = { frankfurter, yahoo } as const;
