@@ -1,5 +1,6 @@
 // Every shipped connector by upstream name: what `connectors` of the public API holds.
 import { frankfurter } from './frankfurter/frankfurter.ts';
+import { stooq } from './stooq/stooq.ts';
 import { yahoo } from './yahoo/yahoo.ts';
 
-export const connectors = { frankfurter, yahoo } as const;
+export const connectors = { frankfurter, yahoo, stooq } as const;
