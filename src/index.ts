@@ -8,6 +8,16 @@ export { unzipColumns } from './connectors/kit/unzip.ts';
 export type { StooqDaily, StooqQuote } from './connectors/stooq/dataset.ts';
 export type { StooqHistoryOptions, StooqOptions, StooqQuoteOptions } from './connectors/stooq/source.ts';
 export type { StooqHistoryPipelineOptions, StooqQuotePipelineOptions } from './connectors/stooq/stooq.ts';
+export type { TwelveDataBar, TwelveDataQuote } from './connectors/twelvedata/dataset.ts';
+export type {
+  TwelveDataInterval,
+  TwelveDataOptions,
+  TwelveDataSeriesOptions,
+} from './connectors/twelvedata/source.ts';
+export type {
+  TwelveDataQuotePipelineOptions,
+  TwelveDataSeriesPipelineOptions,
+} from './connectors/twelvedata/twelvedata.ts';
 export type { YahooBar } from './connectors/yahoo/dataset.ts';
 export type { YahooChartOptions, YahooInterval } from './connectors/yahoo/source.ts';
 export type { YahooPipelineOptions } from './connectors/yahoo/yahoo.ts';
