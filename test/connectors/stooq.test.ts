@@ -38,6 +38,9 @@ const daily = (line: string): StooqDaily => {
   };
 };
 
+// Awaited before any suite is declared: a top-level await between suites lets the root's after()
+// (closing the server) run once the first suite is done, before the later ones are declared.
+const backends = await testBackends();
 let server: FixtureServer;
 
 before(async () => {
@@ -234,7 +237,7 @@ describe('connectors.stooq', () => {
   });
 });
 
-for (const backend of await testBackends()) {
+for (const backend of backends) {
   describe(`connectors.stooq end to end on ${backend.kind}`, { skip: backend.skip }, () => {
     it('stores 400 daily bars; the N/D quote goes to the quarantine with its raw row and line, and no row is stored', async () => {
       const { db, close } = await backend.open();

@@ -94,6 +94,9 @@ const CREDITS_429 = upstreamFixture('twelvedata_error_429_minute_credits.json');
 const BAD_KEY =
   '{"code":401,"message":"**apikey** parameter is incorrect or not specified. You can get your free API key instantly following this link: https://twelvedata.com/pricing","status":"error"}';
 
+// Awaited before any suite is declared: a top-level await between suites lets the root's after()
+// (closing the server) run once the first suite is done, before the later ones are declared.
+const backends = await testBackends();
 let server: FixtureServer;
 
 before(async () => {
@@ -238,7 +241,7 @@ describe('connectors.twelvedata', () => {
   });
 });
 
-for (const backend of await testBackends()) {
+for (const backend of backends) {
   describe(`connectors.twelvedata end to end on ${backend.kind}`, { skip: backend.skip }, () => {
     it('stores the 30 bars in twelvedata_bars and the quote in twelvedata_quotes', async () => {
       const { db, close } = await backend.open();

@@ -137,6 +137,9 @@ const GOLD_SUMMER =
   '"adjclose":[{"adjclose":[1775.9]}]}}],"error":null}}';
 const NOT_FOUND = upstreamFixture('yahoo_chart_v8_error_404_not-found.json');
 
+// Awaited before any suite is declared: a top-level await between suites lets the root's after()
+// (closing the server) run once the first suite is done, before the later ones are declared.
+const backends = await testBackends();
 let server: FixtureServer;
 
 before(async () => {
@@ -328,7 +331,7 @@ describe('connectors.yahoo', () => {
   });
 });
 
-for (const backend of await testBackends()) {
+for (const backend of backends) {
   describe(`connectors.yahoo end to end on ${backend.kind}`, { skip: backend.skip }, () => {
     it('stores the 49 AAPL bars in market_bars; a weekend run succeeds with zero records and a warning', async () => {
       const { db, close } = await backend.open();
