@@ -4,7 +4,12 @@ export { connectors } from './connectors/connectors.ts';
 export type { FrankfurterRate } from './connectors/frankfurter/dataset.ts';
 export type { FrankfurterPipelineOptions } from './connectors/frankfurter/frankfurter.ts';
 export type { FrankfurterOptions } from './connectors/frankfurter/source.ts';
+export { localTimeToUtc } from './connectors/kit/local-time.ts';
 export { unzipColumns } from './connectors/kit/unzip.ts';
+export type { OpenMeteoResolution, OpenMeteoValue } from './connectors/openmeteo/dataset.ts';
+export type { OpenMeteoPipelineOptions } from './connectors/openmeteo/openmeteo.ts';
+export type { OpenMeteoApi, OpenMeteoOptions } from './connectors/openmeteo/source.ts';
+export type { OpenMeteoTransformOptions } from './connectors/openmeteo/transform.ts';
 export type {
   AsyncJobOptions,
   JsonTemplate,

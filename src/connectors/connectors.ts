@@ -1,4 +1,5 @@
 // Every shipped connector by upstream name: what `connectors` of the public API holds.
 import { frankfurter } from './frankfurter/frankfurter.ts';
+import { openMeteo } from './openmeteo/openmeteo.ts';
 
-export const connectors = { frankfurter } as const;
+export const connectors = { frankfurter, openMeteo } as const;
