@@ -197,38 +197,6 @@ const PAST_HORIZON = JSON.stringify({
 
 let server: FixtureServer;
 
-before(async () => {
-  server = await startFixtureServer({
-    '/v1/forecast': { headers: JSON_TYPE, body: upstreamFixture(FORECAST_FILE) },
-    '/models/v1/forecast': { headers: JSON_TYPE, body: MULTI_MODEL },
-    '/v1/archive': { headers: JSON_TYPE, body: ARCHIVE_JANUARY },
-    '/spring-asked-in-winter/v1/forecast': { headers: JSON_TYPE, body: derivedDay('2026-03-29', 3600) },
-    '/spring-asked-in-summer/v1/forecast': { headers: JSON_TYPE, body: derivedDay('2026-03-29', 7200) },
-    '/autumn-asked-in-summer/v1/forecast': { headers: JSON_TYPE, body: derivedDay('2026-10-25', 7200) },
-    '/empty/v1/forecast': { headers: JSON_TYPE, body: PAST_HORIZON },
-    '/400/v1/forecast': {
-      status: 400,
-      headers: JSON_TYPE,
-      body: upstreamFixture('openmeteo_error_400_DOC-EXAMPLE.json'),
-    },
-    '/429/v1/forecast': {
-      status: 429,
-      headers: JSON_TYPE,
-      body: upstreamFixture('openmeteo_error_429_daily-limit.json'),
-    },
-    // The same error bodies behind something that answers 200 (a proxy, a cache).
-    '/400-as-200/v1/forecast': {
-      headers: JSON_TYPE,
-      body: upstreamFixture('openmeteo_error_400_DOC-EXAMPLE.json'),
-    },
-    '/429-as-200/v1/forecast': {
-      headers: JSON_TYPE,
-      body: upstreamFixture('openmeteo_error_429_daily-limit.json'),
-    },
-  });
-});
-after(() => server.close());
-
 const RECORDED_REQUEST = {
   latitude: 50,
   longitude: 10,
@@ -245,331 +213,383 @@ async function collect(options: OpenMeteoOptions, prefix = '', models?: readonly
   return { records: records as OpenMeteoValue[], error, sent };
 }
 
-describe('connectors.openMeteo', () => {
-  it('hourly forecast in Europe/Berlin: every value of the recorded answer, on UTC hours', async () => {
-    const { records, error, sent } = await collect(RECORDED_REQUEST);
-    assert.equal(error, undefined);
-    assert.equal(sent.pathname, '/v1/forecast');
-    assert.deepEqual(Object.fromEntries(sent.searchParams), {
-      latitude: '50',
-      longitude: '10',
-      hourly: VARIABLES.join(','),
-      timezone: 'Europe/Berlin',
-      forecast_days: '3',
-    });
-    assert.equal(records.length, 72 * 21);
-    assert.deepEqual(records.slice(0, 21), FIRST_HOUR);
-    assert.deepEqual(records.slice(-21), LAST_HOUR);
-    // 2026-03-02T00:00 on the answer's +01:00 is 23:00Z the day before; then one hour per row.
-    const times = [...new Set(records.map((record) => record.time))];
-    assert.deepEqual(
-      times,
-      Array.from({ length: 72 }, (_, h) =>
-        new Date(Date.parse('2026-03-01T23:00:00Z') + h * HOUR_MS).toISOString(),
-      ),
-    );
-    const sums: Record<string, number> = {};
-    for (const record of records) sums[record.variable] = (sums[record.variable] ?? 0) + record.value;
-    for (const [variable, sum] of Object.entries(sums)) sums[variable] = Math.round(sum * 100) / 100;
-    assert.deepEqual(sums, SUMS);
-    for (const record of records) openMeteo.schema.parse(record);
-  });
+const backends = await testBackends();
 
-  it('several models: keys lose their _<model> suffix (the longest wins), nulls are no record, sunrise is epoch seconds', async () => {
-    const models = ['meteofrance_arome_france', 'icon_seamless', 'meteoswiss_icon_seamless'];
-    const { records, error, sent } = await collect(
-      {
-        latitude: 50,
-        longitude: 10,
-        current: ['temperature_2m'],
-        hourly: ['wind_speed_10m'],
-        daily: ['temperature_2m_max', 'sunrise'],
-        models,
-        timezone: 'Europe/Berlin',
+// One suite around every other, so the fixture server outlives the end-to-end suites that run beside the rest.
+describe('connectors.openMeteo on 127.0.0.1', () => {
+  before(async () => {
+    server = await startFixtureServer({
+      '/v1/forecast': { headers: JSON_TYPE, body: upstreamFixture(FORECAST_FILE) },
+      '/models/v1/forecast': { headers: JSON_TYPE, body: MULTI_MODEL },
+      '/v1/archive': { headers: JSON_TYPE, body: ARCHIVE_JANUARY },
+      '/spring-asked-in-winter/v1/forecast': { headers: JSON_TYPE, body: derivedDay('2026-03-29', 3600) },
+      '/spring-asked-in-summer/v1/forecast': { headers: JSON_TYPE, body: derivedDay('2026-03-29', 7200) },
+      '/autumn-asked-in-summer/v1/forecast': { headers: JSON_TYPE, body: derivedDay('2026-10-25', 7200) },
+      '/empty/v1/forecast': { headers: JSON_TYPE, body: PAST_HORIZON },
+      '/400/v1/forecast': {
+        status: 400,
+        headers: JSON_TYPE,
+        body: upstreamFixture('openmeteo_error_400_DOC-EXAMPLE.json'),
       },
-      '/models',
-      models,
-    );
-    assert.equal(error, undefined);
-    assert.equal(sent.searchParams.get('models'), models.join(','));
-    assert.equal(sent.searchParams.get('current'), 'temperature_2m');
-    const row = (
-      model: string,
-      resolution: string,
-      time: string,
-      variable: string,
-      value: number,
-      unit: string,
-    ) => ({
-      latitude: 50,
-      longitude: 10,
-      model,
-      resolution,
-      time,
-      variable,
-      value,
-      unit,
+      '/429/v1/forecast': {
+        status: 429,
+        headers: JSON_TYPE,
+        body: upstreamFixture('openmeteo_error_429_daily-limit.json'),
+      },
+      // The same error bodies behind something that answers 200 (a proxy, a cache).
+      '/400-as-200/v1/forecast': {
+        headers: JSON_TYPE,
+        body: upstreamFixture('openmeteo_error_400_DOC-EXAMPLE.json'),
+      },
+      '/429-as-200/v1/forecast': {
+        headers: JSON_TYPE,
+        body: upstreamFixture('openmeteo_error_429_daily-limit.json'),
+      },
     });
-    assert.deepEqual(records, [
-      row('meteofrance_arome_france', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.1, '°C'),
-      row('icon_seamless', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.3, '°C'),
-      row('meteoswiss_icon_seamless', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.2, '°C'),
-      row('meteofrance_arome_france', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 4.3, 'km/h'),
-      row('icon_seamless', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 4.6, 'km/h'),
-      row('meteoswiss_icon_seamless', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 3.6, 'km/h'),
-      row('icon_seamless', 'hourly', '2026-03-02T00:00:00.000Z', 'wind_speed_10m', 4.4, 'km/h'),
-      row('meteoswiss_icon_seamless', 'hourly', '2026-03-02T00:00:00.000Z', 'wind_speed_10m', 4, 'km/h'),
-      row('meteofrance_arome_france', 'daily', '2026-03-01T23:00:00.000Z', 'temperature_2m_max', 13.1, '°C'),
-      // 06:58 on +01:00 = 05:58Z.
-      row(
-        'icon_seamless',
-        'daily',
-        '2026-03-01T23:00:00.000Z',
-        'sunrise',
-        Date.parse('2026-03-02T05:58:00Z') / 1000,
-        'unixtime',
-      ),
-    ]);
-    for (const record of records) openMeteo.schema.parse(record);
   });
+  after(() => server.close());
 
-  it('a key without a suffix of the models asked gets no model, so the schema refuses it', async () => {
-    const { records } = await collect(
-      { latitude: 50, longitude: 10, hourly: ['wind_speed_10m'], models: ['gfs_seamless', 'ecmwf_ifs025'] },
-      '/models',
-      ['gfs_seamless', 'ecmwf_ifs025'],
-    );
-    assert.ok(records.length > 0);
-    assert.ok(records.every((record) => record.model === undefined));
-    assert.equal(openMeteo.schema.safeParse(records[0]).success, false);
-  });
-
-  it('archive: another host and path, start/end dates, times on the offset the answer states', async () => {
-    const { records, error, sent } = await collect({
-      api: 'archive',
-      latitude: 50,
-      longitude: 10,
-      hourly: ['temperature_2m'],
-      daily: ['temperature_2m_max'],
-      timezone: 'Europe/Berlin',
-      startDate: '2024-01-15',
-      endDate: '2024-01-15',
+  describe('connectors.openMeteo', () => {
+    it('hourly forecast in Europe/Berlin: every value of the recorded answer, on UTC hours', async () => {
+      const { records, error, sent } = await collect(RECORDED_REQUEST);
+      assert.equal(error, undefined);
+      assert.equal(sent.pathname, '/v1/forecast');
+      assert.deepEqual(Object.fromEntries(sent.searchParams), {
+        latitude: '50',
+        longitude: '10',
+        hourly: VARIABLES.join(','),
+        timezone: 'Europe/Berlin',
+        forecast_days: '3',
+      });
+      assert.equal(records.length, 72 * 21);
+      assert.deepEqual(records.slice(0, 21), FIRST_HOUR);
+      assert.deepEqual(records.slice(-21), LAST_HOUR);
+      // 2026-03-02T00:00 on the answer's +01:00 is 23:00Z the day before; then one hour per row.
+      const times = [...new Set(records.map((record) => record.time))];
+      assert.deepEqual(
+        times,
+        Array.from({ length: 72 }, (_, h) =>
+          new Date(Date.parse('2026-03-01T23:00:00Z') + h * HOUR_MS).toISOString(),
+        ),
+      );
+      const sums: Record<string, number> = {};
+      for (const record of records) sums[record.variable] = (sums[record.variable] ?? 0) + record.value;
+      for (const [variable, sum] of Object.entries(sums)) sums[variable] = Math.round(sum * 100) / 100;
+      assert.deepEqual(sums, SUMS);
+      for (const record of records) openMeteo.schema.parse(record);
     });
-    assert.equal(error, undefined);
-    assert.equal(sent.pathname, '/v1/archive');
-    assert.deepEqual(Object.fromEntries(sent.searchParams), {
-      latitude: '50',
-      longitude: '10',
-      hourly: 'temperature_2m',
-      daily: 'temperature_2m_max',
-      timezone: 'Europe/Berlin',
-      start_date: '2024-01-15',
-      end_date: '2024-01-15',
-    });
-    // January is +01:00 in Berlin, but the answer wrote its times on the +02:00 it states: 00:00 is 22:00Z.
-    assert.deepEqual(
-      records.map((record) => [record.resolution, record.time, record.value]),
-      [
-        ['hourly', '2024-01-14T22:00:00.000Z', -1.5],
-        ['hourly', '2024-01-14T23:00:00.000Z', -1.9],
-        ['hourly', '2024-01-15T00:00:00.000Z', -2],
-        ['daily', '2024-01-14T22:00:00.000Z', 2.4],
-      ],
-    );
-    assert.equal(
-      openMeteo.source({
-        ...RECORDED_REQUEST,
-        forecastDays: undefined,
-        api: 'archive',
-        startDate: '{{start_date}}',
-        endDate: '{{end_date}}',
-      }).urlSource,
-      'https://archive-api.open-meteo.com/v1/archive',
-    );
-  });
 
-  it('an answer with only nulls (AROME past its horizon) is zero records, not an error', async () => {
-    const { records, error } = await collect(
-      { latitude: 50, longitude: 10, hourly: ['wind_speed_10m'] },
-      '/empty',
-    );
-    assert.equal(error, undefined);
-    assert.deepEqual(records, []);
-  });
-
-  it('the 400 of openmeteo_error_400_DOC-EXAMPLE.json fails with its reason, not retried', async () => {
-    const { records, error } = await collect(RECORDED_REQUEST, '/400');
-    assert.deepEqual(records, []);
-    assert.ok(error instanceof SourceError);
-    assert.equal(error.code, 'upstream_http_error');
-    assert.equal(error.status, 400);
-    assert.equal(error.retryable, false);
-    assert.match(
-      error.message,
-      /answered HTTP 400: .*Cannot initialize WeatherVariable from invalid String value tempeture_2m for key hourly/,
-    );
-  });
-
-  it('the 429 of openmeteo_error_429_daily-limit.json fails with its reason, retryable', async () => {
-    const { records, error } = await collect(RECORDED_REQUEST, '/429');
-    assert.deepEqual(records, []);
-    assert.ok(error instanceof SourceError);
-    assert.equal(error.code, 'upstream_http_error');
-    assert.equal(error.status, 429);
-    assert.equal(error.retryable, true);
-    assert.match(
-      error.message,
-      /answered HTTP 429: .*Daily API request limit exceeded\. Please try again tomorrow\./,
-    );
-  });
-
-  it("the same error bodies with HTTP 200 are refused by the check with Open-Meteo's reason", async () => {
-    for (const [prefix, reason] of [
-      [
-        '/400-as-200',
-        'Cannot initialize WeatherVariable from invalid String value tempeture_2m for key hourly',
-      ],
-      ['/429-as-200', 'Daily API request limit exceeded. Please try again tomorrow.'],
-    ] as const) {
-      const { records, error } = await collect(RECORDED_REQUEST, prefix);
-      assert.deepEqual(records, []);
-      assert.ok(error instanceof SourceError);
-      assert.equal(error.code, 'upstream_error_body');
-      assert.ok(error.message.endsWith(`the response is an error, not data: ${reason}`), error.message);
-    }
-  });
-
-  it('declares its policies and refuses what it cannot send', () => {
-    const source = openMeteo.source(RECORDED_REQUEST);
-    assert.equal(source.urlSource, 'https://api.open-meteo.com/v1/forecast');
-    assert.equal(source.name, 'open-meteo');
-    assert.equal(source.timeoutMs, 15_000);
-    assert.deepEqual(source.resilience, {
-      retry: { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 },
-      rateLimit: { requests: 600, per: '1m' },
-      concurrency: 1,
-      breaker: { threshold: 5, cooldownS: 60 },
-    });
-    assert.throws(
-      () => openMeteo.source({ latitude: 95, longitude: 10, hourly: ['x'] }),
-      /latitude must be a number within ±90/,
-    );
-    assert.throws(() => openMeteo.source({ latitude: 50, longitude: 10 }), /at least one variable/);
-    assert.throws(() => openMeteo.source({ latitude: 50, longitude: 10, hourly: ['Temp 2m'] }), ConfigError);
-    assert.throws(
-      () =>
-        openMeteo.source({
-          latitude: 50,
-          longitude: 10,
-          hourly: ['temperature_2m'],
-          timezone: 'Mars/Olympus',
-        }),
-      /timezone "Mars\/Olympus" is not an IANA zone/,
-    );
-    assert.throws(
-      () => openMeteo.source({ api: 'archive', latitude: 50, longitude: 10, hourly: ['temperature_2m'] }),
-      /needs startDate and endDate/,
-    );
-    assert.throws(
-      () =>
-        openMeteo.source({
-          api: 'archive',
+    it('several models: keys lose their _<model> suffix (the longest wins), nulls are no record, sunrise is epoch seconds', async () => {
+      const models = ['meteofrance_arome_france', 'icon_seamless', 'meteoswiss_icon_seamless'];
+      const { records, error, sent } = await collect(
+        {
           latitude: 50,
           longitude: 10,
           current: ['temperature_2m'],
-          startDate: '2024-01-01',
-          endDate: '2024-01-02',
-        }),
-      /hourly and daily values only/,
-    );
-    assert.throws(
-      () =>
-        openMeteo.source({ latitude: 50, longitude: 10, hourly: ['temperature_2m'], startDate: 'yesterday' }),
-      /start_date "yesterday"/,
-    );
-  });
-});
-
-describe('connectors.openMeteo across DST (answers derived from the recorded one)', () => {
-  it('spring, asked in winter (+01:00): 24 distinct UTC hours, 02:00 (not a Berlin time that day) is 01:00Z', async () => {
-    const { records } = await collect(RECORDED_REQUEST, '/spring-asked-in-winter');
-    const times = [...new Set(records.map((record) => record.time))];
-    assert.deepEqual(times, hoursFrom('2026-03-28T23:00:00.000Z'));
-    assert.equal(records.length, 24 * 21);
-    const temperatures = records
-      .filter((record) => record.variable === 'temperature_2m')
-      .map((record) => record.value);
-    assert.deepEqual(temperatures, recorded.hourly.temperature_2m?.slice(0, 24));
-  });
-
-  it('spring, asked in summer (+02:00): the same strings are an hour earlier in UTC', async () => {
-    const { records } = await collect(RECORDED_REQUEST, '/spring-asked-in-summer');
-    assert.deepEqual(
-      [...new Set(records.map((record) => record.time))],
-      hoursFrom('2026-03-28T22:00:00.000Z'),
-    );
-  });
-
-  it('autumn, asked in summer (+02:00): 24 strings, no repeated 02:00, 24 distinct UTC hours', async () => {
-    const { records } = await collect(RECORDED_REQUEST, '/autumn-asked-in-summer');
-    // The real day has 25 hours (22:00Z..22:00Z next day); Open-Meteo's day on +02:00 ends at 21:00Z.
-    assert.deepEqual(
-      [...new Set(records.map((record) => record.time))],
-      hoursFrom('2026-10-24T22:00:00.000Z'),
-    );
-  });
-
-  it('why not the IANA zone: reading the spring strings as Berlin wall clock folds 02:00 and 03:00 onto one instant', () => {
-    const asWallClock = Array.from({ length: 24 }, (_, h) =>
-      localTimeToUtc(`2026-03-29T${pad(h)}:00`, recorded.timezone).toISOString(),
-    );
-    assert.equal(asWallClock[2], '2026-03-29T01:00:00.000Z');
-    assert.equal(asWallClock[3], '2026-03-29T01:00:00.000Z');
-    assert.equal(new Set(asWallClock).size, 23);
-    // And every hour after the change comes out an hour before the instant Open-Meteo meant.
-    assert.equal(asWallClock[12], '2026-03-29T10:00:00.000Z');
-    assert.equal(openMeteo.instant('2026-03-29T12:00', 3600), Date.parse('2026-03-29T11:00:00Z'));
-  });
-});
-
-for (const backend of await testBackends()) {
-  describe(`connectors.openMeteo end to end on ${backend.kind}`, { skip: backend.skip }, () => {
-    it('one run stores the recorded forecast in weather_model_values and a second changes nothing', async () => {
-      const pipeline = openMeteo.pipeline('berlin_forecast', {
-        ...RECORDED_REQUEST,
-        url: `${server.url}/v1/forecast`,
+          hourly: ['wind_speed_10m'],
+          daily: ['temperature_2m_max', 'sunrise'],
+          models,
+          timezone: 'Europe/Berlin',
+        },
+        '/models',
+        models,
+      );
+      assert.equal(error, undefined);
+      assert.equal(sent.searchParams.get('models'), models.join(','));
+      assert.equal(sent.searchParams.get('current'), 'temperature_2m');
+      const row = (
+        model: string,
+        resolution: string,
+        time: string,
+        variable: string,
+        value: number,
+        unit: string,
+      ) => ({
+        latitude: 50,
+        longitude: 10,
+        model,
+        resolution,
+        time,
+        variable,
+        value,
+        unit,
       });
-      await runTwice(backend, openMeteo.dataset, pipeline, async (db, first, second) => {
-        assert.equal(first.status, 'succeeded', JSON.stringify(first.errors));
-        assert.equal(first.counts.inserted, 72 * 21);
-        assert.deepEqual(
-          [second.counts.inserted, second.counts.updated, second.counts.unchanged],
-          [0, 0, 72 * 21],
-        );
-        const { rows } = await db.query<{
-          epoch: number;
-          variable: string;
-          value: number;
-          unit: string;
-          _provider: string;
-        }>(
-          `SELECT extract(epoch FROM time)::float8 AS epoch, variable, value, unit, _provider
-             FROM public.weather_model_values WHERE time = (SELECT min(time) FROM public.weather_model_values)
-            ORDER BY variable COLLATE "C"`,
-        );
-        assert.deepEqual(
-          rows.map((row) => ({ ...row, epoch: Number(row.epoch), value: Number(row.value) })),
-          [...FIRST_HOUR]
-            .sort((a, b) => (a.variable < b.variable ? -1 : 1))
-            .map(({ variable, value, unit }) => ({
-              epoch: Date.parse('2026-03-01T23:00:00Z') / 1000,
-              variable,
-              value,
-              unit,
-              _provider: 'open-meteo',
-            })),
-        );
+      assert.deepEqual(records, [
+        row('meteofrance_arome_france', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.1, '°C'),
+        row('icon_seamless', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.3, '°C'),
+        row('meteoswiss_icon_seamless', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.2, '°C'),
+        row('meteofrance_arome_france', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 4.3, 'km/h'),
+        row('icon_seamless', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 4.6, 'km/h'),
+        row('meteoswiss_icon_seamless', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 3.6, 'km/h'),
+        row('icon_seamless', 'hourly', '2026-03-02T00:00:00.000Z', 'wind_speed_10m', 4.4, 'km/h'),
+        row('meteoswiss_icon_seamless', 'hourly', '2026-03-02T00:00:00.000Z', 'wind_speed_10m', 4, 'km/h'),
+        row(
+          'meteofrance_arome_france',
+          'daily',
+          '2026-03-01T23:00:00.000Z',
+          'temperature_2m_max',
+          13.1,
+          '°C',
+        ),
+        // 06:58 on +01:00 = 05:58Z.
+        row(
+          'icon_seamless',
+          'daily',
+          '2026-03-01T23:00:00.000Z',
+          'sunrise',
+          Date.parse('2026-03-02T05:58:00Z') / 1000,
+          'unixtime',
+        ),
+      ]);
+      for (const record of records) openMeteo.schema.parse(record);
+    });
+
+    it('a key without a suffix of the models asked gets no model, so the schema refuses it', async () => {
+      const { records } = await collect(
+        { latitude: 50, longitude: 10, hourly: ['wind_speed_10m'], models: ['gfs_seamless', 'ecmwf_ifs025'] },
+        '/models',
+        ['gfs_seamless', 'ecmwf_ifs025'],
+      );
+      assert.ok(records.length > 0);
+      assert.ok(records.every((record) => record.model === undefined));
+      assert.equal(openMeteo.schema.safeParse(records[0]).success, false);
+    });
+
+    it('archive: another host and path, start/end dates, times on the offset the answer states', async () => {
+      const { records, error, sent } = await collect({
+        api: 'archive',
+        latitude: 50,
+        longitude: 10,
+        hourly: ['temperature_2m'],
+        daily: ['temperature_2m_max'],
+        timezone: 'Europe/Berlin',
+        startDate: '2024-01-15',
+        endDate: '2024-01-15',
       });
+      assert.equal(error, undefined);
+      assert.equal(sent.pathname, '/v1/archive');
+      assert.deepEqual(Object.fromEntries(sent.searchParams), {
+        latitude: '50',
+        longitude: '10',
+        hourly: 'temperature_2m',
+        daily: 'temperature_2m_max',
+        timezone: 'Europe/Berlin',
+        start_date: '2024-01-15',
+        end_date: '2024-01-15',
+      });
+      // January is +01:00 in Berlin, but the answer wrote its times on the +02:00 it states: 00:00 is 22:00Z.
+      assert.deepEqual(
+        records.map((record) => [record.resolution, record.time, record.value]),
+        [
+          ['hourly', '2024-01-14T22:00:00.000Z', -1.5],
+          ['hourly', '2024-01-14T23:00:00.000Z', -1.9],
+          ['hourly', '2024-01-15T00:00:00.000Z', -2],
+          ['daily', '2024-01-14T22:00:00.000Z', 2.4],
+        ],
+      );
+      assert.equal(
+        openMeteo.source({
+          ...RECORDED_REQUEST,
+          forecastDays: undefined,
+          api: 'archive',
+          startDate: '{{start_date}}',
+          endDate: '{{end_date}}',
+        }).urlSource,
+        'https://archive-api.open-meteo.com/v1/archive',
+      );
+    });
+
+    it('an answer with only nulls (AROME past its horizon) is zero records, not an error', async () => {
+      const { records, error } = await collect(
+        { latitude: 50, longitude: 10, hourly: ['wind_speed_10m'] },
+        '/empty',
+      );
+      assert.equal(error, undefined);
+      assert.deepEqual(records, []);
+    });
+
+    it('the 400 of openmeteo_error_400_DOC-EXAMPLE.json fails with its reason, not retried', async () => {
+      const { records, error } = await collect(RECORDED_REQUEST, '/400');
+      assert.deepEqual(records, []);
+      assert.ok(error instanceof SourceError);
+      assert.equal(error.code, 'upstream_http_error');
+      assert.equal(error.status, 400);
+      assert.equal(error.retryable, false);
+      assert.match(
+        error.message,
+        /answered HTTP 400: .*Cannot initialize WeatherVariable from invalid String value tempeture_2m for key hourly/,
+      );
+    });
+
+    it('the 429 of openmeteo_error_429_daily-limit.json fails with its reason, retryable', async () => {
+      const { records, error } = await collect(RECORDED_REQUEST, '/429');
+      assert.deepEqual(records, []);
+      assert.ok(error instanceof SourceError);
+      assert.equal(error.code, 'upstream_http_error');
+      assert.equal(error.status, 429);
+      assert.equal(error.retryable, true);
+      assert.match(
+        error.message,
+        /answered HTTP 429: .*Daily API request limit exceeded\. Please try again tomorrow\./,
+      );
+    });
+
+    it("the same error bodies with HTTP 200 are refused by the check with Open-Meteo's reason", async () => {
+      for (const [prefix, reason] of [
+        [
+          '/400-as-200',
+          'Cannot initialize WeatherVariable from invalid String value tempeture_2m for key hourly',
+        ],
+        ['/429-as-200', 'Daily API request limit exceeded. Please try again tomorrow.'],
+      ] as const) {
+        const { records, error } = await collect(RECORDED_REQUEST, prefix);
+        assert.deepEqual(records, []);
+        assert.ok(error instanceof SourceError);
+        assert.equal(error.code, 'upstream_error_body');
+        assert.ok(error.message.endsWith(`the response is an error, not data: ${reason}`), error.message);
+      }
+    });
+
+    it('declares its policies and refuses what it cannot send', () => {
+      const source = openMeteo.source(RECORDED_REQUEST);
+      assert.equal(source.urlSource, 'https://api.open-meteo.com/v1/forecast');
+      assert.equal(source.name, 'open-meteo');
+      assert.equal(source.timeoutMs, 15_000);
+      assert.deepEqual(source.resilience, {
+        retry: { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 },
+        rateLimit: { requests: 600, per: '1m' },
+        concurrency: 1,
+        breaker: { threshold: 5, cooldownS: 60 },
+      });
+      assert.throws(
+        () => openMeteo.source({ latitude: 95, longitude: 10, hourly: ['x'] }),
+        /latitude must be a number within ±90/,
+      );
+      assert.throws(() => openMeteo.source({ latitude: 50, longitude: 10 }), /at least one variable/);
+      assert.throws(
+        () => openMeteo.source({ latitude: 50, longitude: 10, hourly: ['Temp 2m'] }),
+        ConfigError,
+      );
+      assert.throws(
+        () =>
+          openMeteo.source({
+            latitude: 50,
+            longitude: 10,
+            hourly: ['temperature_2m'],
+            timezone: 'Mars/Olympus',
+          }),
+        /timezone "Mars\/Olympus" is not an IANA zone/,
+      );
+      assert.throws(
+        () => openMeteo.source({ api: 'archive', latitude: 50, longitude: 10, hourly: ['temperature_2m'] }),
+        /needs startDate and endDate/,
+      );
+      assert.throws(
+        () =>
+          openMeteo.source({
+            api: 'archive',
+            latitude: 50,
+            longitude: 10,
+            current: ['temperature_2m'],
+            startDate: '2024-01-01',
+            endDate: '2024-01-02',
+          }),
+        /hourly and daily values only/,
+      );
+      assert.throws(
+        () =>
+          openMeteo.source({
+            latitude: 50,
+            longitude: 10,
+            hourly: ['temperature_2m'],
+            startDate: 'yesterday',
+          }),
+        /start_date "yesterday"/,
+      );
     });
   });
-}
+
+  describe('connectors.openMeteo across DST (answers derived from the recorded one)', () => {
+    it('spring, asked in winter (+01:00): 24 distinct UTC hours, 02:00 (not a Berlin time that day) is 01:00Z', async () => {
+      const { records } = await collect(RECORDED_REQUEST, '/spring-asked-in-winter');
+      const times = [...new Set(records.map((record) => record.time))];
+      assert.deepEqual(times, hoursFrom('2026-03-28T23:00:00.000Z'));
+      assert.equal(records.length, 24 * 21);
+      const temperatures = records
+        .filter((record) => record.variable === 'temperature_2m')
+        .map((record) => record.value);
+      assert.deepEqual(temperatures, recorded.hourly.temperature_2m?.slice(0, 24));
+    });
+
+    it('spring, asked in summer (+02:00): the same strings are an hour earlier in UTC', async () => {
+      const { records } = await collect(RECORDED_REQUEST, '/spring-asked-in-summer');
+      assert.deepEqual(
+        [...new Set(records.map((record) => record.time))],
+        hoursFrom('2026-03-28T22:00:00.000Z'),
+      );
+    });
+
+    it('autumn, asked in summer (+02:00): 24 strings, no repeated 02:00, 24 distinct UTC hours', async () => {
+      const { records } = await collect(RECORDED_REQUEST, '/autumn-asked-in-summer');
+      // The real day has 25 hours (22:00Z..22:00Z next day); Open-Meteo's day on +02:00 ends at 21:00Z.
+      assert.deepEqual(
+        [...new Set(records.map((record) => record.time))],
+        hoursFrom('2026-10-24T22:00:00.000Z'),
+      );
+    });
+
+    it('why not the IANA zone: reading the spring strings as Berlin wall clock folds 02:00 and 03:00 onto one instant', () => {
+      const asWallClock = Array.from({ length: 24 }, (_, h) =>
+        localTimeToUtc(`2026-03-29T${pad(h)}:00`, recorded.timezone).toISOString(),
+      );
+      assert.equal(asWallClock[2], '2026-03-29T01:00:00.000Z');
+      assert.equal(asWallClock[3], '2026-03-29T01:00:00.000Z');
+      assert.equal(new Set(asWallClock).size, 23);
+      // And every hour after the change comes out an hour before the instant Open-Meteo meant.
+      assert.equal(asWallClock[12], '2026-03-29T10:00:00.000Z');
+      assert.equal(openMeteo.instant('2026-03-29T12:00', 3600), Date.parse('2026-03-29T11:00:00Z'));
+    });
+  });
+
+  for (const backend of backends) {
+    describe(`connectors.openMeteo end to end on ${backend.kind}`, { skip: backend.skip }, () => {
+      it('one run stores the recorded forecast in weather_model_values and a second changes nothing', async () => {
+        const pipeline = openMeteo.pipeline('berlin_forecast', {
+          ...RECORDED_REQUEST,
+          url: `${server.url}/v1/forecast`,
+        });
+        await runTwice(backend, openMeteo.dataset, pipeline, async (db, first, second) => {
+          assert.equal(first.status, 'succeeded', JSON.stringify(first.errors));
+          assert.equal(first.counts.inserted, 72 * 21);
+          assert.deepEqual(
+            [second.counts.inserted, second.counts.updated, second.counts.unchanged],
+            [0, 0, 72 * 21],
+          );
+          const { rows } = await db.query<{
+            epoch: number;
+            variable: string;
+            value: number;
+            unit: string;
+            _provider: string;
+          }>(
+            `SELECT extract(epoch FROM time)::float8 AS epoch, variable, value, unit, _provider
+             FROM public.weather_model_values WHERE time = (SELECT min(time) FROM public.weather_model_values)
+            ORDER BY variable COLLATE "C"`,
+          );
+          assert.deepEqual(
+            rows.map((row) => ({ ...row, epoch: Number(row.epoch), value: Number(row.value) })),
+            [...FIRST_HOUR]
+              .sort((a, b) => (a.variable < b.variable ? -1 : 1))
+              .map(({ variable, value, unit }) => ({
+                epoch: Date.parse('2026-03-01T23:00:00Z') / 1000,
+                variable,
+                value,
+                unit,
+                _provider: 'open-meteo',
+              })),
+          );
+        });
+      });
+    });
+  }
+});
