@@ -14,7 +14,7 @@ export const ECB_RATES_PATH = `${ENVELOPE}.Cube.Cube.Cube`;
  * Every rate of the file with the `time` of the day that holds it: the daily file's one day, or
  * the history files' days (newest first there; the records come oldest first, each day's
  * currencies in the file's order). A day holds the currencies the ECB quoted that day (HRK until
- * 2022, RUB until 2022-03-01), so a currency is absent from some days rather than null. `rate` is
+ * 2022, RUB suspended in 2022), so a currency is absent from some days rather than null. `rate` is
  * units per one euro as the ECB writes it (`'0.84770'` → 0.8477); a rate that is not a number
  * gives a record the schema rejects, quarantined with its day and currency.
  */
