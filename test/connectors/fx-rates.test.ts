@@ -9,7 +9,9 @@ import { createDatasetWriter } from '../../src/adapters/postgres/dataset-writer.
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { createQuarantineStore } from '../../src/adapters/postgres/quarantine-store.ts';
 import { createRunStore } from '../../src/adapters/postgres/run-store.ts';
-import { readSource } from '../../src/adapters/sources/read-source.ts';
+import { createSharedProviderStore } from '../../src/adapters/postgres/shared-provider-store.ts';
+import { createProcessLimits } from '../../src/adapters/sources/process-limits.ts';
+import { createSourceReader, readSource } from '../../src/adapters/sources/read-source.ts';
 import { collectUntilError, testContext } from '../../src/adapters/sources/source-test-kit.ts';
 import { SourceError } from '../../src/domain/errors.ts';
 import { defineConfig } from '../../src/domain/pipeline-definition.ts';
@@ -58,13 +60,15 @@ before(async () => {
     '/up/frankfurter/v1/latest': frankfurterLatest,
     '/down/ecb/eurofxref-daily.xml': ECB_DOWN,
     '/down/erapi/v6/latest/USD': ERAPI_QUOTA,
+    // A mirror answering with the wrong base: USD rates for a EUR request.
+    '/wrong/erapi/v6/latest/EUR': { headers: JSON_TYPE, body: upstreamFixture('erapi_v6_latest_USD.json') },
     '/down/frankfurter/v1/latest': { status: 503, headers: JSON_TYPE, body: '{"message":"maintenance"}' },
   });
 });
 after(() => server.close());
 
 /** Each provider on the `up` or `down` side of the server. */
-const urls = (ecb: 'up' | 'down', erapi: 'up' | 'down', frankfurter: 'up' | 'down') => ({
+const urls = (ecb: 'up' | 'down', erapi: 'up' | 'down' | 'wrong', frankfurter: 'up' | 'down') => ({
   ecb: `${server.url}/${ecb}/ecb`,
   erapi: `${server.url}/${erapi}/erapi/v6`,
   frankfurter: `${server.url}/${frankfurter}/frankfurter/v1`,
@@ -164,7 +168,18 @@ describe('connectors.fxRates', () => {
     assert.match(server.requests.at(-1)?.url ?? '', /^\/up\/frankfurter\/v1\/latest\?base=USD&symbols=EUR$/);
   });
 
-  it('all three failing fails the read with each one reason', async () => {
+  it('an answer for another base than the one asked fails its provider instead of filing rates under the wrong pair', async () => {
+    const { records, outcomes, attempts } = await collect({
+      base: 'EUR',
+      quotes: ['USD'],
+      baseUrls: urls('down', 'wrong', 'up'),
+    });
+    assert.deepEqual(outcomes, ['ecb failed', 'erapi failed', 'frankfurter served']);
+    assert.match(attempts[1]?.message ?? '', /no EUR rate for USD in the answer$/);
+    assert.deepEqual(records, [{ date: '2025-12-17', base: 'EUR', quote: 'USD', rate: 1.1722 }]);
+  });
+
+  it("all three failing fails the read with each one's reason", async () => {
     const { records, outcomes, error } = await collect({
       base: 'USD',
       quotes: ['EUR'],
@@ -200,7 +215,7 @@ describe('connectors.fxRates', () => {
 
 for (const backend of backends) {
   describe(`connectors.fxRates end to end on ${backend.kind}`, { skip: backend.skip }, () => {
-    it('the ECB answers 503: ExchangeRate-API serves, recorded on the run and on every row', async () => {
+    it('the ECB answers 503 three times: ExchangeRate-API serves, recorded on the run and on every row', async () => {
       const { db, close } = await backend.open();
       try {
         await migrate(db);
@@ -212,7 +227,13 @@ for (const backend of backends) {
         await db.transaction((tx) => ensureDatasetTables(tx, [rates.dataset]));
         const config = defineConfig({ datasets: [rates.dataset], pipelines: [rates.pipeline('usd_rates')] });
         const ports = {
-          readSource,
+          // As `sluice run` reads: retries, breakers and rate limits kept in this database (no jitter).
+          readSource: createSourceReader({
+            store: createSharedProviderStore(db, db),
+            limits: createProcessLimits(),
+            env: {},
+            random: () => 0,
+          }),
           writerFor: () => createDatasetWriter(db, 'public', rates.dataset),
           runs: createRunStore(db),
           quarantine: createQuarantineStore(db),
@@ -220,6 +241,7 @@ for (const backend of backends) {
           logger: quietLogger,
           newRunId: randomUUID,
         };
+        const ecbBefore = server.requests.filter((request) => request.url.startsWith('/down/ecb/')).length;
         const report = await collectPipeline(ports, config.pipelines.get('usd_rates')!, {
           trigger: 'test',
           baseDir: '.',
@@ -239,6 +261,14 @@ for (const backend of backends) {
           ],
         );
         assert.match(runs[0]?.providers[0]?.message ?? '', /answered HTTP 503/);
+        // The ECB's three attempts (a 503 is retried), then one request to ExchangeRate-API.
+        const sent = server.requests.filter((request) => request.url.startsWith('/down/ecb/')).length;
+        assert.equal(sent - ecbBefore, 3);
+        const { rows: breakers } = await db.query<{ consecutive_failures: number }>(
+          "SELECT consecutive_failures FROM sluice.source_breakers WHERE provider = 'ecb'",
+        );
+        // Each attempt counts against the ECB's breaker: 3 of its threshold of 5, still closed.
+        assert.deepEqual(breakers, [{ consecutive_failures: 3 }]);
         const { rows } = await db.query<FrankfurterRate & { _provider: string }>(
           'SELECT date::text AS date, base, quote, rate, _provider FROM public.fx_rates ORDER BY quote',
         );

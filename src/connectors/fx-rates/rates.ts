@@ -19,7 +19,7 @@ export interface PairRates {
   readonly rates: ReadonlyMap<string, number>;
 }
 
-type Draft = { date?: unknown; quote?: unknown; rate?: unknown };
+type Draft = { date?: unknown; base?: unknown; quote?: unknown; rate?: unknown };
 
 const draftsOf = (out: unknown): Draft[] => (Array.isArray(out) ? out : out ? [out] : []) as Draft[];
 
@@ -57,11 +57,15 @@ function ecbPairs(
   return { date, rates };
 }
 
-/** ExchangeRate-API and Frankfurter quote any base themselves: their rates are taken as sent. */
-function directPairs(drafts: Draft[], quotes: readonly string[]): PairRates {
-  const byQuote = new Map(drafts.map((draft) => [String(draft.quote), rateOf(draft.rate)]));
+/**
+ * ExchangeRate-API and Frankfurter quote any base themselves: their rates are taken as sent, if
+ * the answer's base is the one asked (a rate per another base would be stored under the wrong pair).
+ */
+function directPairs(drafts: Draft[], base: string, quotes: readonly string[]): PairRates {
+  const ofBase = drafts.filter((draft) => draft.base === base);
+  const byQuote = new Map(ofBase.map((draft) => [String(draft.quote), rateOf(draft.rate)]));
   return {
-    date: drafts[0]?.date,
+    date: ofBase[0]?.date,
     rates: new Map(quotes.map((quote) => [quote, byQuote.get(quote) ?? Number.NaN])),
   };
 }
@@ -78,9 +82,9 @@ export function pairRates(
     case FxProvider.ecb:
       return ecbPairs(document, base, quotes, context);
     case FxProvider.erapi:
-      return directPairs(draftsOf(erapiTransform(document, context)), quotes);
+      return directPairs(draftsOf(erapiTransform(document, context)), base, quotes);
     case FxProvider.frankfurter:
-      return directPairs(draftsOf(frankfurterTransform(document, context)), quotes);
+      return directPairs(draftsOf(frankfurterTransform(document, context)), base, quotes);
     default:
       return { date: undefined, rates: new Map(quotes.map((quote) => [quote, Number.NaN])) };
   }
