@@ -9,7 +9,10 @@ import { frankfurterTransform } from '../frankfurter/transform.ts';
 export const FxProvider = { ecb: 'ecb', erapi: 'erapi', frankfurter: 'frankfurter' } as const;
 export type FxProvider = (typeof FxProvider)[keyof typeof FxProvider];
 
-/** Significant digits of a cross rate: one more than the ECB's usual five, so rounding adds no error. */
+/**
+ * Significant digits of a cross rate: one more than the ECB's usual five, so this rounding (at most
+ * 1 part in 200,000) stays about a tenth of what the ECB's own rounding of the two rates leaves.
+ */
 export const CROSS_RATE_DIGITS = 6;
 
 export interface PairRates {

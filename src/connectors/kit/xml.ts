@@ -49,10 +49,11 @@ function walk(
 }
 
 /**
- * One row per element at `path` (dotted element names from the root, namespace prefixes kept:
- * `'gesmes:Envelope.Cube.Cube.Cube'`, `*` for any element), in document order. A named step goes into every element of
- * that name whether it repeats (an array) or occurs once (an object: fast-xml-parser gives a single
- * child no array), so a day with one currency or a history with one day is no special case.
+ * One row per element at `path` (dotted element names from the root, namespace prefixes kept,
+ * `*` for any element: `'gesmes:Envelope.Cube.Cube.Cube'`), in document order. A named step goes
+ * into every element of that name whether it repeats (an array) or occurs once (an object:
+ * fast-xml-parser gives a single child no array), so a day with one currency or a history with one
+ * day is no special case.
  *
  * Each row is the element's attributes and text (`#text`) plus the attributes and text of every
  * element above it that has some (`time` of the ECB day's `Cube`). A name present at several levels
