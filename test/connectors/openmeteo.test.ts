@@ -139,6 +139,11 @@ const MULTI_MODEL = JSON.stringify({
     temperature_2m_icon_seamless: 2.3,
     temperature_2m_meteoswiss_icon_seamless: 2.2,
   },
+  minutely_15_units: { time: 'iso8601', wind_gusts_10m_meteofrance_arome_france: 'km/h' },
+  minutely_15: {
+    time: ['2026-03-02T00:00', '2026-03-02T00:15'],
+    wind_gusts_10m_meteofrance_arome_france: [8.3, 6.8],
+  },
   hourly_units: {
     time: 'iso8601',
     wind_speed_10m_meteofrance_arome_france: 'km/h',
@@ -286,6 +291,7 @@ describe('connectors.openMeteo on 127.0.0.1', () => {
           latitude: 50,
           longitude: 10,
           current: ['temperature_2m'],
+          minutely15: ['wind_gusts_10m'],
           hourly: ['wind_speed_10m'],
           daily: ['temperature_2m_max', 'sunrise'],
           models,
@@ -297,6 +303,7 @@ describe('connectors.openMeteo on 127.0.0.1', () => {
       assert.equal(error, undefined);
       assert.equal(sent.searchParams.get('models'), models.join(','));
       assert.equal(sent.searchParams.get('current'), 'temperature_2m');
+      assert.equal(sent.searchParams.get('minutely_15'), 'wind_gusts_10m');
       const row = (
         model: string,
         resolution: string,
@@ -318,6 +325,22 @@ describe('connectors.openMeteo on 127.0.0.1', () => {
         row('meteofrance_arome_france', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.1, '°C'),
         row('icon_seamless', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.3, '°C'),
         row('meteoswiss_icon_seamless', 'current', '2026-03-02T00:45:00.000Z', 'temperature_2m', 2.2, '°C'),
+        row(
+          'meteofrance_arome_france',
+          'minutely_15',
+          '2026-03-01T23:00:00.000Z',
+          'wind_gusts_10m',
+          8.3,
+          'km/h',
+        ),
+        row(
+          'meteofrance_arome_france',
+          'minutely_15',
+          '2026-03-01T23:15:00.000Z',
+          'wind_gusts_10m',
+          6.8,
+          'km/h',
+        ),
         row('meteofrance_arome_france', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 4.3, 'km/h'),
         row('icon_seamless', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 4.6, 'km/h'),
         row('meteoswiss_icon_seamless', 'hourly', '2026-03-01T23:00:00.000Z', 'wind_speed_10m', 3.6, 'km/h'),
@@ -548,6 +571,8 @@ describe('connectors.openMeteo on 127.0.0.1', () => {
       // And every hour after the change comes out an hour before the instant Open-Meteo meant.
       assert.equal(asWallClock[12], '2026-03-29T10:00:00.000Z');
       assert.equal(openMeteo.instant('2026-03-29T12:00', 3600), Date.parse('2026-03-29T11:00:00Z'));
+      // timeformat=unixtime answers are epoch seconds, UTC already: the offset does not apply.
+      assert.equal(openMeteo.instant(1774746000, 3600), Date.parse('2026-03-29T01:00:00Z'));
     });
   });
 
