@@ -1,7 +1,7 @@
 // Stooq CSV rows → daily and quote records: text cells to numbers, Warsaw wall-clock times to UTC.
 import { numberOrNull } from '../../domain/cell-values.ts';
-import { instantOfLocal } from '../../domain/partition-window.ts';
 import type { RecordDraft, Transform } from '../../domain/pipeline-definition.ts';
+import { localTimeToUtc } from '../kit/local-time.ts';
 import type { stooqDailySchema, stooqQuoteSchema } from './dataset.ts';
 
 export type StooqDailyDraft = RecordDraft<typeof stooqDailySchema>;
@@ -21,24 +21,11 @@ const isRow = (value: unknown): value is Row => typeof value === 'object' && val
  */
 const cell = (text: string | undefined): number | null => numberOrNull(text);
 
-/** `2022-12-09` and `22:00:03` in Warsaw → the UTC instant; anything else is kept for the schema to refuse. */
+/** `2022-12-09` and `22:00:03` in Warsaw → the UTC instant; anything else (`N/D`) is kept for the schema to refuse. */
 function warsawInstant(date: string | undefined, time: string | undefined): unknown {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? '');
-  const clock = /^(\d{2}):(\d{2}):(\d{2})$/.exec(time ?? '');
-  if (!day || !clock) return `${date ?? ''} ${time ?? ''}`.trim();
-  const [year, month, dayOfMonth, hour, minute, second] = [...day.slice(1), ...clock.slice(1)].map(Number);
-  const instant = instantOfLocal(
-    {
-      year: year as number,
-      month: month as number,
-      day: dayOfMonth as number,
-      hour: hour as number,
-      minute: minute as number,
-      second: second as number,
-    },
-    STOOQ_ZONE,
-  );
-  return new Date(instant).toISOString();
+  const text = `${date ?? ''} ${time ?? ''}`.trim();
+  const instant = localTimeToUtc(text, STOOQ_ZONE);
+  return Number.isNaN(instant.getTime()) ? text : instant.toISOString();
 }
 
 /** The history CSV has no symbol column: the transform of one request carries it. */

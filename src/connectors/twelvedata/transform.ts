@@ -1,7 +1,8 @@
 // Twelve Data answers → quote and bar records: decimal strings to numbers, exchange-local datetimes to UTC.
 import { numberOrNull } from '../../domain/cell-values.ts';
-import { instantOfLocal, localDateTimeOf } from '../../domain/partition-window.ts';
+import { localDateTimeOf } from '../../domain/partition-window.ts';
 import type { RecordDraft, Transform } from '../../domain/pipeline-definition.ts';
+import { localTimeToUtc } from '../kit/local-time.ts';
 import type { twelveDataBarSchema, twelveDataQuoteSchema } from './dataset.ts';
 
 export type TwelveDataQuoteDraft = RecordDraft<typeof twelveDataQuoteSchema>;
@@ -14,26 +15,15 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const decimal = (value: unknown): unknown =>
   typeof value === 'string' ? numberOrNull(value) : (value ?? null);
 
-const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2}))?$/;
-
 /**
- * `2023-08-24 11:09:00` (or `2023-08-24`) on the exchange's wall clock → the UTC instant, through
- * Intl with the zone of `meta.exchange_timezone` (a repeated autumn hour resolves to its first
- * occurrence). Anything else is kept for the schema to refuse.
+ * `2023-08-24 11:09:00` (or `2023-08-24`) on the exchange's wall clock → the UTC instant, with the
+ * zone of `meta.exchange_timezone` (a repeated autumn hour resolves to its first occurrence).
+ * Anything else is kept for the schema to refuse.
  */
 function exchangeInstant(datetime: unknown, zone: string): unknown {
-  const parts = typeof datetime === 'string' ? LOCAL.exec(datetime) : null;
-  if (!parts) return datetime;
-  const [year, month, day, hour, minute, second] = parts.slice(1).map((part) => Number(part ?? 0));
-  const local = {
-    year: year as number,
-    month: month as number,
-    day: day as number,
-    hour: hour as number,
-    minute: minute as number,
-    second: second as number,
-  };
-  return new Date(instantOfLocal(local, zone)).toISOString();
+  if (typeof datetime !== 'string') return datetime;
+  const instant = localTimeToUtc(datetime, zone);
+  return Number.isNaN(instant.getTime()) ? datetime : instant.toISOString();
 }
 
 function checkedZone(zone: unknown): string {
