@@ -10,7 +10,10 @@ export const stooqDailySchema = z.object({
   symbol,
   /** The trading day, as Stooq writes it (no time, no zone). */
   date: z.iso.date(),
-  /** Split-adjusted by Stooq (AAPL's 1984 bars are about 0.099). */
+  /**
+   * Adjusted by Stooq for splits and dividends alike: AAPL's 2024-07-01 close is 215.286, the
+   * day's real 216.75 times a constant 0.9932; a later dividend moves every earlier row again.
+   */
   open: price,
   high: price,
   low: price,
@@ -37,7 +40,7 @@ export const stooqDaily = dataset('stooq_daily', {
   schema: stooqDailySchema,
   key: ['symbol', 'date'],
   time: 'date',
-  description: 'Daily split-adjusted bars (OHLCV) from Stooq.',
+  description: 'Daily bars (OHLCV) from Stooq, adjusted for splits and dividends.',
 });
 
 /** `stooq_quotes`, keyed by symbol and time of the last trade. */
