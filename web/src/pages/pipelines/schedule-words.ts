@@ -18,21 +18,23 @@ export function cronInWords(expression: string, locale: string): string {
   }
 }
 
-/** Formats instants in one zone, with the zone's offset (06:30 UTC+1), in the page's locale. */
+/** Formats instants in one zone, with the zone's offset (06:30 GMT+1), in `locale`. */
+export function zonedFormatter(locale: string, timeZone: string): (iso: string) => string {
+  const format = new Intl.DateTimeFormat(locale, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+    timeZoneName: 'shortOffset',
+  });
+  return (iso) => format.format(new Date(iso));
+}
+
 export function useZonedFormat(timeZone: string): (iso: string) => string {
   const { i18n } = useTranslation();
-  return useMemo(() => {
-    const format = new Intl.DateTimeFormat(i18n.language, {
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZone,
-      hourCycle: 'h23',
-      timeZoneName: 'shortOffset',
-    });
-    return (iso: string) => format.format(new Date(iso));
-  }, [i18n.language, timeZone]);
+  return useMemo(() => zonedFormatter(i18n.language, timeZone), [i18n.language, timeZone]);
 }

@@ -5,15 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useTriggerRun } from '../../api/pipelines-queries.ts';
 import type { PipelineEntry, PipelinePartitioning } from '../../api/types.ts';
 import { LiveRun } from './live-run.tsx';
-
-/** The `partition` and `date` a form's values send: the date picks the window, keys follow it. */
-function triggerOptions(partitioning: PipelinePartitioning, date: string, keys: Record<string, string>) {
-  const keyPart = partitioning.keys.map((dimension) => `${dimension.name}=${keys[dimension.name] ?? ''}`);
-  return {
-    date: partitioning.time ? date : undefined,
-    partition: keyPart.length > 0 ? keyPart.join('|') : undefined,
-  };
-}
+import { triggerOptions } from './trigger-options.ts';
 
 function KeyField(props: {
   dimension: PipelinePartitioning['keys'][number];
