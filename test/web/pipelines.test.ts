@@ -114,7 +114,7 @@ for (const backend of backends) {
         await tick.getByText(`why: ${SKIPPED_REASON}`).waitFor();
         // The run collected before serve started: 4 rows inserted, one run of one succeeded.
         await scheduled.getByText('4 inserted, 0 updated, 0 unchanged, 0 rejected').waitFor();
-        await scheduled.getByText('1 of the last 1 runs succeeded (0 partial, 0 failed)').waitFor();
+        await scheduled.getByText('1 of 1 recent run succeeded (0 partial, 0 failed)').waitFor();
         const partitioned = page.getByRole('region', { name: 'site_weeks' });
         await partitioned.getByText('No schedule: runs only when triggered.').waitFor();
         await partitioned.getByText('Never run.').waitFor();
@@ -140,7 +140,7 @@ for (const backend of backends) {
           [3, 1, 3, 'api:dashboard-admin'],
         );
         await scheduled.getByText('3 inserted, 1 updated, 3 unchanged, 0 rejected').waitFor();
-        await scheduled.getByText('2 of the last 2 runs succeeded (0 partial, 0 failed)').waitFor();
+        await scheduled.getByText('2 of 2 recent runs succeeded (0 partial, 0 failed)').waitFor();
 
         // A partitioned pipeline: a date picks the week, the key comes from the declared values.
         await partitioned.getByText('The partition key looks like weekly|site=<key>.').waitFor();
@@ -207,7 +207,12 @@ for (const backend of backends) {
         await planifie
           .getByRole('heading', { name: 'Prochaines exécutions (fuseau Europe/Paris)' })
           .waitFor();
-        await planifie.getByText('3 réussies sur les 3 dernières (0 partielles, 0 échouées)').waitFor();
+        await planifie
+          .getByText('réussies\u202f: 3 sur 3 exécutions récentes (partielles\u202f: 0, échouées\u202f: 0)')
+          .waitFor();
+        await planifie
+          .getByText('insérés\u202f: 1, mis à jour\u202f: 0, inchangés\u202f: 7, rejetés\u202f: 0')
+          .waitFor();
         await page.evaluate(() => localStorage.setItem('sluice.locale', 'en'));
 
         assert.deepEqual(browser.problems, [], 'no console errors');

@@ -210,7 +210,9 @@ export const en = {
     rate: {
       title: 'Success rate',
       none: 'No finished run yet.',
-      detail: '{{succeeded}} of the last {{runs}} runs succeeded ({{partial}} partial, {{failed}} failed)',
+      detail_one: '{{succeeded}} of {{runs}} recent run succeeded ({{partial}} partial, {{failed}} failed)',
+      detail_other:
+        '{{succeeded}} of {{runs}} recent runs succeeded ({{partial}} partial, {{failed}} failed)',
     },
     trigger: {
       title: 'Trigger a run',

@@ -213,13 +213,16 @@ export const fr: Translation = {
       title: 'Dernière exécution',
       never: 'Jamais exécuté.',
       ended: 'terminée {{time}}',
-      counts: '{{inserted}} insérés, {{updated}} mis à jour, {{unchanged}} inchangés, {{rejected}} rejetés',
+      counts:
+        'insérés\u202f: {{inserted}}, mis à jour\u202f: {{updated}}, inchangés\u202f: {{unchanged}}, rejetés\u202f: {{rejected}}',
     },
     rate: {
       title: 'Taux de réussite',
       none: 'Aucune exécution terminée pour l’instant.',
-      detail:
-        '{{succeeded}} réussies sur les {{runs}} dernières ({{partial}} partielles, {{failed}} échouées)',
+      detail_one:
+        'réussies\u202f: {{succeeded}} sur {{runs}} exécution récente (partielles\u202f: {{partial}}, échouées\u202f: {{failed}})',
+      detail_other:
+        'réussies\u202f: {{succeeded}} sur {{runs}} exécutions récentes (partielles\u202f: {{partial}}, échouées\u202f: {{failed}})',
     },
     trigger: {
       title: 'Déclencher une exécution',

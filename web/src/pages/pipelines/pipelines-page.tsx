@@ -54,6 +54,7 @@ function SuccessRate({ recent }: { recent: PipelineEntry['recent'] }) {
       <strong className="rate">{format.percent(recent.successRate)}</strong>{' '}
       <span className="muted">
         {t('pipelines.rate.detail', {
+          count: recent.runs,
           succeeded: format.number(recent.succeeded),
           runs: format.number(recent.runs),
           partial: format.number(recent.partial),
