@@ -8,7 +8,9 @@ import { checkSession, useSession } from './api/session.ts';
 import type { SessionResponse } from './api/types.ts';
 import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
+import { FreshnessPage } from './pages/freshness/freshness-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
+import { PipelinesPage } from './pages/pipelines/pipelines-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
@@ -35,6 +37,12 @@ function SignedIn({ session }: { session: SessionResponse }) {
           <RunsPage />
         </Route>
         <Route path="/runs/:id">{(params) => <RunDetailPage id={params.id} />}</Route>
+        <Route path="/pipelines">
+          <PipelinesPage />
+        </Route>
+        <Route path="/freshness">
+          <FreshnessPage />
+        </Route>
         <Route>
           <NotFound />
         </Route>

@@ -75,7 +75,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pipelines with their last run (viewer) */
+        /** Pipelines with their schedule, last run and recent success rate (viewer) */
         get: operations["listPipelines"];
         put?: never;
         post?: never;
@@ -1160,6 +1160,50 @@ export interface operations {
                             } | null;
                             /** @description the last run’s status, or never_run */
                             status: string;
+                            /** @description null when the pipeline has no schedule */
+                            schedule: {
+                                readonly cron: string[];
+                                /** @description the zone the cron is read in */
+                                timezone: string;
+                                misfire: string;
+                                /** @description definition, or env when SLUICE_SCHEDULE_* overrides it */
+                                origin: string;
+                                /** @description the next 3 run times */
+                                nextRuns: string[];
+                                lastTick: {
+                                    /** @description ISO 8601 instant */
+                                    scheduledAt: string;
+                                    /** @description triggered, skipped, missed … */
+                                    outcome: string;
+                                    reason: string | null;
+                                    runId: string | null;
+                                } | null;
+                            } | null;
+                            /** @description null for a pipeline without partitions; a trigger must name one otherwise */
+                            partitioning: {
+                                /** @description how a partition key looks, e.g. weekly|site=<key> */
+                                shape: string;
+                                /** @description the time dimension: a run can be named by a local date (the trigger’s date) */
+                                time: {
+                                    every: string;
+                                    timezone: string;
+                                } | null;
+                                keys: {
+                                    name: string;
+                                    /** @description the keys declared in the config; null when they live in a stored key set */
+                                    values: string[] | null;
+                                }[];
+                            } | null;
+                            /** @description the last 20 runs that succeeded, were partial or failed (skipped and cancelled ones did no work) */
+                            recent: {
+                                /** @description rated runs counted, at most 20 */
+                                runs: number;
+                                succeeded: number;
+                                partial: number;
+                                failed: number;
+                                /** @description succeeded / runs; null without a run */
+                                successRate: number | null;
+                            };
                         }[];
                     };
                 };

@@ -63,3 +63,10 @@ export const RUN_STATUSES = [
 type Missing = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
 const everyStatus: [Missing] extends [never] ? true : Missing = true;
 void everyStatus;
+
+export type PipelineEntry = PipelinesResponse['pipelines'][number];
+export type PipelineSchedule = NonNullable<PipelineEntry['schedule']>;
+export type PipelinePartitioning = NonNullable<PipelineEntry['partitioning']>;
+export type RunQueued = Ok<'triggerRun', 202>;
+export type RefreshStaleBody = BodyOf<'refreshStale'>;
+export type RefreshStaleResult = Ok<'refreshStale'>;
