@@ -160,7 +160,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Quarantined records with their issues, newest first: one per distinct record, with its occurrences, first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer) */
+        /** Quarantined records with their issues, newest first: one per distinct record, with its occurrences, first (createdAt) and last (lastSeenAt, lastRunId) sighting; filtered by dataset, run, stage and reason (issue code) (viewer) */
         get: operations["listQuarantine"];
         put?: never;
         post?: never;
@@ -1562,6 +1562,9 @@ export interface operations {
                 dataset?: string;
                 /** @description run id, or a unique prefix of at least 8 hex characters */
                 run?: string;
+                stage?: "read" | "transform" | "validate" | "rule";
+                /** @description an issue code: only records with such an issue */
+                reason?: string;
                 pending?: "true" | "false";
                 limit?: number;
                 /** @description nextCursor of the previous page */
