@@ -382,7 +382,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Records filtered by key columns (?<key>=value) and time range, sorted and paged; CSV with format=csv (viewer) */
+        /** Records filtered by key columns (?<key>=value) and time range, sorted and keyset-paged; CSV with format=csv (viewer) */
         get: operations["listDatasetRecords"];
         put?: never;
         post?: never;
@@ -2741,6 +2741,7 @@ export interface operations {
                 sort?: string;
                 order?: "asc" | "desc";
                 limit?: number;
+                /** @description nextCursor of the previous page, with the same sort and order */
                 cursor?: string;
                 format?: "json" | "csv";
             };
