@@ -132,6 +132,14 @@ for (const backend of backends) {
         ]);
         await shoot('datasets');
         await accessible('the datasets list');
+        // uPlot comes with the chart's own chunk, fetched only when a chart shows.
+        const chartChunkLoaded = () =>
+          page.evaluate(() =>
+            performance
+              .getEntriesByType('resource')
+              .some((entry) => entry.name.includes('series-chart-canvas')),
+          );
+        assert.equal(await chartChunkLoaded(), false, 'no chart code before a chart shows');
 
         // The detail: sizes all time / 7 d / 30 d from /api/stats, and the schema with its roles.
         await listRow.getByRole('link', { name: 'readings' }).click();
@@ -173,6 +181,7 @@ for (const backend of backends) {
         // The chart (loaded on demand): a canvas, one legend entry per station, and its text fallback.
         const chart = page.getByTestId('series-chart');
         await chart.locator('canvas').first().waitFor();
+        assert.equal(await chartChunkLoaded(), true, 'the chart chunk, loaded on demand');
         const legend = await chart.locator('.u-legend .u-series .u-label').allTextContents();
         assert.deepEqual(legend, ['observed_at', '00052', '07015', '99997', '99999']);
         await page
