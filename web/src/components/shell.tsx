@@ -37,6 +37,8 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
           <NavLink href="/runs">{t('app.nav.runs')}</NavLink>
           <NavLink href="/pipelines">{t('app.nav.pipelines')}</NavLink>
           <NavLink href="/freshness">{t('app.nav.freshness')}</NavLink>
+          <NavLink href="/datasets">{t('app.nav.datasets')}</NavLink>
+          <NavLink href="/quarantine">{t('app.nav.quarantine')}</NavLink>
         </nav>
         <div className="topbar-end">
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">
