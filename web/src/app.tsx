@@ -8,10 +8,13 @@ import { checkSession, useSession } from './api/session.ts';
 import type { SessionResponse } from './api/types.ts';
 import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
+import { KeySetPage } from './pages/key-sets/key-set-page.tsx';
+import { KeySetsPage } from './pages/key-sets/key-sets-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
+import { SourcesPage } from './pages/sources/sources-page.tsx';
 
 function NotFound() {
   const { t } = useTranslation();
@@ -35,6 +38,15 @@ function SignedIn({ session }: { session: SessionResponse }) {
           <RunsPage />
         </Route>
         <Route path="/runs/:id">{(params) => <RunDetailPage id={params.id} />}</Route>
+        <Route path="/sources">
+          <SourcesPage />
+        </Route>
+        <Route path="/key-sets">
+          <KeySetsPage />
+        </Route>
+        <Route path="/key-sets/:name">
+          {(params) => <KeySetPage name={decodeURIComponent(params.name)} />}
+        </Route>
         <Route>
           <NotFound />
         </Route>
