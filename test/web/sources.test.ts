@@ -243,6 +243,7 @@ for (const backend of backends) {
         // The API's refusal, as it words it: the entry, the field and the rule.
         const refusal = adding.getByTestId('api-issues');
         await refusal.getByText('The API refused this (400 invalid_parameter):').waitFor();
+        await accessible(page, 'the key form with the API’s refusal');
         assert.match(
           (await refusal.getByRole('listitem').textContent()) ?? '',
           /^body\.keys\[0\], field "key": must be a non-empty string without spaces.*got "saint etienne"$/,
@@ -334,6 +335,10 @@ for (const backend of backends) {
           }
           assert.equal(await page.locator('input[type=file]').count(), 0);
           assert.equal(await page.getByRole('heading', { name: 'Import a seed file' }).count(), 0);
+          await page.getByLabel('Language').selectOption('fr');
+          await page.getByRole('heading', { name: 'Jeu de clés sites', level: 1 }).waitFor();
+          await page.getByRole('heading', { name: '2 clés', level: 2 }).waitFor();
+          await page.getByRole('link', { name: '← Tous les jeux de clés' }).waitFor();
 
           // The page's own session, CSRF header and all: the server refuses the role, not the request.
           const session = await page.request.get(`${server.url}/api/session`);
