@@ -58,6 +58,7 @@ export type { DatasetDefinition, DatasetOptions, WriteMode } from './domain/data
 export { dataset } from './domain/dataset-definition.ts';
 export { ConfigError, SluiceError, SourceError } from './domain/errors.ts';
 export type { KeySetDefinition } from './domain/key-set.ts';
+export { type OAuth2Options, oauth2 } from './domain/oauth2.ts';
 export type {
   KeysDefinition,
   PartitionsDefinition,

@@ -8,6 +8,7 @@ import {
   httpBodyTemplates,
   parseHttpBody,
 } from './http-body.ts';
+import { type OAuth2Definition, parseHttpAuth } from './oauth2.ts';
 import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import { parseSelector, type RecordSelector } from './record-selector.ts';
 import { assertResilienceOptions, type ResilienceOptions } from './resilience-policy.ts';
@@ -181,6 +182,11 @@ export interface HttpSourceOptions extends ResilienceOptions {
   /** Query parameters appended to the URL; values may be templates or secrets. */
   query?: Record<string, TemplateValue>;
   headers?: Record<string, TemplateValue>;
+  /**
+   * `oauth2({ tokenUrl, clientId, clientSecret })`: a bearer token fetched once, shared by every
+   * worker through the database, renewed before it expires and once on a 401.
+   */
+  auth?: OAuth2Definition;
   /** @defaultValue 'auto' (from the Content-Type) */
   format?: HttpFormat;
   /** Where records sit in the document (JSON or XML), dotted path with `*` wildcards. */
@@ -215,6 +221,7 @@ export interface HttpSourceDefinition {
   readonly body: HttpBody | undefined;
   readonly query: ReadonlyArray<readonly [string, ParsedValue]>;
   readonly headers: ReadonlyArray<readonly [string, ParsedValue]>;
+  readonly auth: OAuth2Definition | undefined;
   readonly format: HttpFormat;
   readonly records: RecordSelector;
   readonly timeoutMs: number;
@@ -245,6 +252,7 @@ const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   body: true,
   query: true,
   headers: true,
+  auth: true,
   format: true,
   records: true,
   timeoutMs: true,
@@ -304,6 +312,12 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
       throw new ConfigError(`http(): check.${what} must be a function returning a reason or undefined`);
   }
   const request = parseHttpBody(`http() "${name}"`, options.method, options.body);
+  const auth = parseHttpAuth(`http() "${name}"`, options.auth);
+  if (auth && Object.keys(options.headers ?? {}).some((header) => header.toLowerCase() === 'authorization')) {
+    throw new ConfigError(
+      `http() "${name}": both \`auth\` and an Authorization header; keep one (auth sends "Authorization: Bearer <token>")`,
+    );
+  }
   return {
     kind: 'http',
     name,
@@ -313,6 +327,7 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     body: request.body,
     query: parseValues('query parameter', options.query),
     headers: parseValues('header', options.headers),
+    auth,
     format,
     records: selectorOrConfigError('http()', options.records),
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? httpDefaults.timeoutMs),

@@ -1,0 +1,94 @@
+// oauth2(): how an http() source gets its bearer token (OAuth 2 client credentials), checked at config load.
+import { ConfigError } from './errors.ts';
+import { assertKnownKeys, optionKeys } from './option-keys.ts';
+import { isSecretRef, type SecretRef } from './secret.ts';
+
+export interface OAuth2Options {
+  /** The token endpoint, a fixed http(s) URL (no `{{param}}`: one token serves every partition). */
+  tokenUrl: string;
+  /** A plain string, or secret() when the provider treats it as confidential. */
+  clientId: string | SecretRef;
+  /** Always secret(): a client secret written in the config file would end up in version control. */
+  clientSecret: SecretRef;
+  /** Space-separated scopes, sent as `scope`. */
+  scope?: string;
+  /** Sent as `audience` (Auth0, some API gateways). */
+  audience?: string;
+}
+
+export interface OAuth2Definition {
+  readonly kind: 'oauth2';
+  readonly grant: 'client_credentials';
+  readonly tokenUrl: string;
+  readonly clientId: string | SecretRef;
+  readonly clientSecret: SecretRef;
+  readonly scope: string | undefined;
+  readonly audience: string | undefined;
+}
+
+const OAUTH2_KEYS = optionKeys<OAuth2Options>({
+  tokenUrl: true,
+  clientId: true,
+  clientSecret: true,
+  scope: true,
+  audience: true,
+});
+
+function optionalText(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.includes('{{'))
+    throw new ConfigError(`oauth2(): \`${name}\` must be a non-empty string without {{placeholders}}`);
+  return value;
+}
+
+export function oauth2(options: OAuth2Options): OAuth2Definition {
+  assertKnownKeys('oauth2()', options, OAUTH2_KEYS);
+  const tokenUrl = options?.tokenUrl;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof tokenUrl === 'string' ? new URL(tokenUrl) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    typeof tokenUrl !== 'string' ||
+    !parsed ||
+    !/^https?:$/.test(parsed.protocol) ||
+    tokenUrl.includes('{{')
+  ) {
+    throw new ConfigError(
+      `oauth2(): \`tokenUrl\` must be a fixed http(s) URL (no {{placeholders}}), got ${JSON.stringify(tokenUrl)}`,
+    );
+  }
+  if (parsed.username || parsed.password)
+    throw new ConfigError('oauth2(): `tokenUrl` must not carry credentials; use clientId and clientSecret');
+  const clientId = options.clientId;
+  if (!isSecretRef(clientId) && (typeof clientId !== 'string' || clientId === '')) {
+    throw new ConfigError("oauth2(): `clientId` must be a non-empty string or secret('ENV_NAME')");
+  }
+  if (!isSecretRef(options.clientSecret)) {
+    throw new ConfigError(
+      typeof options.clientSecret === 'string'
+        ? "oauth2(): `clientSecret` must be secret('ENV_NAME'), not the secret itself (the config file is code that gets committed)"
+        : "oauth2(): `clientSecret` is required: secret('ENV_NAME')",
+    );
+  }
+  return {
+    kind: 'oauth2',
+    grant: 'client_credentials',
+    tokenUrl,
+    clientId,
+    clientSecret: options.clientSecret,
+    scope: optionalText('scope', options.scope),
+    audience: optionalText('audience', options.audience),
+  };
+}
+
+/** Refuses anything but an oauth2() definition in http({ auth }), naming the source. */
+export function parseHttpAuth(label: string, auth: unknown): OAuth2Definition | undefined {
+  if (auth === undefined) return undefined;
+  if (typeof auth !== 'object' || auth === null || (auth as { kind?: unknown }).kind !== 'oauth2') {
+    throw new ConfigError(`${label}: \`auth\` must be oauth2({ tokenUrl, clientId, clientSecret })`);
+  }
+  return auth as OAuth2Definition;
+}
