@@ -136,6 +136,17 @@ TABLE sluice.migrations (
 );
 CREATE UNIQUE INDEX migrations_pkey ON sluice.migrations USING btree (version);
 
+TABLE sluice.oauth2_tokens (
+  cache_key text NOT NULL,
+  token_url text NOT NULL,
+  sealed_token text,
+  refresh_at timestamp with time zone,
+  expires_at timestamp with time zone,
+  fetched_at timestamp with time zone,
+  CONSTRAINT oauth2_tokens_pkey PRIMARY KEY (cache_key)
+);
+CREATE UNIQUE INDEX oauth2_tokens_pkey ON sluice.oauth2_tokens USING btree (cache_key);
+
 TABLE sluice.quarantine (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   run_id uuid NOT NULL,
