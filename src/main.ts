@@ -17,6 +17,7 @@ import { createFreshnessQueries, freshnessProjectOf } from './adapters/postgres/
 import { createKeySetQueries, loadKeySets } from './adapters/postgres/key-set-store.ts';
 import { createMetricsQueries } from './adapters/postgres/metrics-store.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
+import { createTokenStore } from './adapters/postgres/oauth2-token-store.ts';
 import { openPostgres } from './adapters/postgres/pg-database.ts';
 import { openPglite } from './adapters/postgres/pglite-database.ts';
 import { createQuarantineQueries, createQuarantineStore } from './adapters/postgres/quarantine-store.ts';
@@ -202,8 +203,9 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     const writers = new Map<string, DatasetWriter>();
     // PGlite has one connection: inside a dry run's transaction the provider state must go through it.
     const store = createSharedProviderStore(db.kind === 'postgres' ? db : queryable, db);
+    const tokens = createTokenStore(db.kind === 'postgres' ? db : queryable);
     return {
-      readSource: createSourceReader({ store, limits, env: settings.overrides }),
+      readSource: createSourceReader({ store, limits, env: settings.overrides, tokens }),
       writerFor(dataset: DatasetDefinition) {
         let writer = writers.get(dataset.name);
         if (!writer) {

@@ -27,7 +27,8 @@ export interface PreparedRequest {
   readonly redactAndCut: (text: string, max: number) => string;
 }
 
-function secretValue(env: string): string {
+/** A secret's value, registered with the redactor; a missing or empty variable fails the call. */
+export function secretValue(env: string): string {
   const value = readSecret(env);
   // An empty value is treated as missing: it is never a working key, and it could not be redacted.
   if (value === undefined || value === '') {
@@ -86,6 +87,20 @@ export function prepareRequest(
     shownUrl: shownUrl.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED),
     headers,
     body,
+    secrets,
+    redact: matcher.redact,
+    redactAndCut: matcher.redactAndCut,
+  };
+}
+
+/** The request with `Authorization: Bearer <token>`, the token kept off other origins and redacted. */
+export function withBearer(prepared: PreparedRequest, token: string): PreparedRequest {
+  secretRedactor.add(token);
+  const secrets = [...prepared.secrets, token];
+  const matcher = createSecretMatcher(secrets);
+  return {
+    ...prepared,
+    headers: { ...prepared.headers, authorization: `Bearer ${token}` },
     secrets,
     redact: matcher.redact,
     redactAndCut: matcher.redactAndCut,

@@ -11,8 +11,10 @@ import { type ByteInput, formatError, looksLikeHtml, peekInput } from './byte-in
 import { decodeContent } from './content-encoding.ts';
 import { csvRecords } from './csv-records.ts';
 import { sendFollowingRedirects } from './http-redirects.ts';
-import { type PreparedRequest, prepareRequest } from './http-request.ts';
+import { type PreparedRequest, prepareRequest, withBearer } from './http-request.ts';
 import { jsonRecords } from './json-records.ts';
+import { createOAuth2Session } from './oauth2-client.ts';
+import { createMemoryTokenCache, type TokenCache } from './oauth2-token-cache.ts';
 import { checkBody, checkRecords, errorBodyFailure } from './response-check.ts';
 import { asUtf8, charsetOf } from './text-encoding.ts';
 import { USER_AGENT } from './user-agent.ts';
@@ -169,38 +171,84 @@ function recordsOf(
   }
 }
 
+/** Tokens of sources read without a shared cache: this process only. */
+const processTokens = createMemoryTokenCache();
+
+/** With `auth`, `tokens` holds the bearer tokens (shared by every process when it is the database's). */
 export async function* readHttpSource(
   source: HttpSourceDefinition,
   context: SourceContext,
+  tokens: TokenCache = processTokens,
 ): AsyncGenerator<SourceChunk> {
-  const prepared = prepareRequest(source, context.params);
+  const declared = prepareRequest(source, context.params);
+  const clock = context.clock ?? systemClock;
+  const session = source.auth
+    ? createOAuth2Session(source.auth, tokens, {
+        source: source.name,
+        timeoutMs: source.timeoutMs,
+        clock,
+        signal: context.signal,
+        logger: context.logger,
+      })
+    : undefined;
+  let bearer = session ? await session.token() : undefined;
+  let prepared = bearer === undefined ? declared : withBearer(declared, bearer);
   const timeout = AbortSignal.timeout(source.timeoutMs);
-  const call: CallState = { prepared, timeoutMs: source.timeoutMs, timeout, cancel: context.signal };
+  let call: CallState = { prepared, timeoutMs: source.timeoutMs, timeout, cancel: context.signal };
   const origin: RecordOrigin = { provider: source.name, url: prepared.shownUrl };
   const log = context.logger;
   log.debug({ url: prepared.shownUrl }, 'http request');
 
   let response: Awaited<ReturnType<typeof request>>;
   try {
-    const signal = AbortSignal.any([timeout, context.signal]);
-    response = await sendFollowingRedirects(prepared, source.redirects, source.method, (hop) =>
-      request(hop.url, {
-        method: hop.method,
-        headers: {
-          accept: 'application/json, text/csv, application/xml;q=0.9, */*;q=0.5',
-          'user-agent': USER_AGENT,
-          ...(hop.body ? { 'content-type': hop.body.contentType } : {}),
-          ...hop.headers,
-        },
-        body: hop.body?.text,
-        signal,
-        headersTimeout: source.timeoutMs,
-        bodyTimeout: source.timeoutMs,
-      }),
-    );
+    response = await send(source, prepared, AbortSignal.any([timeout, context.signal]));
+    if (response.statusCode === 401 && session && bearer !== undefined) {
+      // Revoked or expired early: one new token and one more try; a second 401 fails as usual.
+      response.body.on('error', () => {});
+      response.body.destroy();
+      log.info({ provider: source.name }, `"${source.name}" answered 401: renewing its OAuth 2 token once`);
+      bearer = await session.renewAfterRejection(bearer);
+      prepared = withBearer(declared, bearer);
+      call = { ...call, prepared };
+      response = await send(source, prepared, AbortSignal.any([timeout, context.signal]));
+    }
   } catch (error) {
     throw failure(error, call);
   }
+  yield* readResponse(source, context, call, origin, response);
+}
+
+function send(
+  source: HttpSourceDefinition,
+  prepared: PreparedRequest,
+  signal: AbortSignal,
+): Promise<Awaited<ReturnType<typeof request>>> {
+  return sendFollowingRedirects(prepared, source.redirects, source.method, (hop) =>
+    request(hop.url, {
+      method: hop.method,
+      headers: {
+        accept: 'application/json, text/csv, application/xml;q=0.9, */*;q=0.5',
+        'user-agent': USER_AGENT,
+        ...(hop.body ? { 'content-type': hop.body.contentType } : {}),
+        ...hop.headers,
+      },
+      body: hop.body?.text,
+      signal,
+      headersTimeout: source.timeoutMs,
+      bodyTimeout: source.timeoutMs,
+    }),
+  );
+}
+
+async function* readResponse(
+  source: HttpSourceDefinition,
+  context: SourceContext,
+  call: CallState,
+  origin: RecordOrigin,
+  response: Awaited<ReturnType<typeof request>>,
+): AsyncGenerator<SourceChunk> {
+  const { prepared } = call;
+  const log = context.logger;
   const { statusCode, headers, body } = response;
   const shown = prepared.shownUrl;
   try {

@@ -6,6 +6,7 @@ import { readAsyncJobSource } from './async-job-source.ts';
 import { readFallbackSource } from './fallback-source.ts';
 import { readFilesSource } from './files-source.ts';
 import { readHttpSource } from './http-source.ts';
+import { createMemoryTokenCache } from './oauth2-token-cache.ts';
 import { createMemoryProviderStore } from './provider-store.ts';
 import { type ResilienceDeps, readResilientHttp } from './resilient-source.ts';
 import { readStaticSource } from './static-source.ts';
@@ -17,14 +18,14 @@ import { readStaticSource } from './static-source.ts';
 export function createSourceReader(resilience?: ResilienceDeps): SourceReader {
   // Without a shared store, submission limits hold within this reader only.
   const asyncJobs = { store: resilience?.store ?? createMemoryProviderStore() };
+  const tokens = createMemoryTokenCache();
+  const deps = resilience && { ...resilience, tokens: resilience.tokens ?? tokens };
   const readProvider = (provider: ProviderDefinition, context: SourceContext): AsyncIterable<SourceChunk> => {
     switch (provider.kind) {
       case 'files':
         return readFilesSource(provider, context);
       case 'http':
-        return resilience
-          ? readResilientHttp(provider, context, resilience)
-          : readHttpSource(provider, context);
+        return deps ? readResilientHttp(provider, context, deps) : readHttpSource(provider, context, tokens);
       case 'static':
         return readStaticSource(provider, context);
       case 'asyncJob':

@@ -23,6 +23,7 @@ import { classifyFailure, countsAgainstBreaker, UpstreamOutcome } from '../../do
 import { type Clock, type Logger, type SourceContext, systemClock } from '../../engine/ports.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import { readHttpSource } from './http-source.ts';
+import type { TokenCache } from './oauth2-token-cache.ts';
 import { type ProcessLimits, sleep } from './process-limits.ts';
 import type { AttemptRecord, ProviderStore, SlotRelease } from './provider-store.ts';
 import { waitForRateLimit } from './rate-limit-grant.ts';
@@ -34,6 +35,8 @@ export interface ResilienceDeps {
   env: Readonly<Record<string, string | undefined>>;
   /** @defaultValue Math.random */
   random?: () => number;
+  /** OAuth 2 tokens of sources with `auth`. @defaultValue one cache for this process */
+  tokens?: TokenCache;
 }
 
 /** A probe older than the call's timeout plus this is taken to be lost with its process. */
@@ -248,7 +251,7 @@ export async function* readResilientHttp(
     let delivered = false;
     let failure: SourceError | undefined;
     try {
-      for await (const chunk of readHttpSource(definition, context)) {
+      for await (const chunk of readHttpSource(definition, context, deps.tokens)) {
         latencyMs ??= Math.round(performance.now() - started);
         delivered = true;
         yield chunk;
