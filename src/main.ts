@@ -142,6 +142,10 @@ function registerSecrets(config: LoadedConfig['config']): void {
       for (const [, value] of [...source.query, ...source.headers]) {
         if ('env' in value) secretRedactor.add(readSecret(value.env));
       }
+      // The access token itself is registered when it is fetched or read from the cache.
+      for (const value of source.auth ? [source.auth.clientId, source.auth.clientSecret] : []) {
+        if (typeof value !== 'string') secretRedactor.add(readSecret(value.env));
+      }
     }
   }
 }

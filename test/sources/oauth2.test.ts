@@ -2,8 +2,11 @@
 // database standing for two workers; one token for all, renewed before expiry and once on a 401, and a
 // canary client secret (and the tokens themselves) in no log line, error or table.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../../src/adapters/log/logger.ts';
 import type { Database } from '../../src/adapters/postgres/database.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { createTokenStore } from '../../src/adapters/postgres/oauth2-token-store.ts';
@@ -15,9 +18,12 @@ import { ConfigError, SourceError } from '../../src/domain/errors.ts';
 import { oauth2 } from '../../src/domain/oauth2.ts';
 import { http, secret } from '../../src/domain/source-definition.ts';
 import type { SourceReader } from '../../src/engine/ports.ts';
+import { openSluice } from '../../src/main.ts';
+import { type CliResult, runCli } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
+import { withInitProject } from '../support/project.ts';
 import { readThrough } from '../support/scripted-upstream.ts';
 
 const CANARY = 'canary-0auth/Secr3t+77';
@@ -336,6 +342,124 @@ for (const backend of await testBackends()) {
       const forbidden = [...CANARY_FORMS, ...tokensHandedOut];
       for (const { where, text } of texts) {
         for (const form of forbidden) assert.ok(!text.includes(form), `${where} shows ${form}`);
+      }
+    });
+  });
+}
+
+const projectConfig = (
+  url: string,
+) => `import { dataset, defineConfig, http, oauth2, pipeline, secret, z } from 'sluice';
+const items = dataset('oauth_items', {
+  schema: z.object({ id: z.number(), day: z.iso.date() }),
+  key: ['id'],
+  time: 'day',
+});
+const auth = (path) => oauth2({ tokenUrl: '${url}' + path, clientId: 'client-e2e', clientSecret: secret('OAUTH_E2E_SECRET') });
+export default defineConfig({
+  datasets: [items],
+  pipelines: [
+    pipeline('with_token', { source: http({ url: '${url}/items', name: 'items-api', auth: auth('/token') }), into: items }),
+    pipeline('bad_client', { source: http({ url: '${url}/items', name: 'items-bad', auth: auth('/bad-token') }), into: items }),
+  ],
+});
+`;
+
+for (const backend of await testBackends()) {
+  describe(`oauth2 across sluice processes on ${backend.kind}`, { skip: backend.skip }, () => {
+    let server: FixtureServer;
+    let project: { dir: string; remove(): Promise<void> };
+    let database: { url: string | undefined; close(): Promise<void> } | undefined;
+    const TOKEN = 'at-process-VGhpcyBpcw';
+    const outputs: Array<{ where: string; text: string }> = [];
+    const cli = async (args: string[]): Promise<CliResult> => {
+      const result = await runCli(args, {
+        cwd: project.dir,
+        env: {
+          OAUTH_E2E_SECRET: CANARY,
+          LOG_LEVEL: 'debug',
+          ...(database?.url ? { DATABASE_URL: database.url } : {}),
+        },
+      });
+      outputs.push({ where: `sluice ${args.join(' ')}`, text: `${result.stdout}\n${result.stderr}` });
+      return result;
+    };
+
+    before(async () => {
+      server = await startFixtureServer({
+        '/token': {
+          headers: JSON_TYPE,
+          body: JSON.stringify({ access_token: TOKEN, token_type: 'Bearer', expires_in: 3600 }),
+        },
+        '/bad-token': (request, response) =>
+          void formOf(request).then((form) =>
+            response.writeHead(400, JSON_TYPE).end(
+              JSON.stringify({
+                error: 'invalid_client',
+                error_description: `bad secret ${form.get('client_secret')}`,
+              }),
+            ),
+          ),
+        '/items': (request, response) => {
+          if (request.headers.authorization !== `Bearer ${TOKEN}`) return void response.writeHead(401).end();
+          response.writeHead(200, JSON_TYPE).end(JSON.stringify([{ id: 1, day: '2025-06-13' }]));
+        },
+      });
+      project = await withInitProject({ pglite: backend.kind === 'pglite' });
+      if (backend.kind === 'postgres') database = await backend.open({ migrated: true });
+      await writeFile(join(project.dir, 'sluice.config.ts'), projectConfig(server.url));
+    });
+    after(async () => {
+      await server?.close();
+      await database?.close();
+      await project?.remove();
+    });
+
+    it('shares one token between processes, fails a bad client clearly, and stores no secret', async () => {
+      // On PostgreSQL two processes run at once; the embedded database admits one at a time.
+      const runs =
+        backend.kind === 'postgres'
+          ? await Promise.all([cli(['run', 'with_token']), cli(['run', 'with_token'])])
+          : [await cli(['run', 'with_token']), await cli(['run', 'with_token'])];
+      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      const posts = (path: string) => server.requests.filter((request) => request.url === path).length;
+      assert.equal(posts('/token'), 1, 'one token for both processes');
+      assert.equal(posts('/items'), 2);
+
+      const bad = await cli(['run', 'bad_client']);
+      assert.notEqual(bad.code, 0);
+      assert.match(
+        bad.stdout,
+        /error \[source_error\]: http\(\) "items-bad": the OAuth 2 token endpoint http:\/\/127\.0\.0\.1:\d+\/bad-token answered HTTP 400: invalid_client/,
+      );
+      const shown = await cli(['runs', '--json']);
+      assert.equal(shown.code, 0, shown.stderr);
+
+      const sluice = await openSluice({
+        cwd: project.dir,
+        ...(database?.url ? { databaseUrl: database.url } : {}),
+        logger: createLogger({ level: 'silent' }),
+      });
+      try {
+        const { rows: tables } = await sluice.db.query<{ table_schema: string; table_name: string }>(
+          `SELECT table_schema, table_name FROM information_schema.tables
+            WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`,
+        );
+        assert.ok(tables.some((table) => table.table_name === 'runs'));
+        for (const { table_schema, table_name } of tables) {
+          const { rows } = await sluice.db.query(`SELECT * FROM "${table_schema}"."${table_name}"`);
+          outputs.push({ where: `${table_schema}.${table_name}`, text: JSON.stringify(rows) });
+        }
+        const { rows: failed } = await sluice.db.query<{ errors: unknown }>(
+          `SELECT errors FROM sluice.runs WHERE pipeline = 'bad_client'`,
+        );
+        assert.match(JSON.stringify(failed), /invalid_client \(bad secret \[redacted\]\)/);
+      } finally {
+        await sluice.close();
+      }
+      for (const { where, text } of outputs) {
+        for (const form of [...CANARY_FORMS, TOKEN])
+          assert.ok(!text.includes(form), `${where} shows ${form}`);
       }
     });
   });
