@@ -207,7 +207,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
     const writers = new Map<string, DatasetWriter>();
     // PGlite has one connection: inside a dry run's transaction the provider state must go through it.
     const store = createSharedProviderStore(db.kind === 'postgres' ? db : queryable, db);
-    const tokens = createTokenStore(db.kind === 'postgres' ? db : queryable);
+    const tokens = createTokenStore(db.kind === 'postgres' ? db : queryable, db);
     return {
       readSource: createSourceReader({ store, limits, env: settings.overrides, tokens }),
       writerFor(dataset: DatasetDefinition) {

@@ -135,7 +135,7 @@ for (const backend of await testBackends()) {
           limits,
           env: {},
           random: () => 0.5,
-          tokens: createTokenStore(db),
+          tokens: createTokenStore(db, db),
         });
       readers = [reader(opened.db), reader(second ?? opened.db)];
       const handler = async (request: IncomingMessage, response: ServerResponse) => {

@@ -1,6 +1,6 @@
 // The OAuth 2 token cache every process shares: sealed tokens in sluice.oauth2_tokens, fetched under the row's lock.
 import type { StoredToken, TokenCache } from '../sources/oauth2-token-cache.ts';
-import type { Queryable } from './database.ts';
+import type { Database, Queryable } from './database.ts';
 
 interface TokenRow {
   sealed_token: string | null;
@@ -19,15 +19,57 @@ function storedOf(row: TokenRow | undefined): StoredToken | undefined {
 
 const COLUMNS = 'sealed_token, refresh_at, expires_at';
 
-export function createTokenStore(db: Queryable): TokenCache {
+/** Per embedded database, the renewals under way: one process by construction, so a promise chain is the lock. */
+const embeddedLocks = new WeakMap<object, Map<string, Promise<void>>>();
+
+async function inTurn(owner: object, key: string, work: () => Promise<void>): Promise<void> {
+  const locks = embeddedLocks.get(owner) ?? new Map<string, Promise<void>>();
+  embeddedLocks.set(owner, locks);
+  const turn = (locks.get(key) ?? Promise.resolve()).then(work);
+  const settled = turn.catch(() => {});
+  locks.set(key, settled);
+  try {
+    await turn;
+  } finally {
+    if (locks.get(key) === settled) locks.delete(key);
+  }
+}
+
+/**
+ * Tokens go through `db`. On a PostgreSQL server (`locks`) a renewal holds the row's lock across
+ * processes; on PGlite an in-process lock keyed by the database, so the one connection is not held
+ * for as long as the token endpoint takes to answer.
+ */
+export function createTokenStore(db: Queryable, locks: Database): TokenCache {
+  const read = async (key: string) => {
+    const { rows } = await db.query<TokenRow>(
+      `SELECT ${COLUMNS} FROM sluice.oauth2_tokens WHERE cache_key = $1`,
+      [key],
+    );
+    return storedOf(rows[0]);
+  };
+  const write = async (tx: Queryable, key: string, tokenUrl: string, next: StoredToken) => {
+    await tx.query(
+      `INSERT INTO sluice.oauth2_tokens (cache_key, token_url, sealed_token, refresh_at, expires_at, fetched_at)
+       VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+       ON CONFLICT (cache_key) DO UPDATE SET sealed_token = $3, refresh_at = $4, expires_at = $5,
+                                             fetched_at = clock_timestamp()`,
+      [key, tokenUrl, next.sealed, next.refreshAt, next.expiresAt],
+    );
+  };
+  if (locks.kind !== 'postgres') {
+    return {
+      read,
+      renew: (key, tokenUrl, renew) =>
+        inTurn(locks, key, async () => {
+          const current = await read(key);
+          const next = await renew(current);
+          if (next !== current) await write(db, key, tokenUrl, next);
+        }),
+    };
+  }
   return {
-    async read(key) {
-      const { rows } = await db.query<TokenRow>(
-        `SELECT ${COLUMNS} FROM sluice.oauth2_tokens WHERE cache_key = $1`,
-        [key],
-      );
-      return storedOf(rows[0]);
-    },
+    read,
     renew(key, tokenUrl, renew) {
       // The row lock is held while the token endpoint answers: a second worker waits for it, then
       // finds the fresh token instead of fetching its own (the fetch has the source's timeout).
@@ -42,13 +84,7 @@ export function createTokenStore(db: Queryable): TokenCache {
         );
         const current = storedOf(rows[0]);
         const next = await renew(current);
-        if (next === current) return;
-        await tx.query(
-          `UPDATE sluice.oauth2_tokens
-              SET sealed_token = $2, refresh_at = $3, expires_at = $4, fetched_at = clock_timestamp()
-            WHERE cache_key = $1`,
-          [key, next.sealed, next.refreshAt, next.expiresAt],
-        );
+        if (next !== current) await write(tx, key, tokenUrl, next);
       });
     },
   };
