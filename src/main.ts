@@ -143,8 +143,12 @@ function registerSecrets(config: LoadedConfig['config']): void {
         if ('env' in value) secretRedactor.add(readSecret(value.env));
       }
       // The access token itself is registered when it is fetched or read from the cache.
-      for (const value of source.auth ? [source.auth.clientId, source.auth.clientSecret] : []) {
-        if (typeof value !== 'string') secretRedactor.add(readSecret(value.env));
+      const auth = source.auth;
+      const values = auth
+        ? [auth.clientId, auth.clientSecret, 'refreshToken' in auth ? auth.refreshToken : undefined]
+        : [];
+      for (const value of values) {
+        if (value !== undefined && typeof value !== 'string') secretRedactor.add(readSecret(value.env));
       }
     }
   }

@@ -1,4 +1,4 @@
-// oauth2(): how an http() source gets its bearer token (OAuth 2 client credentials), checked at config load.
+// oauth2(): how an http() source gets its bearer token (OAuth 2 client credentials, or a refresh token), checked at config load.
 import { ConfigError } from './errors.ts';
 import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import { isSecretRef, type SecretRef } from './secret.ts';
@@ -8,23 +8,42 @@ export interface OAuth2Options {
   tokenUrl: string;
   /** A plain string, or secret() when the provider treats it as confidential. */
   clientId: string | SecretRef;
-  /** Always secret(): a client secret written in the config file would end up in version control. */
-  clientSecret: SecretRef;
+  /**
+   * Always secret(): a client secret written in the config file would end up in version control.
+   * Optional with `refreshToken` only (a public client).
+   */
+  clientSecret?: SecretRef;
+  /**
+   * A refresh token (from a consent done once, outside sluice): the refresh-token grant instead of
+   * client credentials. A rotated refresh token the endpoint hands back is kept, sealed, in the database.
+   */
+  refreshToken?: SecretRef;
   /** Space-separated scopes, sent as `scope`. */
   scope?: string;
   /** Sent as `audience` (Auth0, some API gateways). */
   audience?: string;
 }
 
-export interface OAuth2Definition {
+export const OAuth2Grant = {
+  clientCredentials: 'client_credentials',
+  refreshToken: 'refresh_token',
+} as const;
+export type OAuth2Grant = (typeof OAuth2Grant)[keyof typeof OAuth2Grant];
+
+export type OAuth2Definition = {
   readonly kind: 'oauth2';
-  readonly grant: 'client_credentials';
   readonly tokenUrl: string;
   readonly clientId: string | SecretRef;
-  readonly clientSecret: SecretRef;
   readonly scope: string | undefined;
   readonly audience: string | undefined;
-}
+} & (
+  | { readonly grant: 'client_credentials'; readonly clientSecret: SecretRef }
+  | {
+      readonly grant: 'refresh_token';
+      readonly clientSecret: SecretRef | undefined;
+      readonly refreshToken: SecretRef;
+    }
+);
 
 const OAUTH2_KEYS = optionKeys<OAuth2Options>({
   tokenUrl: true,
@@ -32,6 +51,7 @@ const OAUTH2_KEYS = optionKeys<OAuth2Options>({
   clientSecret: true,
   scope: true,
   audience: true,
+  refreshToken: true,
 });
 
 function optionalText(name: string, value: unknown): string | undefined {
@@ -66,22 +86,31 @@ export function oauth2(options: OAuth2Options): OAuth2Definition {
   if (!isSecretRef(clientId) && (typeof clientId !== 'string' || clientId === '')) {
     throw new ConfigError("oauth2(): `clientId` must be a non-empty string or secret('ENV_NAME')");
   }
-  if (!isSecretRef(options.clientSecret)) {
+  const { clientSecret, refreshToken } = options;
+  if (typeof clientSecret === 'string' || typeof refreshToken === 'string') {
+    const name = typeof clientSecret === 'string' ? 'clientSecret' : 'refreshToken';
     throw new ConfigError(
-      typeof options.clientSecret === 'string'
-        ? "oauth2(): `clientSecret` must be secret('ENV_NAME'), not the secret itself (the config file is code that gets committed)"
-        : "oauth2(): `clientSecret` is required: secret('ENV_NAME')",
+      `oauth2(): \`${name}\` must be secret('ENV_NAME'), not the secret itself (the config file is code that gets committed)`,
     );
   }
-  return {
+  if (refreshToken !== undefined && !isSecretRef(refreshToken))
+    throw new ConfigError("oauth2(): `refreshToken` must be secret('ENV_NAME')");
+  if (clientSecret !== undefined && !isSecretRef(clientSecret))
+    throw new ConfigError("oauth2(): `clientSecret` must be secret('ENV_NAME')");
+  const common = {
     kind: 'oauth2',
-    grant: 'client_credentials',
     tokenUrl,
     clientId,
-    clientSecret: options.clientSecret,
     scope: optionalText('scope', options.scope),
     audience: optionalText('audience', options.audience),
-  };
+  } as const;
+  if (refreshToken) return { ...common, grant: OAuth2Grant.refreshToken, clientSecret, refreshToken };
+  if (!clientSecret) {
+    throw new ConfigError(
+      "oauth2(): `clientSecret` is required: secret('ENV_NAME') (or give `refreshToken` for the refresh-token grant)",
+    );
+  }
+  return { ...common, grant: OAuth2Grant.clientCredentials, clientSecret };
 }
 
 /** Refuses anything but an oauth2() definition in http({ auth }), naming the source. */

@@ -35,6 +35,8 @@ const CANARY_FORMS = [
 ];
 process.env.SLUICE_TEST_OAUTH_SECRET = CANARY;
 process.env.SLUICE_TEST_OAUTH_CLIENT = 'client-7';
+const INITIAL_REFRESH = 'rt-initial-Q2FuYXJ5';
+process.env.SLUICE_TEST_OAUTH_REFRESH = INITIAL_REFRESH;
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -57,6 +59,10 @@ describe('oauth2() options, checked when the config loads', () => {
         /`clientSecret` must be secret\('ENV_NAME'\), not the secret itself/,
       ],
       [{ ...valid, clientSecret: undefined }, /`clientSecret` is required/],
+      [
+        { ...valid, refreshToken: 'rt-plain' },
+        /`refreshToken` must be secret\('ENV_NAME'\), not the secret itself/,
+      ],
       [{ ...valid, clientId: '' }, /`clientId` must be a non-empty string or secret/],
       [{ ...valid, scope: 3 }, /`scope` must be a non-empty string/],
       [{ ...valid, grant: 'password' }, /grant/],
@@ -147,8 +153,10 @@ for (const backend of await testBackends()) {
           forms.push(form);
           tokenForms.set(path, forms);
           const { status = 200, body } = token(form, forms.length);
-          const access = (body as { access_token?: unknown }).access_token;
-          if (typeof access === 'string') tokensHandedOut.push(access);
+          for (const field of ['access_token', 'refresh_token']) {
+            const value = (body as Record<string, unknown>)[field];
+            if (typeof value === 'string') tokensHandedOut.push(value);
+          }
           response.writeHead(status, JSON_TYPE).end(JSON.stringify(body));
           return;
         }
@@ -320,6 +328,34 @@ for (const backend of await testBackends()) {
       );
     });
 
+    it('uses a refresh token, and the one the endpoint rotated to on the next renewal', async () => {
+      let valid = INITIAL_REFRESH;
+      const tokenUrl = tokenRoute('/token-refresh', (form, hit) => {
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== valid)
+          return { status: 400, body: { error: 'invalid_grant' } };
+        valid = `rt-rotated-${hit}-WW91`;
+        return { body: { access_token: `at-refresh-${hit}-SGVsbG8`, refresh_token: valid, expires_in: 600 } };
+      });
+      const source = http({
+        url: apiRoute('/refreshed'),
+        name: 'api-refreshed',
+        // A public client: no client secret.
+        auth: oauth2({ tokenUrl, clientId: 'public-app', refreshToken: secret('SLUICE_TEST_OAUTH_REFRESH') }),
+      });
+      const clock = fakeClock();
+      assert.equal((await read(readers[0], source, clock)).error, undefined);
+      clock.advance(541_000);
+      assert.equal((await read(readers[1], source, clock)).error, undefined);
+      const forms = tokenForms.get('/token-refresh') ?? [];
+      assert.deepEqual(
+        forms.map((form) => form.get('refresh_token')),
+        [INITIAL_REFRESH, 'rt-rotated-1-WW91'],
+      );
+      assert.equal(forms[0]?.get('client_id'), 'public-app');
+      assert.equal(forms[0]?.has('client_secret'), false);
+      assert.deepEqual(apiBearers.get('/refreshed'), ['at-refresh-1-SGVsbG8', 'at-refresh-2-SGVsbG8']);
+    });
+
     it('never shows the client secret or a token in logs, errors or any table', async () => {
       assert.ok(tokensHandedOut.length >= 5);
       assert.ok(errors.length >= 3, `collected ${errors.length} errors`);
@@ -339,7 +375,7 @@ for (const backend of await testBackends()) {
         const { rows } = await database.db.query(`SELECT * FROM sluice.${table_name}`);
         texts.push({ where: `sluice.${table_name}`, text: JSON.stringify(rows) });
       }
-      const forbidden = [...CANARY_FORMS, ...tokensHandedOut];
+      const forbidden = [...CANARY_FORMS, INITIAL_REFRESH, ...tokensHandedOut];
       for (const { where, text } of texts) {
         for (const form of forbidden) assert.ok(!text.includes(form), `${where} shows ${form}`);
       }

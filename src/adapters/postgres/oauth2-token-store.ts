@@ -4,6 +4,7 @@ import type { Database, Queryable } from './database.ts';
 
 interface TokenRow {
   sealed_token: string | null;
+  sealed_refresh_token: string | null;
   refresh_at: Date | null;
   expires_at: Date | null;
 }
@@ -12,12 +13,13 @@ function storedOf(row: TokenRow | undefined): StoredToken | undefined {
   if (!row?.sealed_token || !row.refresh_at || !row.expires_at) return undefined;
   return {
     sealed: row.sealed_token,
+    sealedRefresh: row.sealed_refresh_token ?? undefined,
     refreshAt: new Date(row.refresh_at),
     expiresAt: new Date(row.expires_at),
   };
 }
 
-const COLUMNS = 'sealed_token, refresh_at, expires_at';
+const COLUMNS = 'sealed_token, sealed_refresh_token, refresh_at, expires_at';
 
 /** Per embedded database, the renewals under way: one process by construction, so a promise chain is the lock. */
 const embeddedLocks = new WeakMap<object, Map<string, Promise<void>>>();
@@ -50,11 +52,12 @@ export function createTokenStore(db: Queryable, locks: Database): TokenCache {
   };
   const write = async (tx: Queryable, key: string, tokenUrl: string, next: StoredToken) => {
     await tx.query(
-      `INSERT INTO sluice.oauth2_tokens (cache_key, token_url, sealed_token, refresh_at, expires_at, fetched_at)
-       VALUES ($1, $2, $3, $4, $5, clock_timestamp())
-       ON CONFLICT (cache_key) DO UPDATE SET sealed_token = $3, refresh_at = $4, expires_at = $5,
-                                             fetched_at = clock_timestamp()`,
-      [key, tokenUrl, next.sealed, next.refreshAt, next.expiresAt],
+      `INSERT INTO sluice.oauth2_tokens
+              (cache_key, token_url, sealed_token, sealed_refresh_token, refresh_at, expires_at, fetched_at)
+       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())
+       ON CONFLICT (cache_key) DO UPDATE SET sealed_token = $3, sealed_refresh_token = $4, refresh_at = $5,
+                                             expires_at = $6, fetched_at = clock_timestamp()`,
+      [key, tokenUrl, next.sealed, next.sealedRefresh ?? null, next.refreshAt, next.expiresAt],
     );
   };
   if (locks.kind !== 'postgres') {

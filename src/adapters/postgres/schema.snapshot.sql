@@ -140,6 +140,7 @@ TABLE sluice.oauth2_tokens (
   cache_key text NOT NULL,
   token_url text NOT NULL,
   sealed_token text,
+  sealed_refresh_token text,
   refresh_at timestamp with time zone,
   expires_at timestamp with time zone,
   fetched_at timestamp with time zone,

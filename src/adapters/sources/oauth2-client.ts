@@ -1,11 +1,12 @@
 // An http() source's OAuth 2 session: the cached bearer token, or one fetched from the token endpoint
-// (client credentials, a form POST), renewed before it expires or after the API answered 401.
+// (client credentials or refresh token, a form POST), renewed before it expires or after the API answered 401.
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import { ErrorCode, isSluiceError, SourceError } from '../../domain/errors.ts';
 import type { OAuth2Definition } from '../../domain/oauth2.ts';
 import { type HttpSourceDefinition, http, isSecretRef } from '../../domain/source-definition.ts';
 import type { Clock, Logger } from '../../engine/ports.ts';
+import { createSecretMatcher } from '../log/secret-forms.ts';
 import { secretRedactor } from '../log/secret-redactor.ts';
 import { type PreparedRequest, prepareRequest, secretValue } from './http-request.ts';
 import {
@@ -38,7 +39,10 @@ interface SessionContext {
   readonly logger: Logger;
 }
 
-/** The token request as an http() definition, so secrets resolve and redact as in any other source. */
+/**
+ * The token request as an http() definition, so secrets resolve and redact as in any other source.
+ * A refresh token arrives as the `{{refresh_token}}` parameter: it may be one the endpoint rotated.
+ */
 function tokenRequestSource(auth: OAuth2Definition, context: SessionContext): HttpSourceDefinition {
   return http({
     url: auth.tokenUrl,
@@ -46,9 +50,10 @@ function tokenRequestSource(auth: OAuth2Definition, context: SessionContext): Ht
     method: 'POST',
     body: {
       form: {
-        grant_type: 'client_credentials',
+        grant_type: auth.grant,
+        ...(auth.grant === 'refresh_token' ? { refresh_token: '{{refresh_token}}' } : {}),
         client_id: auth.clientId,
-        client_secret: auth.clientSecret,
+        ...(auth.clientSecret ? { client_secret: auth.clientSecret } : {}),
         ...(auth.scope ? { scope: auth.scope } : {}),
         ...(auth.audience ? { audience: auth.audience } : {}),
       },
@@ -95,11 +100,26 @@ function endpointReason(text: string, prepared: PreparedRequest): string {
   return prepared.redactAndCut(text.replace(/\s+/g, ' ').trim(), 200);
 }
 
+interface FetchedToken {
+  token: string;
+  lifetimeMs: number;
+  /** A new refresh token, when the endpoint rotates them. */
+  refreshToken: string | undefined;
+}
+
 async function fetchToken(
   auth: OAuth2Definition,
   context: SessionContext,
-): Promise<{ token: string; lifetimeMs: number }> {
-  const prepared = prepareRequest(tokenRequestSource(auth, context), {});
+  refreshToken: string | undefined,
+): Promise<FetchedToken> {
+  const params: Record<string, string> = refreshToken === undefined ? {} : { refresh_token: refreshToken };
+  const declared = prepareRequest(tokenRequestSource(auth, context), params);
+  const matcher = createSecretMatcher([...declared.secrets, ...(refreshToken ? [refreshToken] : [])]);
+  const prepared: PreparedRequest = {
+    ...declared,
+    redact: matcher.redact,
+    redactAndCut: matcher.redactAndCut,
+  };
   const where = `http() "${context.source}": the OAuth 2 token endpoint ${prepared.shownUrl}`;
   let response: Awaited<ReturnType<typeof request>>;
   try {
@@ -151,12 +171,18 @@ async function fetchToken(
       { retryable: false },
     );
   }
+  const rotated = document?.refresh_token;
+  if (typeof rotated === 'string' && rotated !== '') secretRedactor.add(rotated);
   const seconds = Number(document?.expires_in);
   const lifetimeMs =
     document?.expires_in !== undefined && Number.isFinite(seconds) && seconds > 0
       ? seconds * 1000
       : DEFAULT_TOKEN_LIFETIME_MS;
-  return { token, lifetimeMs };
+  return {
+    token,
+    lifetimeMs,
+    refreshToken: typeof rotated === 'string' && rotated !== '' ? rotated : undefined,
+  };
 }
 
 export function createOAuth2Session(
@@ -165,16 +191,28 @@ export function createOAuth2Session(
   context: SessionContext,
 ): OAuth2Session {
   const clientId = isSecretRef(auth.clientId) ? secretValue(auth.clientId.env) : auth.clientId;
-  const clientSecret = secretValue(auth.clientSecret.env);
+  const clientSecret = auth.clientSecret ? secretValue(auth.clientSecret.env) : undefined;
+  const configuredRefresh = auth.grant === 'refresh_token' ? secretValue(auth.refreshToken.env) : undefined;
+  // A public client (refresh token, no client secret) seals with the configured refresh token.
+  const sealingSecret = clientSecret ?? configuredRefresh ?? '';
   const key = tokenCacheKey({
     tokenUrl: auth.tokenUrl,
     clientId,
+    grant: auth.grant,
+    refreshToken: configuredRefresh,
     scope: auth.scope,
     audience: auth.audience,
   });
   const fresh = (stored: StoredToken | undefined): string | undefined => {
     if (!stored || context.clock.now() >= stored.refreshAt) return undefined;
-    return unsealToken(stored.sealed, clientSecret, key);
+    return unsealToken(stored.sealed, sealingSecret, key);
+  };
+  /** The latest refresh token: the one the endpoint last rotated to, else the configured one. */
+  const refreshTokenOf = (stored: StoredToken | undefined): string | undefined => {
+    if (configuredRefresh === undefined) return undefined;
+    const rotated = stored?.sealedRefresh ? unsealToken(stored.sealedRefresh, sealingSecret, key) : undefined;
+    if (rotated) secretRedactor.add(rotated);
+    return rotated ?? configuredRefresh;
   };
   const renew = async (rejected: string | undefined): Promise<string> => {
     let result: string | undefined;
@@ -185,7 +223,7 @@ export function createOAuth2Session(
         result = cached;
         return current as StoredToken;
       }
-      const fetched = await fetchToken(auth, context);
+      const fetched = await fetchToken(auth, context, refreshTokenOf(current));
       const now = context.clock.now().getTime();
       const margin = Math.min(REFRESH_MARGIN_MS, fetched.lifetimeMs / 10);
       context.logger.info(
@@ -194,7 +232,10 @@ export function createOAuth2Session(
       );
       result = fetched.token;
       return {
-        sealed: sealToken(fetched.token, clientSecret, key),
+        sealed: sealToken(fetched.token, sealingSecret, key),
+        sealedRefresh: fetched.refreshToken
+          ? sealToken(fetched.refreshToken, sealingSecret, key)
+          : current?.sealedRefresh,
         refreshAt: new Date(now + fetched.lifetimeMs - margin),
         expiresAt: new Date(now + fetched.lifetimeMs),
       };

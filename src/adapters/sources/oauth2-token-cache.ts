@@ -5,6 +5,8 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 /** A token as stored: sealed, with when to renew it and when it stops working (the source's clock). */
 export interface StoredToken {
   readonly sealed: string;
+  /** A rotated refresh token (refresh-token grant), sealed the same way. */
+  readonly sealedRefresh?: string | undefined;
   readonly refreshAt: Date;
   readonly expiresAt: Date;
 }
@@ -46,14 +48,27 @@ export function createMemoryTokenCache(): TokenCache {
   };
 }
 
-/** The row's key: the endpoint, client and what was asked for, hashed (a client id may be secret). */
+/**
+ * The row's key: the endpoint, client, grant and what was asked for, hashed (a client id may be
+ * secret). The configured refresh token is part of it: a new consent starts afresh, not from a
+ * token rotated out of an old one.
+ */
 export function tokenCacheKey(parts: {
   tokenUrl: string;
   clientId: string;
+  grant: string;
+  refreshToken: string | undefined;
   scope: string | undefined;
   audience: string | undefined;
 }): string {
-  const text = JSON.stringify([parts.tokenUrl, parts.clientId, parts.scope ?? null, parts.audience ?? null]);
+  const text = JSON.stringify([
+    parts.tokenUrl,
+    parts.clientId,
+    parts.scope ?? null,
+    parts.audience ?? null,
+    parts.grant,
+    parts.refreshToken ?? null,
+  ]);
   return createHash('sha256').update(text).digest('hex');
 }
 

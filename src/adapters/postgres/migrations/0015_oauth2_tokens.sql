@@ -5,6 +5,8 @@ CREATE TABLE sluice.oauth2_tokens (
   cache_key    text PRIMARY KEY,
   token_url    text NOT NULL,
   sealed_token text,
+  -- A refresh token the endpoint rotated (refresh-token grant), sealed like the access token.
+  sealed_refresh_token text,
   refresh_at   timestamptz,
   expires_at   timestamptz,
   fetched_at   timestamptz
