@@ -151,8 +151,25 @@ export interface ApiOptions {
   tokenRecheckMs?: number;
   /** Wakes the backfill pump of this process after a backfill changes. @defaultValue none: workers notice within their interval */
   wakeBackfills?: BackfillWake;
+  /** How long close() lets in-flight requests finish before it ends every connection. @defaultValue 3000 ms */
+  closeGraceMs?: number;
   /** The built dashboard served at `/`. @defaultValue web/dist/ of this package */
   dashboardDir?: string;
+}
+
+const CLOSE_GRACE_MS = 3000;
+
+/**
+ * Keeps close() bounded. Node closes idle keep-alive connections at once, but a socket it does not
+ * count as idle (one left behind by an event stream whose client went away was seen) held
+ * `sluice serve`'s shutdown for the keep-alive timeout, 72 s. In-flight requests get a grace
+ * period; then every connection left is ended.
+ */
+function boundShutdown(app: FastifyInstance, graceMs: number): void {
+  app.addHook('preClose', (done) => {
+    setTimeout(() => app.server.closeAllConnections(), graceMs).unref();
+    done();
+  });
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -203,6 +220,7 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     );
   });
   installParameterGuard(app);
+  boundShutdown(app, options.closeGraceMs ?? CLOSE_GRACE_MS);
   healthRoutes(app, sluice.app);
   pipelineRoutes(app, sluice.app, options.dispatcher ?? sluice.app.pipelines.dispatcher());
   runRoutes(app, sluice.app);
