@@ -3,12 +3,30 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { partitionFromOptions } from '../../../domain/partition-run.ts';
+import type { ResolvedPipeline } from '../../../domain/pipeline-definition.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
 import { pipelineListSchema, runQueuedSchema, runWaitedSchema } from '../schemas/pipelines.ts';
 import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
+
+function partitionsOf(pipeline: ResolvedPipeline) {
+  const partitioning = pipeline.partitioning;
+  if (!partitioning) return null;
+  const time = partitioning.time;
+  return {
+    time: time
+      ? {
+          every: time.every,
+          timezone: time.timezone,
+          start: time.start.toISOString(),
+          end: time.end?.toISOString() ?? null,
+        }
+      : null,
+    keys: partitioning.keys.map((dimension) => dimension.name),
+  };
+}
 
 /** `wait=true` answers when the run ends or after this long, whichever comes first. */
 const WAIT_LIMIT_MS = 5 * 60_000;
@@ -38,6 +56,7 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
             params: pipeline.params,
             lastRun,
             status: lastRun?.status ?? 'never_run',
+            partitions: partitionsOf(pipeline),
           };
         }),
       };

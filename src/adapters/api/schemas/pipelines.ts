@@ -1,5 +1,6 @@
 // What the pipeline routes answer: pipelines with their last run, and a triggered run.
 import { z } from 'zod';
+import { PartitionEvery } from '../../../domain/partition-window.ts';
 import { instant } from './problem.ts';
 import { runStatusSchema } from './run-report.ts';
 import { runDetailSchema } from './runs.ts';
@@ -15,6 +16,19 @@ const lastRunSchema = z.object({
   rejected: z.number().int(),
 });
 
+/** How a pipeline is partitioned, so a client can offer a backfill or trigger form for it. */
+const partitionsSchema = z.object({
+  time: z
+    .object({
+      every: z.enum(Object.values(PartitionEvery) as [PartitionEvery, ...PartitionEvery[]]),
+      timezone: z.string().describe('IANA zone the windows are aligned in'),
+      start: instant.describe('first instant covered'),
+      end: instant.nullable().describe('first instant no longer covered; null when open-ended'),
+    })
+    .nullable(),
+  keys: z.array(z.string()).describe('the key dimensions’ names, in declaration order'),
+});
+
 export const pipelineListSchema = z.object({
   pipelines: z.array(
     z.object({
@@ -28,6 +42,7 @@ export const pipelineListSchema = z.object({
       params: z.record(z.string(), z.string()).readonly(),
       lastRun: lastRunSchema.nullable(),
       status: z.string().describe('the last run’s status, or never_run'),
+      partitions: partitionsSchema.nullable().describe('null for a pipeline without partitions'),
     }),
   ),
 });
