@@ -8,6 +8,8 @@ import { checkSession, useSession } from './api/session.ts';
 import type { SessionResponse } from './api/types.ts';
 import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
+import { BackfillDetailPage } from './pages/backfills/backfill-detail-page.tsx';
+import { BackfillsPage } from './pages/backfills/backfills-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
@@ -35,6 +37,10 @@ function SignedIn({ session }: { session: SessionResponse }) {
           <RunsPage />
         </Route>
         <Route path="/runs/:id">{(params) => <RunDetailPage id={params.id} />}</Route>
+        <Route path="/backfills">
+          <BackfillsPage />
+        </Route>
+        <Route path="/backfills/:id">{(params) => <BackfillDetailPage id={params.id} />}</Route>
         <Route>
           <NotFound />
         </Route>

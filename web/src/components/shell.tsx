@@ -35,6 +35,7 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
         <nav aria-label={t('app.nav.label')}>
           <NavLink href="/">{t('app.nav.overview')}</NavLink>
           <NavLink href="/runs">{t('app.nav.runs')}</NavLink>
+          <NavLink href="/backfills">{t('app.nav.backfills')}</NavLink>
         </nav>
         <div className="topbar-end">
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">
