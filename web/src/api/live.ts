@@ -14,15 +14,21 @@ const BACKFILL_EVENTS = ['active', 'paused', 'completed', 'failed', 'cancelled',
 );
 const FRESHNESS_EVENTS = ['freshness:stale', 'freshness:fresh'];
 const RETRY_MS = 3000;
+/**
+ * Backfill events come in bursts (a progress event per batch of partitions, up to tens a second):
+ * their queries are refreshed at most this often, always after the last event. Refreshing on each
+ * one would cancel the previous refetch of a 1,000-partition grid before it landed.
+ */
+const BACKFILL_COALESCE_MS = 250;
 
-function invalidateFor(client: QueryClient, type: string): void {
+function invalidateFor(client: QueryClient, type: string, backfillsLater: () => void): void {
   if (type.startsWith('run:')) {
     // A run changes its lists, its detail, the totals it wrote and the freshness of what it fed.
     for (const key of [keys.runs, keys.run, keys.stats, keys.freshness, keys.pipelines]) {
       void client.invalidateQueries({ queryKey: key });
     }
   } else if (type.startsWith('backfill:')) {
-    void client.invalidateQueries({ queryKey: keys.backfills });
+    backfillsLater();
   } else if (type.startsWith('freshness:')) {
     void client.invalidateQueries({ queryKey: keys.freshness });
   }
@@ -43,10 +49,17 @@ export function useLiveEvents(): LiveState {
     let retry: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     let wasOffline = false;
+    let backfillTimer: ReturnType<typeof setTimeout> | undefined;
+    const backfillsLater = () => {
+      backfillTimer ??= setTimeout(() => {
+        backfillTimer = undefined;
+        void client.invalidateQueries({ queryKey: keys.backfills });
+      }, BACKFILL_COALESCE_MS);
+    };
 
     const handle = (event: MessageEvent) => {
       if (event.lastEventId) lastEventId = event.lastEventId;
-      invalidateFor(client, event.type);
+      invalidateFor(client, event.type, backfillsLater);
     };
 
     const connect = () => {
@@ -82,6 +95,7 @@ export function useLiveEvents(): LiveState {
     return () => {
       stopped = true;
       clearTimeout(retry);
+      clearTimeout(backfillTimer);
       source?.close();
       window.removeEventListener('offline', goOffline);
     };
