@@ -175,7 +175,7 @@ for (const backend of backends) {
       assert.deepEqual(await apiCounts(id), expected);
     };
 
-    it('starts a backfill from the form and follows, pauses, resumes and retries it live', async (t) => {
+    it('starts a backfill from the form, follows it live, pauses, resumes, retries a partition and cancels another', async (t) => {
       const browser = await openBrowser();
       const { page } = browser;
       const shoot = async (name: string) => {
@@ -364,6 +364,18 @@ for (const backend of backends) {
         await page.getByRole('region', { name: 'Nouveau rattrapage' }).getByLabel('Parallélisme').waitFor();
         await page.getByLabel('Langue').selectOption('en');
 
+        // Cancel the 52 × 20 one: its pending partitions become cancelled, and Retry failed is offered.
+        await page.getByRole('link', { name: big.backfill.id.slice(0, 8) }).click();
+        await page.getByRole('button', { name: 'Cancel backfill' }).click();
+        await page.getByTestId('backfill-status').getByText('cancelled').waitFor();
+        await page.getByRole('button', { name: 'Retry failed' }).waitFor();
+        assert.equal(await page.getByRole('button', { name: /^(Pause|Resume|Cancel backfill)$/ }).count(), 0);
+        await eventually('the cancelled grid to match the API', async () => {
+          assert.deepEqual(await gridCounts(page), await apiCounts(big.backfill.id));
+          return true;
+        });
+        assert.ok(((await apiCounts(big.backfill.id)).cancelled ?? 0) >= 1038);
+
         // The one 400 is the refused reversed range, on purpose.
         assert.deepEqual(
           browser.problems,
@@ -377,8 +389,8 @@ for (const backend of backends) {
 
     it('shows a viewer no controls, and the API refuses a forged request', async () => {
       const { backfills } = await api('GET', '/api/backfills?pipeline=weekly_many');
-      const paused = backfills[0];
-      assert.equal(paused?.status, 'paused', 'the first test left the 52 × 20 backfill paused');
+      const cancelled = backfills[0];
+      assert.equal(cancelled?.status, 'cancelled', 'the first test cancelled the 52 × 20 backfill');
       const browser = await openBrowser();
       const { page } = browser;
       try {
@@ -392,10 +404,14 @@ for (const backend of backends) {
           .getByRole('row', { name: /weekly_many/ })
           .waitFor();
         assert.equal(await page.getByRole('region', { name: 'New backfill' }).count(), 0);
-        await page.getByRole('link', { name: paused.id.slice(0, 8) }).click();
-        await page.getByTestId('backfill-status').getByText('paused').waitFor();
+        await page.getByRole('link', { name: cancelled.id.slice(0, 8) }).click();
+        await page.getByTestId('backfill-status').getByText('cancelled').waitFor();
         await page.getByTestId('partition-grid').waitFor();
-        assert.equal(await page.getByRole('button', { name: /Resume|Cancel|Pause|Retry/ }).count(), 0);
+        assert.equal(
+          await page.getByRole('button', { name: /Resume|Cancel|Pause|Retry/ }).count(),
+          0,
+          'no action',
+        );
         await page.getByRole('gridcell').first().click();
         const dialog = page.getByRole('dialog');
         await dialog.getByRole('button', { name: 'Close' }).waitFor();
@@ -420,12 +436,12 @@ for (const backend of backends) {
               body: body === undefined ? null : JSON.stringify(body),
             }).then((response) => response.status);
           return [
-            await post(`/api/backfills/${id}/resume`),
+            await post(`/api/backfills/${id}/retry-failed`),
             await post('/api/backfills', { pipeline: 'weekly_obs', from: '2025-01-06', to: '2025-01-12' }),
           ];
-        }, paused.id);
+        }, cancelled.id);
         assert.deepEqual(statuses, [403, 403]);
-        assert.equal((await api('GET', `/api/backfills/${paused.id}`)).backfill.status, 'paused');
+        assert.equal((await api('GET', `/api/backfills/${cancelled.id}`)).backfill.status, 'cancelled');
       } finally {
         await browser.close();
       }
