@@ -24,8 +24,27 @@ export type { OpenMeteoApi, OpenMeteoOptions } from './connectors/openmeteo/sour
 export type { OpenMeteoTransformOptions } from './connectors/openmeteo/transform.ts';
 export type { PioupiouPipelineOptions } from './connectors/pioupiou/pioupiou.ts';
 export type { PioupiouOptions } from './connectors/pioupiou/source.ts';
+export type { QuotesOptions } from './connectors/quotes/chain.ts';
+export type { Quote } from './connectors/quotes/dataset.ts';
+export type { QuotesPipelineOptions } from './connectors/quotes/quotes.ts';
+export type { StooqDaily, StooqQuote } from './connectors/stooq/dataset.ts';
+export type { StooqHistoryOptions, StooqOptions, StooqQuoteOptions } from './connectors/stooq/source.ts';
+export type { StooqHistoryPipelineOptions, StooqQuotePipelineOptions } from './connectors/stooq/stooq.ts';
+export type { TwelveDataBar, TwelveDataQuote } from './connectors/twelvedata/dataset.ts';
+export type {
+  TwelveDataInterval,
+  TwelveDataOptions,
+  TwelveDataSeriesOptions,
+} from './connectors/twelvedata/source.ts';
+export type {
+  TwelveDataQuotePipelineOptions,
+  TwelveDataSeriesPipelineOptions,
+} from './connectors/twelvedata/twelvedata.ts';
 export type { WuOptions } from './connectors/wu/source.ts';
 export type { WuPipelineOptions } from './connectors/wu/wu.ts';
+export type { YahooBar } from './connectors/yahoo/dataset.ts';
+export type { YahooChartOptions, YahooInterval } from './connectors/yahoo/source.ts';
+export type { YahooPipelineOptions } from './connectors/yahoo/yahoo.ts';
 export type {
   AsyncJobOptions,
   JsonTemplate,

@@ -6,6 +6,23 @@ import { fxRates } from './fx-rates/fx-rates.ts';
 import { infoclimat } from './infoclimat/infoclimat.ts';
 import { openMeteo } from './openmeteo/openmeteo.ts';
 import { pioupiou } from './pioupiou/pioupiou.ts';
+import { quotes } from './quotes/quotes.ts';
+import { stooq } from './stooq/stooq.ts';
+import { twelvedata } from './twelvedata/twelvedata.ts';
 import { wu } from './wu/wu.ts';
+import { yahoo } from './yahoo/yahoo.ts';
 
-export const connectors = { ecb, erapi, frankfurter, fxRates, infoclimat, openMeteo, pioupiou, wu } as const;
+export const connectors = {
+  ecb,
+  erapi,
+  frankfurter,
+  fxRates,
+  infoclimat,
+  openMeteo,
+  pioupiou,
+  quotes,
+  stooq,
+  twelvedata,
+  wu,
+  yahoo,
+} as const;

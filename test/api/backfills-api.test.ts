@@ -182,9 +182,10 @@ for (const backend of await testBackends()) {
 
     it('lists how each pipeline is partitioned, for the backfill form', async () => {
       const { pipelines } = await readJson(await call('GET', '/api/pipelines', 'viewer'));
-      assert.deepEqual(pipelines[0].partitions, {
-        time: { every: 'weekly', timezone: 'UTC', start: '2025-01-06T00:00:00.000Z', end: null },
-        keys: ['site'],
+      assert.deepEqual(pipelines[0].partitioning, {
+        shape: 'weekly|site=<key>',
+        time: { every: 'weekly', timezone: 'UTC' },
+        keys: [{ name: 'site', values: ['annecy', 'chambery'] }],
       });
     });
 

@@ -10,7 +10,9 @@ import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
 import { BackfillDetailPage } from './pages/backfills/backfill-detail-page.tsx';
 import { BackfillsPage } from './pages/backfills/backfills-page.tsx';
+import { FreshnessPage } from './pages/freshness/freshness-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
+import { PipelinesPage } from './pages/pipelines/pipelines-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
@@ -41,6 +43,12 @@ function SignedIn({ session }: { session: SessionResponse }) {
           <BackfillsPage />
         </Route>
         <Route path="/backfills/:id">{(params) => <BackfillDetailPage id={params.id} />}</Route>
+        <Route path="/pipelines">
+          <PipelinesPage />
+        </Route>
+        <Route path="/freshness">
+          <FreshnessPage />
+        </Route>
         <Route>
           <NotFound />
         </Route>

@@ -75,7 +75,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pipelines with their last run (viewer) */
+        /** Pipelines with their schedule, last run and recent success rate (viewer) */
         get: operations["listPipelines"];
         put?: never;
         post?: never;
@@ -231,7 +231,7 @@ export interface paths {
         /** Backfills, newest first, with partition counts (viewer) */
         get: operations["listBackfills"];
         put?: never;
-        /** Start a backfill over every partition of a range (analyst) */
+        /** Start a backfill over every partition of a range (admin) */
         post: operations["createBackfill"];
         delete?: never;
         options?: never;
@@ -265,7 +265,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause: running partitions finish, nothing new starts (analyst) */
+        /** Pause: running partitions finish, nothing new starts (admin) */
         post: operations["pauseBackfill"];
         delete?: never;
         options?: never;
@@ -282,7 +282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a paused backfill (analyst) */
+        /** Resume a paused backfill (admin) */
         post: operations["resumeBackfill"];
         delete?: never;
         options?: never;
@@ -299,7 +299,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel: pending partitions are cancelled, running ones finish (analyst) */
+        /** Cancel: pending partitions are cancelled, running ones finish (admin) */
         post: operations["cancelBackfill"];
         delete?: never;
         options?: never;
@@ -316,7 +316,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry the failed partitions only; reopens a finished backfill (analyst) */
+        /** Retry the failed partitions only; reopens a finished backfill (admin) */
         post: operations["retryFailedPartitions"];
         delete?: never;
         options?: never;
@@ -333,7 +333,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (analyst) */
+        /** Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin) */
         post: operations["retryBackfillPartition"];
         delete?: never;
         options?: never;
@@ -1160,21 +1160,50 @@ export interface operations {
                             } | null;
                             /** @description the last run’s status, or never_run */
                             status: string;
-                            /** @description null for a pipeline without partitions */
-                            partitions: {
-                                time: {
-                                    /** @enum {string} */
-                                    every: "hourly" | "daily" | "weekly" | "monthly";
-                                    /** @description IANA zone the windows are aligned in */
-                                    timezone: string;
-                                    /** @description first instant covered */
-                                    start: string;
-                                    /** @description first instant no longer covered; null when open-ended */
-                                    end: string | null;
+                            /** @description null when the pipeline has no schedule */
+                            schedule: {
+                                readonly cron: string[];
+                                /** @description the zone the cron is read in */
+                                timezone: string;
+                                misfire: string;
+                                /** @description definition, or env when SLUICE_SCHEDULE_* overrides it */
+                                origin: string;
+                                /** @description the next 3 run times */
+                                nextRuns: string[];
+                                lastTick: {
+                                    /** @description ISO 8601 instant */
+                                    scheduledAt: string;
+                                    /** @description triggered, skipped, missed … */
+                                    outcome: string;
+                                    reason: string | null;
+                                    runId: string | null;
                                 } | null;
-                                /** @description the key dimensions’ names, in declaration order */
-                                keys: string[];
                             } | null;
+                            /** @description null for a pipeline without partitions; a trigger must name one otherwise */
+                            partitioning: {
+                                /** @description how a partition key looks, e.g. weekly|site=<key> */
+                                shape: string;
+                                /** @description the time dimension: a run can be named by a local date (the trigger’s date) */
+                                time: {
+                                    every: string;
+                                    timezone: string;
+                                } | null;
+                                keys: {
+                                    name: string;
+                                    /** @description the keys declared in the config; null when they live in a stored key set */
+                                    values: string[] | null;
+                                }[];
+                            } | null;
+                            /** @description the last 20 runs that succeeded, were partial or failed (skipped and cancelled ones did no work) */
+                            recent: {
+                                /** @description rated runs counted, at most 20 */
+                                runs: number;
+                                succeeded: number;
+                                partial: number;
+                                failed: number;
+                                /** @description succeeded / runs; null without a run */
+                                successRate: number | null;
+                            };
                         }[];
                     };
                 };

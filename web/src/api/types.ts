@@ -64,8 +64,6 @@ type Missing = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
 const everyStatus: [Missing] extends [never] ? true : Missing = true;
 void everyStatus;
 
-export type PipelineSummary = PipelinesResponse['pipelines'][number];
-
 export type BackfillDetailResponse = Ok<'getBackfill'>;
 export type BackfillPartition = BackfillDetailResponse['partitions'][number];
 export type BackfillGrid = BackfillDetailResponse['grid'];
@@ -84,3 +82,9 @@ export const PARTITION_STATES = [
 type MissingState = Exclude<PartitionState, (typeof PARTITION_STATES)[number]>;
 const everyState: [MissingState] extends [never] ? true : MissingState = true;
 void everyState;
+export type PipelineEntry = PipelinesResponse['pipelines'][number];
+export type PipelineSchedule = NonNullable<PipelineEntry['schedule']>;
+export type PipelinePartitioning = NonNullable<PipelineEntry['partitioning']>;
+export type RunQueued = Ok<'triggerRun', 202>;
+export type RefreshStaleBody = BodyOf<'refreshStale'>;
+export type RefreshStaleResult = Ok<'refreshStale'>;

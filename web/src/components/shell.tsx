@@ -36,6 +36,8 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
           <NavLink href="/">{t('app.nav.overview')}</NavLink>
           <NavLink href="/runs">{t('app.nav.runs')}</NavLink>
           <NavLink href="/backfills">{t('app.nav.backfills')}</NavLink>
+          <NavLink href="/pipelines">{t('app.nav.pipelines')}</NavLink>
+          <NavLink href="/freshness">{t('app.nav.freshness')}</NavLink>
         </nav>
         <div className="topbar-end">
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">

@@ -2,31 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { partitionFromOptions } from '../../../domain/partition-run.ts';
-import type { ResolvedPipeline } from '../../../domain/pipeline-definition.ts';
+import { partitionChoices, partitionFromOptions } from '../../../domain/partition-run.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
 import { runForRole } from '../run-view.ts';
 import { pipelineListSchema, runQueuedSchema, runWaitedSchema } from '../schemas/pipelines.ts';
 import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
-
-function partitionsOf(pipeline: ResolvedPipeline) {
-  const partitioning = pipeline.partitioning;
-  if (!partitioning) return null;
-  const time = partitioning.time;
-  return {
-    time: time
-      ? {
-          every: time.every,
-          timezone: time.timezone,
-          start: time.start.toISOString(),
-          end: time.end?.toISOString() ?? null,
-        }
-      : null,
-    keys: partitioning.keys.map((dimension) => dimension.name),
-  };
-}
 
 /** `wait=true` answers when the run ends or after this long, whichever comes first. */
 const WAIT_LIMIT_MS = 5 * 60_000;
@@ -40,14 +22,16 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
       schema: {
         tags: ['pipelines'],
         operationId: 'listPipelines',
-        summary: 'Pipelines with their last run (viewer)',
+        summary: 'Pipelines with their schedule, last run and recent success rate (viewer)',
         response: { 200: pipelineListSchema, ...viewerProblems },
       },
     },
     async () => {
-      const summaries = await app.pipelines.list();
+      const [summaries, jobs] = await Promise.all([app.pipelines.list(), app.schedule.jobs({ count: 3 })]);
+      const schedules = new Map(jobs.map((job) => [job.pipeline, job]));
       return {
-        pipelines: summaries.map(({ pipeline, lastRun }) => {
+        pipelines: summaries.map(({ pipeline, lastRun, recent }) => {
+          const job = schedules.get(pipeline.name);
           return {
             name: pipeline.name,
             description: pipeline.description ?? null,
@@ -56,7 +40,18 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
             params: pipeline.params,
             lastRun,
             status: lastRun?.status ?? 'never_run',
-            partitions: partitionsOf(pipeline),
+            schedule: job
+              ? {
+                  cron: job.cron,
+                  timezone: job.timezone,
+                  misfire: job.misfire,
+                  origin: job.origin,
+                  nextRuns: job.nextRuns,
+                  lastTick: job.lastTick,
+                }
+              : null,
+            partitioning: pipeline.partitioning ? partitionChoices(pipeline.partitioning) : null,
+            recent,
           };
         }),
       };

@@ -5,12 +5,17 @@ import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
 import { useCreateBackfill } from '../../api/backfill-queries.ts';
 import { usePipelines } from '../../api/queries.ts';
-import type { CreateBackfillBody, PipelineSummary } from '../../api/types.ts';
+import type { CreateBackfillBody, PipelineEntry } from '../../api/types.ts';
 import { QueryView } from '../../components/query-states.tsx';
 
 const DEFAULT_CONCURRENCY = 10;
+const EVERY = ['hourly', 'daily', 'weekly', 'monthly'] as const;
 
-function PartitionedForm({ pipelines }: { pipelines: PipelineSummary[] }) {
+function isEvery(value: string): value is (typeof EVERY)[number] {
+  return EVERY.some((every) => every === value);
+}
+
+function PartitionedForm({ pipelines }: { pipelines: PipelineEntry[] }) {
   const { t } = useTranslation();
   const [, navigate] = useLocation();
   const create = useCreateBackfill();
@@ -20,8 +25,8 @@ function PartitionedForm({ pipelines }: { pipelines: PipelineSummary[] }) {
   const [keys, setKeys] = useState('');
   const [concurrency, setConcurrency] = useState(String(DEFAULT_CONCURRENCY));
   const pipeline = pipelines.find((entry) => entry.name === name);
-  const time = pipeline?.partitions?.time ?? null;
-  const dimensions = pipeline?.partitions?.keys ?? [];
+  const time = pipeline?.partitioning?.time ?? null;
+  const dimensions = pipeline?.partitioning?.keys.map((dimension) => dimension.name) ?? [];
   // The API's detail names the field it refused (body.concurrency, --from …): mark that field.
   const detail = create.error?.message ?? '';
   const invalid = (...words: string[]) => words.some((word) => detail.includes(word));
@@ -107,7 +112,10 @@ function PartitionedForm({ pipelines }: { pipelines: PipelineSummary[] }) {
       </label>
       {time && (
         <p id="backfill-zone" className="muted form-note">
-          {t('backfills.create.zone', { zone: time.timezone, every: t(`backfills.every.${time.every}`) })}
+          {t('backfills.create.zone', {
+            zone: time.timezone,
+            every: isEvery(time.every) ? t(`backfills.every.${time.every}`) : time.every,
+          })}
         </p>
       )}
       <div className="form-actions">
@@ -132,11 +140,11 @@ export function CreateBackfillForm() {
       <h2 id="create-backfill-title">{t('backfills.create.title')}</h2>
       <QueryView
         query={pipelines}
-        isEmpty={(data) => !data.pipelines.some((entry) => entry.partitions !== null)}
+        isEmpty={(data) => !data.pipelines.some((entry) => entry.partitioning !== null)}
         empty={t('backfills.create.noPipeline')}
       >
         {(data) => (
-          <PartitionedForm pipelines={data.pipelines.filter((entry) => entry.partitions !== null)} />
+          <PartitionedForm pipelines={data.pipelines.filter((entry) => entry.partitioning !== null)} />
         )}
       </QueryView>
     </section>
