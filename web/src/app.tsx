@@ -10,9 +10,12 @@ import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
 import { BackfillDetailPage } from './pages/backfills/backfill-detail-page.tsx';
 import { BackfillsPage } from './pages/backfills/backfills-page.tsx';
+import { DatasetDetailPage } from './pages/datasets/dataset-detail-page.tsx';
+import { DatasetsPage } from './pages/datasets/datasets-page.tsx';
 import { FreshnessPage } from './pages/freshness/freshness-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
 import { PipelinesPage } from './pages/pipelines/pipelines-page.tsx';
+import { QuarantinePage } from './pages/quarantine/quarantine-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
@@ -39,16 +42,23 @@ function SignedIn({ session }: { session: SessionResponse }) {
           <RunsPage />
         </Route>
         <Route path="/runs/:id">{(params) => <RunDetailPage id={params.id} />}</Route>
-        <Route path="/backfills">
-          <BackfillsPage />
-        </Route>
-        <Route path="/backfills/:id">{(params) => <BackfillDetailPage id={params.id} />}</Route>
         <Route path="/pipelines">
           <PipelinesPage />
         </Route>
         <Route path="/freshness">
           <FreshnessPage />
         </Route>
+        <Route path="/datasets">
+          <DatasetsPage />
+        </Route>
+        <Route path="/datasets/:name">{(params) => <DatasetDetailPage name={params.name} />}</Route>
+        <Route path="/quarantine">
+          <QuarantinePage />
+        </Route>
+        <Route path="/backfills">
+          <BackfillsPage />
+        </Route>
+        <Route path="/backfills/:id">{(params) => <BackfillDetailPage id={params.id} />}</Route>
         <Route>
           <NotFound />
         </Route>

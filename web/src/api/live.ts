@@ -1,6 +1,7 @@
 // The live stream: /api/events with the session cookie; run and backfill events invalidate the queries they change.
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { datasetKeys } from './dataset-queries.ts';
 import { keys } from './queries.ts';
 import { recheckSession } from './session.ts';
 
@@ -13,6 +14,7 @@ const BACKFILL_EVENTS = ['active', 'paused', 'completed', 'failed', 'cancelled',
   (status) => `backfill:${status}`,
 );
 const FRESHNESS_EVENTS = ['freshness:stale', 'freshness:fresh'];
+const WROTE_EVENTS = new Set(['run:succeeded', 'run:partial', 'run:failed']);
 const RETRY_MS = 3000;
 /**
  * Backfill events come in bursts (a progress event per batch of partitions, up to tens a second):
@@ -25,6 +27,11 @@ function invalidateFor(client: QueryClient, type: string, backfillsLater: () => 
   if (type.startsWith('run:')) {
     // A run changes its lists, its detail, the totals it wrote and the freshness of what it fed.
     for (const key of [keys.runs, keys.run, keys.stats, keys.freshness, keys.pipelines]) {
+      void client.invalidateQueries({ queryKey: key });
+    }
+    // Only a run that ended wrote or quarantined records (the datasets and quarantine pages).
+    if (!WROTE_EVENTS.has(type)) return;
+    for (const key of [datasetKeys.datasets, datasetKeys.quarantine]) {
       void client.invalidateQueries({ queryKey: key });
     }
   } else if (type.startsWith('backfill:')) {

@@ -160,7 +160,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Quarantined records with their issues, newest first: one per distinct record, with its occurrences, first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer) */
+        /** Quarantined records with their issues, newest first: one per distinct record, with its occurrences, first (createdAt) and last (lastSeenAt, lastRunId) sighting; filtered by dataset, run, stage and reason (issue code) (viewer) */
         get: operations["listQuarantine"];
         put?: never;
         post?: never;
@@ -382,7 +382,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Records filtered by key columns (?<key>=value) and time range, sorted and paged; CSV with format=csv (viewer) */
+        /** Records filtered by key columns (?<key>=value) and time range, sorted and keyset-paged; CSV with format=csv (viewer) */
         get: operations["listDatasetRecords"];
         put?: never;
         post?: never;
@@ -1606,6 +1606,9 @@ export interface operations {
                 dataset?: string;
                 /** @description run id, or a unique prefix of at least 8 hex characters */
                 run?: string;
+                stage?: "read" | "transform" | "validate" | "rule";
+                /** @description an issue code: only records with such an issue */
+                reason?: string;
                 pending?: "true" | "false";
                 limit?: number;
                 /** @description nextCursor of the previous page */
@@ -2782,6 +2785,7 @@ export interface operations {
                 sort?: string;
                 order?: "asc" | "desc";
                 limit?: number;
+                /** @description nextCursor of the previous page, with the same sort and order */
                 cursor?: string;
                 format?: "json" | "csv";
             };

@@ -88,3 +88,28 @@ export type PipelinePartitioning = NonNullable<PipelineEntry['partitioning']>;
 export type RunQueued = Ok<'triggerRun', 202>;
 export type RefreshStaleBody = BodyOf<'refreshStale'>;
 export type RefreshStaleResult = Ok<'refreshStale'>;
+export type DatasetsResponse = Ok<'listDatasets'>;
+export type DatasetSummary = DatasetsResponse['datasets'][number];
+export type DatasetColumn = DatasetSummary['columns'][number];
+export type ColumnType = DatasetColumn['type'];
+export type DatasetStats = StatsResponse['datasets'][number];
+export type DatasetPreviewResponse = Ok<'previewDataset'>;
+export type DatasetRecordsResponse = Ok<'listDatasetRecords'>;
+/** One row of a dataset: its columns are whatever the dataset declares, so values are read by column type. */
+export type DatasetRecord = DatasetRecordsResponse['records'][number];
+
+export type QuarantineResponse = Ok<'listQuarantine'>;
+export type QuarantinedRecord = QuarantineResponse['records'][number];
+export type RejectionStage = QuarantinedRecord['stage'];
+export type ReplayResult = Ok<'replayQuarantine'>;
+
+/** Every rejection stage, in pipeline order; the type fails if the API adds or drops one. */
+export const REJECTION_STAGES = [
+  'read',
+  'transform',
+  'validate',
+  'rule',
+] as const satisfies readonly RejectionStage[];
+type MissingStage = Exclude<RejectionStage, (typeof REJECTION_STAGES)[number]>;
+const everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
+void everyStage;

@@ -38,6 +38,8 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
           <NavLink href="/backfills">{t('app.nav.backfills')}</NavLink>
           <NavLink href="/pipelines">{t('app.nav.pipelines')}</NavLink>
           <NavLink href="/freshness">{t('app.nav.freshness')}</NavLink>
+          <NavLink href="/datasets">{t('app.nav.datasets')}</NavLink>
+          <NavLink href="/quarantine">{t('app.nav.quarantine')}</NavLink>
         </nav>
         <div className="topbar-end">
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">
