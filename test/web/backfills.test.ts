@@ -191,6 +191,8 @@ for (const backend of backends) {
 
         // The API's refusal shows on the form: a reversed range.
         const form = page.getByRole('region', { name: 'New backfill' });
+        // The form fills in once the pipelines are loaded.
+        await form.getByLabel('Pipeline').locator('option').nth(1).waitFor({ state: 'attached' });
         assert.deepEqual(await form.getByLabel('Pipeline').locator('option').allTextContents(), [
           'weekly_obs',
           'weekly_many',
