@@ -13,12 +13,15 @@ import { BackfillsPage } from './pages/backfills/backfills-page.tsx';
 import { DatasetDetailPage } from './pages/datasets/dataset-detail-page.tsx';
 import { DatasetsPage } from './pages/datasets/datasets-page.tsx';
 import { FreshnessPage } from './pages/freshness/freshness-page.tsx';
+import { KeySetPage } from './pages/key-sets/key-set-page.tsx';
+import { KeySetsPage } from './pages/key-sets/key-sets-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
 import { PipelinesPage } from './pages/pipelines/pipelines-page.tsx';
 import { QuarantinePage } from './pages/quarantine/quarantine-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
+import { SourcesPage } from './pages/sources/sources-page.tsx';
 
 function NotFound() {
   const { t } = useTranslation();
@@ -54,6 +57,15 @@ function SignedIn({ session }: { session: SessionResponse }) {
         <Route path="/datasets/:name">{(params) => <DatasetDetailPage name={params.name} />}</Route>
         <Route path="/quarantine">
           <QuarantinePage />
+        </Route>
+        <Route path="/sources">
+          <SourcesPage />
+        </Route>
+        <Route path="/key-sets">
+          <KeySetsPage />
+        </Route>
+        <Route path="/key-sets/:name">
+          {(params) => <KeySetPage name={decodeURIComponent(params.name)} />}
         </Route>
         <Route path="/backfills">
           <BackfillsPage />

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { datasetKeys } from './dataset-queries.ts';
 import { keys } from './queries.ts';
 import { recheckSession } from './session.ts';
+import { BREAKER_EVENTS, sourceKeys } from './sources-queries.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -25,8 +26,9 @@ const BACKFILL_COALESCE_MS = 250;
 
 function invalidateFor(client: QueryClient, type: string, backfillsLater: () => void): void {
   if (type.startsWith('run:')) {
-    // A run changes its lists, its detail, the totals it wrote and the freshness of what it fed.
-    for (const key of [keys.runs, keys.run, keys.stats, keys.freshness, keys.pipelines]) {
+    // A run changes its lists, its detail, the totals it wrote, the freshness of what it fed, and
+    // the call stats (latency, last success, rate-limit use) of the providers it called.
+    for (const key of [keys.runs, keys.run, keys.stats, keys.freshness, keys.pipelines, sourceKeys.sources]) {
       void client.invalidateQueries({ queryKey: key });
     }
     // Only a run that ended wrote or quarantined records (the datasets and quarantine pages).
@@ -38,6 +40,8 @@ function invalidateFor(client: QueryClient, type: string, backfillsLater: () => 
     backfillsLater();
   } else if (type.startsWith('freshness:')) {
     void client.invalidateQueries({ queryKey: keys.freshness });
+  } else if (type.startsWith('breaker:')) {
+    void client.invalidateQueries({ queryKey: sourceKeys.sources });
   }
 }
 
@@ -72,7 +76,7 @@ export function useLiveEvents(): LiveState {
     const connect = () => {
       const query = lastEventId ? `?${new URLSearchParams({ lastEventId })}` : '';
       source = new EventSource(`/api/events${query}`, { withCredentials: true });
-      for (const type of [...RUN_EVENTS, ...BACKFILL_EVENTS, ...FRESHNESS_EVENTS]) {
+      for (const type of [...RUN_EVENTS, ...BACKFILL_EVENTS, ...FRESHNESS_EVENTS, ...BREAKER_EVENTS]) {
         source.addEventListener(type, handle);
       }
       source.addEventListener('replay:truncated', () => void client.invalidateQueries());

@@ -2896,9 +2896,11 @@ export interface operations {
                                 at: string;
                                 message: string;
                             } | null;
+                            /** @description nearest-rank percentiles over the latest attempts (up to 200), in ms */
                             latencyMs: {
                                 p50: number | null;
                                 p90: number | null;
+                                p95: number | null;
                                 p99: number | null;
                                 samples: number;
                             };
@@ -2906,6 +2908,7 @@ export interface operations {
                             requests: {
                                 [key: string]: number;
                             };
+                            /** @description the declared limit and the grants within its last interval, all processes counted */
                             rateLimit: {
                                 requests: number;
                                 intervalMs: number;

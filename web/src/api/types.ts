@@ -113,3 +113,17 @@ export const REJECTION_STAGES = [
 type MissingStage = Exclude<RejectionStage, (typeof REJECTION_STAGES)[number]>;
 const everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
 void everyStage;
+export type SourcesResponse = Ok<'listSources'>;
+export type SourceStatus = SourcesResponse['sources'][number];
+export type BreakerState = NonNullable<SourceStatus['breaker']>['state'];
+export type SourceResetResponse = Ok<'resetSource'>;
+
+export type KeySetsResponse = Ok<'listKeySets'>;
+export type KeySetSummary = KeySetsResponse['keySets'][number];
+export type KeySetKeysResponse = Ok<'getKeySet'>;
+export type StoredKey = KeySetKeysResponse['keys'][number];
+/** The body of replaceKeySet and upsertKeys: `{ keys: [{ key, attributes }] }`. */
+export type KeysBody = BodyOf<'upsertKeys'>;
+export type KeyInput = KeysBody['keys'][number];
+export type KeySetChange = Ok<'upsertKeys'>;
+export type KeyRemovedResponse = Ok<'removeKey'>;

@@ -39,6 +39,8 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
           <NavLink href="/freshness">{t('app.nav.freshness')}</NavLink>
           <NavLink href="/datasets">{t('app.nav.datasets')}</NavLink>
           <NavLink href="/quarantine">{t('app.nav.quarantine')}</NavLink>
+          <NavLink href="/sources">{t('app.nav.sources')}</NavLink>
+          <NavLink href="/key-sets">{t('app.nav.keySets')}</NavLink>
           <NavLink href="/backfills">{t('app.nav.backfills')}</NavLink>
         </nav>
         <div className="topbar-end">
