@@ -231,7 +231,7 @@ export interface paths {
         /** Backfills, newest first, with partition counts (viewer) */
         get: operations["listBackfills"];
         put?: never;
-        /** Start a backfill over every partition of a range (admin) */
+        /** Start a backfill over every partition of a range (analyst) */
         post: operations["createBackfill"];
         delete?: never;
         options?: never;
@@ -265,7 +265,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause: running partitions finish, nothing new starts (admin) */
+        /** Pause: running partitions finish, nothing new starts (analyst) */
         post: operations["pauseBackfill"];
         delete?: never;
         options?: never;
@@ -282,7 +282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a paused backfill (admin) */
+        /** Resume a paused backfill (analyst) */
         post: operations["resumeBackfill"];
         delete?: never;
         options?: never;
@@ -299,7 +299,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel: pending partitions are cancelled, running ones finish (admin) */
+        /** Cancel: pending partitions are cancelled, running ones finish (analyst) */
         post: operations["cancelBackfill"];
         delete?: never;
         options?: never;
@@ -316,7 +316,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry the failed partitions only; reopens a finished backfill (admin) */
+        /** Retry the failed partitions only; reopens a finished backfill (analyst) */
         post: operations["retryFailedPartitions"];
         delete?: never;
         options?: never;
@@ -333,7 +333,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin) */
+        /** Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (analyst) */
         post: operations["retryBackfillPartition"];
         delete?: never;
         options?: never;
