@@ -72,11 +72,18 @@ export async function hasValidToken(request: FastifyRequest, db: Queryable): Pro
  * Registers the auth hook and records every route with its policy. A route without a policy
  * refuses to register, so a new route cannot ship unprotected by accident.
  */
-export function installAuth(app: FastifyInstance, db: Queryable, sessions: DashboardSessions): RouteEntry[] {
+export function installAuth(
+  app: FastifyInstance,
+  db: Queryable,
+  sessions: DashboardSessions,
+  options: { dashboard: boolean },
+): RouteEntry[] {
   const routes: RouteEntry[] = [];
+  // Under a host's prefix (an embedded API) every path below is seen relative to it.
+  const mount = app.prefix;
   app.addHook('onRoute', (route: RouteOptions) => {
     const policy = route.config?.policy;
-    if (route.url.startsWith('/api/docs/static') || route.method === 'HEAD') return;
+    if (route.url.startsWith(`${mount}/api/docs/static`) || route.method === 'HEAD') return;
     if (!policy)
       throw new Error(`route ${String(route.method)} ${route.url} declares no policy (config.policy)`);
     for (const method of [route.method].flat())
@@ -88,7 +95,7 @@ export function installAuth(app: FastifyInstance, db: Queryable, sessions: Dashb
     if (policy === undefined) {
       // The dashboard's pages are public; every other unknown URL answers 404 only to
       // authenticated callers, 401 to everyone else.
-      if (isDashboardRequest(request)) return;
+      if (options.dashboard && isDashboardRequest(request, mount)) return;
       if (!(await isAuthenticated(request, db, sessions))) {
         return sendProblem(reply, request, 401, 'unauthorized', 'a bearer token is required');
       }
