@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -144,7 +145,15 @@ for (const backend of await testBackends()) {
         config: CONFIG,
         env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       });
-      const host = Fastify();
+      let logged = '';
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logged += chunk.toString();
+          done();
+        },
+      });
+      const host = Fastify({ logger: { level: 'info', stream } });
+      host.get('/own', async () => 'own');
       try {
         const report = await sluice.run('readings_csv');
         assert.equal(report.status, 'succeeded');
@@ -172,6 +181,12 @@ for (const backend of await testBackends()) {
           runs.json().runs.map((run: { trigger: string }) => run.trigger),
           ['test', 'manual', 'api:host-test'],
         );
+        // The host's log: sluice's serializer masks tickets on its routes and leaves the host's alone.
+        await host.inject({ url: '/embedded/api/events?ticket=SECRET1' });
+        await host.inject({ url: '/own?ticket=SECRET2' });
+        assert.doesNotMatch(logged, /SECRET1/);
+        assert.match(logged, /\/embedded\/api\/events\?ticket=\[redacted\]/);
+        assert.match(logged, /\/own\?ticket=SECRET2/);
       } finally {
         await host.close();
       }
