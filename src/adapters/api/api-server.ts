@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
 import { createSessionStore } from '../postgres/session-store.ts';
-import { installAuth, type RouteEntry } from './auth.ts';
+import { installAuth, type LocalCredential, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
   clientErrorHandler,
@@ -156,6 +156,8 @@ export interface ApiOptions {
   wakeBackfills?: BackfillWake;
   /** The built dashboard served at `/`. @defaultValue web/dist/ of this package */
   dashboardDir?: string;
+  /** A process-local token besides the stored ones: what `sluice serve` publishes for the CLI beside it. */
+  localCredential?: LocalCredential;
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
@@ -210,7 +212,10 @@ export async function installApi(
     clock: options.clock ?? systemClock,
   });
   const dashboard = options.dashboard !== false;
-  const routes = installAuth(app, sluice.db, sessions, { dashboard });
+  const routes = installAuth(app, sluice.db, sessions, {
+    dashboard,
+    localCredential: options.localCredential,
+  });
   if (dashboard) await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   // After auth, so only a caller with a valid token learns which methods a path has.
   const allowed = allowedMethods(routes);

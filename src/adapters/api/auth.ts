@@ -1,5 +1,6 @@
 // Authentication (bearer token, SSE ticket, dashboard session cookie with its CSRF check) and the
 // role check every route declares in its config.
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { type Role, type RoutePolicy, roleAllows } from '../../domain/roles.ts';
 import { csrfMatches, type DashboardSessions, type SessionState } from '../../engine/dashboard-sessions.ts';
@@ -72,11 +73,26 @@ export async function hasValidToken(request: FastifyRequest, db: Queryable): Pro
  * Registers the auth hook and records every route with its policy. A route without a policy
  * refuses to register, so a new route cannot ship unprotected by accident.
  */
+/**
+ * A token that lives only in the serving process and the file it publishes for the local CLI
+ * (served-project.ts): never stored, so it dies with the process and no `sluice tokens` lists it.
+ */
+export interface LocalCredential {
+  token: string;
+  principal: Principal;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function installAuth(
   app: FastifyInstance,
   db: Queryable,
   sessions: DashboardSessions,
-  options: { dashboard: boolean },
+  options: { dashboard: boolean; localCredential?: LocalCredential | undefined },
 ): RouteEntry[] {
   const routes: RouteEntry[] = [];
   // Under a host's prefix (an embedded API) every path below is seen relative to it.
@@ -109,7 +125,9 @@ export function installAuth(
       return sendTokenRequired(request, reply);
     }
     let principal: Principal | undefined;
-    if (token) principal = await verifyToken(db, token);
+    const local = options.localCredential;
+    if (token && local && sameSecret(token, local.token)) principal = local.principal;
+    else if (token) principal = await verifyToken(db, token);
     else if (ticket !== undefined) principal = await ticketVerifiers.get(app)?.(ticket);
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="sluice", error="invalid_token"');

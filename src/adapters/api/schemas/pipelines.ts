@@ -4,7 +4,7 @@ import { instant } from './problem.ts';
 import { runStatusSchema } from './run-report.ts';
 import { runDetailSchema } from './runs.ts';
 
-const lastRunSchema = z.object({
+export const lastRunSchema = z.object({
   pipeline: z.string(),
   id: z.guid(),
   status: z.string().describe('a run status'),
