@@ -65,10 +65,11 @@ describe('sluice serve', () => {
       const pickupMs = Date.parse(finished.run.startedAt) - Date.parse(finished.run.queuedAt);
       assert.ok(pickupMs < 1000, `picked up ${pickupMs} ms after it was queued`);
 
-      // The embedded database belongs to the server now: the CLI says so instead of corrupting it.
-      const busy = await runCliInProcess(['runs'], { cwd: project.dir });
+      // The embedded database belongs to the server now: a command needing it says so instead of
+      // corrupting it (read-only ones go through the server: test/cli/beside-serve.test.ts).
+      const busy = await runCliInProcess(['migrate'], { cwd: project.dir });
       assert.equal(busy.code, 1);
-      assert.match(busy.stderr, /in use by process \d+ .*"sluice serve/);
+      assert.match(busy.stderr, /sluice serve \(pid \d+, http:\/\/[^)]+\) holds the embedded database/);
 
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number];
