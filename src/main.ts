@@ -29,7 +29,11 @@ import { createRunWorkStore } from './adapters/postgres/run-work-store.ts';
 import { createScheduleTickStore } from './adapters/postgres/schedule-tick-store.ts';
 import { createSharedProviderStore } from './adapters/postgres/shared-provider-store.ts';
 import { createSourceStateQueries } from './adapters/postgres/source-status.ts';
-import { createStatusQueries, lastRunPerPipeline } from './adapters/postgres/stats-store.ts';
+import {
+  createStatusQueries,
+  lastRunPerPipeline,
+  recentOutcomesPerPipeline,
+} from './adapters/postgres/stats-store.ts';
 import { startBackfillWork } from './adapters/queue/backfill-workers.ts';
 import { startRunQueue } from './adapters/queue/run-queue.ts';
 import { createProcessLimits } from './adapters/sources/process-limits.ts';
@@ -294,6 +298,7 @@ export async function openSluice(options: OpenOptions = {}): Promise<Sluice> {
       sweep: sweepStore,
       work: createRunWorkStore(db),
       lastRuns: () => lastRunPerPipeline(db),
+      recentOutcomes: (pipelines, limit) => recentOutcomesPerPipeline(db, pipelines, limit),
       pipelines: () => loaded.config.pipelines.values(),
       openQueue: () => startRunQueue(db, { databaseUrl, logger }),
       clock: settings.clock,

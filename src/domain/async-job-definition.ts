@@ -2,6 +2,7 @@
 
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
+import type { JsonTemplate } from './json-template.ts';
 import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import type { ResolvedRateLimit } from './resilience-policy.ts';
 import {
@@ -21,14 +22,7 @@ export type PollState = (typeof PollState)[keyof typeof PollState];
 /** What a poll answer means: still working, done, or failed with the upstream's message. */
 export type PollStatus = PollState | { failed: string };
 
-/** A JSON request body whose string values may hold `{{param}}` templates. */
-export type JsonTemplate =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonTemplate[]
-  | { [key: string]: JsonTemplate };
+export type { JsonTemplate };
 
 interface AsyncJobRequestOptions {
   /** URL template: `{{param}}` from the pipeline's parameters, `{{executionId}}` for poll and fetch. */

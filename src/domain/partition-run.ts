@@ -24,6 +24,26 @@ export function partitionKeyShape(partitioning: ResolvedPartitioning): string {
     .join('|');
 }
 
+/** What a trigger can name of a partitioned pipeline: its key shape, time dimension and declared keys. */
+export interface PartitionChoices {
+  shape: string;
+  time: { every: string; timezone: string } | null;
+  /** `values` null: the keys live in a stored key set, read at run time. */
+  keys: Array<{ name: string; values: string[] | null }>;
+}
+
+export function partitionChoices(partitioning: ResolvedPartitioning): PartitionChoices {
+  const time = partitioning.time;
+  return {
+    shape: partitionKeyShape(partitioning),
+    time: time ? { every: time.every, timezone: time.timezone } : null,
+    keys: partitioning.keys.map((dimension) => ({
+      name: dimension.name,
+      values: dimension.source === 'static' ? dimension.entries.map((entry) => entry.key) : null,
+    })),
+  };
+}
+
 /**
  * Resolves the partition a run collects and merges its parameters over the pipeline's `params`.
  * A partitioned pipeline needs a key and an unpartitioned one refuses it (UsageError).

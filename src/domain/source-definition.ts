@@ -1,28 +1,21 @@
 // What a user declares about where records come from; the readers live in adapters/sources.
 import type { AsyncJobSourceDefinition } from './async-job-definition.ts';
 import { ConfigError } from './errors.ts';
+import {
+  type HttpBody,
+  type HttpBodyOptions,
+  type HttpMethod,
+  httpBodyTemplates,
+  parseHttpBody,
+} from './http-body.ts';
 import { assertKnownKeys, optionKeys } from './option-keys.ts';
 import { parseSelector, type RecordSelector } from './record-selector.ts';
 import { assertResilienceOptions, type ResilienceOptions } from './resilience-policy.ts';
+import { isSecretRef, type SecretRef } from './secret.ts';
 import { parseTemplate, type TemplatePart } from './template.ts';
 import { encodingOption, TextEncodingName } from './text-encoding.ts';
 
-/** A value read from an environment variable when the source runs; never logged or stored. */
-export interface SecretRef {
-  readonly kind: 'secret';
-  readonly env: string;
-}
-
-export function secret(env: string): SecretRef {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
-    throw new ConfigError(`secret("${env}"): not a valid environment variable name`);
-  }
-  return { kind: 'secret', env };
-}
-
-export function isSecretRef(value: unknown): value is SecretRef {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'secret';
-}
+export { isSecretRef, type SecretRef, secret } from './secret.ts';
 
 export const FileFormat = { json: 'json', ndjson: 'ndjson', csv: 'csv', xlsx: 'xlsx' } as const;
 export type FileFormat = (typeof FileFormat)[keyof typeof FileFormat];
@@ -177,6 +170,14 @@ export interface ResponseCheck {
 export interface HttpSourceOptions extends ResilienceOptions {
   /** URL template; `{{name}}` placeholders come from the pipeline's parameters. */
   url: string;
+  /** @defaultValue 'GET' */
+  method?: HttpMethod;
+  /**
+   * What a POST sends: `{ json: {...} }` or `{ form: { name: value } }`; strings may hold `{{param}}`
+   * placeholders, form values may be secret(). A redirect with 307/308 resends it to the same origin
+   * only; 301/302/303 continue with a GET, as browsers do.
+   */
+  body?: HttpBodyOptions;
   /** Query parameters appended to the URL; values may be templates or secrets. */
   query?: Record<string, TemplateValue>;
   headers?: Record<string, TemplateValue>;
@@ -210,6 +211,8 @@ export interface HttpSourceDefinition {
   readonly name: string;
   readonly url: TemplatePart[];
   readonly urlSource: string;
+  readonly method: HttpMethod;
+  readonly body: HttpBody | undefined;
   readonly query: ReadonlyArray<readonly [string, ParsedValue]>;
   readonly headers: ReadonlyArray<readonly [string, ParsedValue]>;
   readonly format: HttpFormat;
@@ -238,6 +241,8 @@ export const httpDefaults = {
 
 const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   url: true,
+  method: true,
+  body: true,
   query: true,
   headers: true,
   format: true,
@@ -298,11 +303,14 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     if (typeof check !== 'function')
       throw new ConfigError(`http(): check.${what} must be a function returning a reason or undefined`);
   }
+  const request = parseHttpBody(`http() "${name}"`, options.method, options.body);
   return {
     kind: 'http',
     name,
     url: parseTemplate(options.url),
     urlSource: options.url,
+    method: request.method,
+    body: request.body,
     query: parseValues('query parameter', options.query),
     headers: parseValues('header', options.headers),
     format,
@@ -471,5 +479,6 @@ export function sourceTemplates(source: SourceDefinition): Array<{ where: string
       if ('template' in value) templates.push({ where: `${what} "${name}"`, parts: value.template });
     }
   }
+  templates.push(...httpBodyTemplates(source.body));
   return templates;
 }

@@ -15,7 +15,19 @@ export interface RecordQuery {
   sort?: string;
   order: 'asc' | 'desc';
   limit: number;
-  offset: number;
+  /** Only rows after this position of the same sort and order (keyset paging). */
+  after?: RecordPosition;
+}
+
+/**
+ * Where a row sits in a sorted listing: its sort column's value, then its key columns' values,
+ * as PostgreSQL prints them (exact: a timestamp keeps its microseconds); null for a null sort value.
+ */
+export type RecordPosition = ReadonlyArray<string | null>;
+
+export interface PositionedRecord {
+  record: Record<string, unknown>;
+  position: RecordPosition;
 }
 
 export interface ProviderPreview {
@@ -24,8 +36,8 @@ export interface ProviderPreview {
 }
 
 export interface DatasetReader {
-  /** Bad filter values and unknown columns are UsageErrors. */
-  records(dataset: DatasetDefinition, query: RecordQuery): Promise<Record<string, unknown>[]>;
+  /** Bad filter values, unknown columns and a position of another shape are UsageErrors. */
+  records(dataset: DatasetDefinition, query: RecordQuery): Promise<PositionedRecord[]>;
   /** The latest `perProvider` records of each provider that served the dataset. */
   preview(dataset: DatasetDefinition, perProvider: number): Promise<ProviderPreview[]>;
 }
@@ -45,8 +57,8 @@ export interface DatasetSummary {
 export interface DatasetRecordPage {
   dataset: DatasetDefinition;
   records: Record<string, unknown>[];
-  /** Pass as `offset` for the next page; null on the last one. */
-  nextOffset: number | null;
+  /** Pass as `after` for the next page; null on the last one. */
+  next: RecordPosition | null;
 }
 
 export interface DatasetsPorts {
@@ -63,7 +75,7 @@ export interface Datasets {
     name: string,
     perProvider: number,
   ): Promise<{ dataset: DatasetDefinition; providers: ProviderPreview[] }>;
-  /** One page of `query.limit` records from `query.offset`. */
+  /** One page of `query.limit` records after `query.after`. */
   records(name: string, query: RecordQuery): Promise<DatasetRecordPage>;
 }
 
@@ -98,10 +110,11 @@ export function createDatasets(ports: DatasetsPorts): Datasets {
       const dataset = get(name);
       // One row more than asked says whether there is a next page.
       const rows = await ports.reader.records(dataset, { ...query, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
       return {
         dataset,
-        records: rows.slice(0, query.limit),
-        nextOffset: rows.length > query.limit ? query.offset + query.limit : null,
+        records: page.map((row) => row.record),
+        next: rows.length > query.limit ? (page.at(-1)?.position ?? null) : null,
       };
     },
   };

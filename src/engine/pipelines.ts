@@ -1,6 +1,7 @@
 // The pipelines section: what each pipeline is with its last run, running one (real or dry, now or
 // in the background), triggering through the queue or in process, waiting, working jobs, sweeping.
 import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
+import type { RunStatus } from '../domain/run-status.ts';
 import type { Clock, RunReport } from './ports.ts';
 import {
   type BulkTrigger,
@@ -17,13 +18,32 @@ import type { PipelineLastRun, RunDetail } from './run-record.ts';
 import { type AbandonedRun, createRunSweep, type RunSweepStore } from './run-sweep.ts';
 import { createRunWork, type RunWork, type RunWorkStore } from './run-work.ts';
 
+/** The statuses a success rate counts: runs that did their work; skipped and cancelled ones did not. */
+export const RATED_STATUSES = ['succeeded', 'partial', 'failed'] as const satisfies readonly RunStatus[];
+export type RatedStatus = (typeof RATED_STATUSES)[number];
+
+/** How many recent runs a pipeline's success rate is taken over. */
+export const RECENT_RUNS = 20;
+
+/** A pipeline's last (at most RECENT_RUNS) rated runs by status, and the share that succeeded. */
+export interface RecentOutcomes {
+  /** Rated runs counted, at most RECENT_RUNS. */
+  runs: number;
+  succeeded: number;
+  partial: number;
+  failed: number;
+  /** succeeded / runs, in [0, 1]; null when the pipeline has no rated run yet. */
+  successRate: number | null;
+}
+
 export interface PipelineSummary {
   pipeline: ResolvedPipeline;
   lastRun: PipelineLastRun | null;
+  recent: RecentOutcomes;
 }
 
 export interface Pipelines extends RunPipeline {
-  /** Every pipeline of the config, in config order, with its last run. */
+  /** Every pipeline of the config, in config order, with its last run and recent success rate. */
   list(): Promise<PipelineSummary[]>;
   /** `run --all`: every pipeline once, a partitioned one for each partition its schedule runs now. */
   runEvery(options: {
@@ -58,9 +78,27 @@ export interface PipelinesPorts {
   sweep: RunSweepStore;
   work: RunWorkStore;
   lastRuns(): Promise<PipelineLastRun[]>;
+  /** Per pipeline, how many of its last `limit` runs with a rated status ended in each of them. */
+  recentOutcomes(
+    pipelines: readonly string[],
+    limit: number,
+  ): Promise<Array<{ pipeline: string; status: RatedStatus; runs: number }>>;
   pipelines(): Iterable<ResolvedPipeline>;
   openQueue(): Promise<RunJobs>;
   clock: Clock;
+}
+
+function recentOutcomes(rows: ReadonlyArray<{ status: RatedStatus; runs: number }>): RecentOutcomes {
+  const count = (status: RatedStatus) => rows.find((row) => row.status === status)?.runs ?? 0;
+  const succeeded = count('succeeded');
+  const runs = succeeded + count('partial') + count('failed');
+  return {
+    runs,
+    succeeded,
+    partial: count('partial'),
+    failed: count('failed'),
+    successRate: runs === 0 ? null : succeeded / runs,
+  };
 }
 
 export function createPipelines(ports: PipelinesPorts): Pipelines {
@@ -85,10 +123,19 @@ export function createPipelines(ports: PipelinesPorts): Pipelines {
   return {
     ...running,
     async list() {
-      const lastRuns = new Map((await ports.lastRuns()).map((run) => [run.pipeline, run]));
-      return [...ports.pipelines()].map((pipeline) => ({
+      const pipelines = [...ports.pipelines()];
+      const [lastRuns, outcomes] = await Promise.all([
+        ports.lastRuns(),
+        ports.recentOutcomes(
+          pipelines.map((pipeline) => pipeline.name),
+          RECENT_RUNS,
+        ),
+      ]);
+      const lastRun = new Map(lastRuns.map((run) => [run.pipeline, run]));
+      return pipelines.map((pipeline) => ({
         pipeline,
-        lastRun: lastRuns.get(pipeline.name) ?? null,
+        lastRun: lastRun.get(pipeline.name) ?? null,
+        recent: recentOutcomes(outcomes.filter((row) => row.pipeline === pipeline.name)),
       }));
     },
     runEvery: (options) =>

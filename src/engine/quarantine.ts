@@ -32,6 +32,9 @@ export interface QuarantineFilter {
   dataset?: string;
   /** Only records not replayed yet. */
   pending?: boolean;
+  stage?: RejectedRecord['stage'];
+  /** Only records with an issue of this code (the reason a rule or the schema gave). */
+  reason?: string;
   /** Records with an id below this one (keyset paging, newest first). */
   beforeId?: number;
   limit: number;

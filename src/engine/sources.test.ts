@@ -64,7 +64,8 @@ describe('createSources', () => {
     );
     const primary = sources.find((source) => source.name === 'primary')!;
     assert.equal(primary.lastFailure?.message, 'HTTP 401 for key [redacted]');
-    assert.deepEqual(primary.latencyMs.samples, 3);
+    // Nearest rank over the kept latencies: the dashboard shows p50/p95/p99, the CLI p50/p90/p99.
+    assert.deepEqual(primary.latencyMs, { p50: 20, p90: 30, p95: 30, p99: 30, samples: 3 });
   });
 
   it('resets a declared breaker even without a stored row, and refuses an unknown name', async () => {

@@ -51,7 +51,13 @@ export interface SourceStatus {
   lastSuccess: { at: string } | null;
   lastFailure: { at: string; message: string } | null;
   /** Over the latest attempts (up to 200), until the first records or the failure. */
-  latencyMs: { p50: number | null; p90: number | null; p99: number | null; samples: number };
+  latencyMs: {
+    p50: number | null;
+    p90: number | null;
+    p95: number | null;
+    p99: number | null;
+    samples: number;
+  };
   /** Calls by outcome since the database was created; `short_circuited` ones never went out. */
   requests: Record<string, number>;
   rateLimit: { requests: number; intervalMs: number; used: number } | null;
@@ -165,6 +171,7 @@ export function createSources(ports: SourcesPorts): Sources {
         latencyMs: {
           p50: percentile(stat?.latenciesMs ?? [], 50),
           p90: percentile(stat?.latenciesMs ?? [], 90),
+          p95: percentile(stat?.latenciesMs ?? [], 95),
           p99: percentile(stat?.latenciesMs ?? [], 99),
           samples: stat?.latenciesMs.length ?? 0,
         },

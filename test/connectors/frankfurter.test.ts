@@ -63,6 +63,10 @@ function latest(request: IncomingMessage, response: ServerResponse): void {
 
 let server: FixtureServer;
 
+// Awaited before any suite is declared: a top-level await after them lets the root after() close
+// the server while the runner still waits for the end-to-end suites.
+const backends = await testBackends();
+
 before(async () => {
   server = await startFixtureServer({
     '/v1/latest': latest,
@@ -189,7 +193,7 @@ describe('connectors.frankfurter', () => {
   });
 });
 
-for (const backend of await testBackends()) {
+for (const backend of backends) {
   describe(`connectors.frankfurter end to end on ${backend.kind}`, { skip: backend.skip }, () => {
     it('one run stores the historical day in fx_rates and a second changes nothing', async () => {
       const { db, close } = await backend.open();

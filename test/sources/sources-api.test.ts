@@ -169,6 +169,17 @@ describe('sources end to end, with a canary secret', () => {
         );
         assert.deepEqual(primary.requests, { server_error: 2, short_circuited: 1 });
         assert.equal(primary.latencyMs.samples, 2);
+        // The dashboard's p50/p95/p99 (the CLI's p90 too), nearest rank over the kept latencies.
+        for (const p of ['p50', 'p90', 'p95', 'p99'] as const)
+          assert.equal(typeof primary.latencyMs[p], 'number');
+        assert.ok(
+          primary.latencyMs.p50 <= primary.latencyMs.p95 && primary.latencyMs.p95 <= primary.latencyMs.p99,
+        );
+        assert.equal(
+          primary.latencyMs.p95,
+          primary.latencyMs.p99,
+          'of two samples, p95 and p99 are the slower',
+        );
         assert.deepEqual(listed.sources.find((s: { name: string }) => s.name === 'static:fx').pipelines, [
           'fx_latest',
         ]);

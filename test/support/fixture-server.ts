@@ -58,6 +58,10 @@ export async function startFixtureServer(routes: Routes): Promise<FixtureServer>
     response.writeHead(route.status ?? 200, route.headers ?? {});
     response.end(route.body ?? '');
   });
+  // undici keeps connections alive; a server closing an idle one after its default 5 s, while a
+  // test's event loop is busy (PGlite migrating), makes the next request reuse a dead socket and
+  // fail with ECONNRESET. close() ends every connection anyway.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

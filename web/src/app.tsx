@@ -8,10 +8,18 @@ import { checkSession, useSession } from './api/session.ts';
 import type { SessionResponse } from './api/types.ts';
 import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
+import { DatasetDetailPage } from './pages/datasets/dataset-detail-page.tsx';
+import { DatasetsPage } from './pages/datasets/datasets-page.tsx';
+import { FreshnessPage } from './pages/freshness/freshness-page.tsx';
+import { KeySetPage } from './pages/key-sets/key-set-page.tsx';
+import { KeySetsPage } from './pages/key-sets/key-sets-page.tsx';
 import { OverviewPage } from './pages/overview/overview-page.tsx';
+import { PipelinesPage } from './pages/pipelines/pipelines-page.tsx';
+import { QuarantinePage } from './pages/quarantine/quarantine-page.tsx';
 import { RunDetailPage } from './pages/runs/run-detail-page.tsx';
 import { RunsPage } from './pages/runs/runs-page.tsx';
 import { SignInPage } from './pages/sign-in/sign-in-page.tsx';
+import { SourcesPage } from './pages/sources/sources-page.tsx';
 
 function NotFound() {
   const { t } = useTranslation();
@@ -35,6 +43,28 @@ function SignedIn({ session }: { session: SessionResponse }) {
           <RunsPage />
         </Route>
         <Route path="/runs/:id">{(params) => <RunDetailPage id={params.id} />}</Route>
+        <Route path="/pipelines">
+          <PipelinesPage />
+        </Route>
+        <Route path="/freshness">
+          <FreshnessPage />
+        </Route>
+        <Route path="/datasets">
+          <DatasetsPage />
+        </Route>
+        <Route path="/datasets/:name">{(params) => <DatasetDetailPage name={params.name} />}</Route>
+        <Route path="/quarantine">
+          <QuarantinePage />
+        </Route>
+        <Route path="/sources">
+          <SourcesPage />
+        </Route>
+        <Route path="/key-sets">
+          <KeySetsPage />
+        </Route>
+        <Route path="/key-sets/:name">
+          {(params) => <KeySetPage name={decodeURIComponent(params.name)} />}
+        </Route>
         <Route>
           <NotFound />
         </Route>

@@ -104,6 +104,8 @@ export async function listQuarantine(db: Queryable, filter: QuarantineFilter): P
     `SELECT ${COLUMNS} FROM sluice.quarantine
       WHERE ($1::uuid IS NULL OR run_id = $1 OR last_run_id = $1) AND ($2::text IS NULL OR dataset = $2)
         AND (NOT $3::boolean OR replayed_at IS NULL) AND ($4::bigint IS NULL OR id < $4)
+        AND ($6::text IS NULL OR stage = $6)
+        AND ($7::text IS NULL OR issues @> jsonb_build_array(jsonb_build_object('code', $7::text)))
       ORDER BY id DESC LIMIT $5`,
     [
       filter.runId ?? null,
@@ -111,6 +113,8 @@ export async function listQuarantine(db: Queryable, filter: QuarantineFilter): P
       filter.pending ?? false,
       filter.beforeId ?? null,
       filter.limit,
+      filter.stage ?? null,
+      filter.reason ?? null,
     ],
   );
   return rows.map(toRecord);

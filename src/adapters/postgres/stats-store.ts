@@ -2,6 +2,7 @@
 import type { DatasetDefinition } from '../../domain/dataset-definition.ts';
 import { SystemColumn } from '../../domain/dataset-definition.ts';
 import { quoteIdent } from '../../domain/identifier.ts';
+import { RATED_STATUSES, type RatedStatus } from '../../engine/pipelines.ts';
 import type { PipelineLastRun } from '../../engine/run-record.ts';
 import type { DatasetStats, RunsByStatus, StatusStore } from '../../engine/status.ts';
 import type { Database, Queryable } from './database.ts';
@@ -93,6 +94,29 @@ export async function lastRunPerPipeline(db: Queryable): Promise<PipelineLastRun
     unchanged: Number(row.unchanged),
     rejected: Number(row.rejected),
   }));
+}
+
+/**
+ * Per pipeline, its last `limit` runs with one of the rated statuses counted by status; each
+ * pipeline reads its own runs newest first off runs_pipeline_idx, so long histories cost nothing.
+ */
+export async function recentOutcomesPerPipeline(
+  db: Queryable,
+  pipelines: readonly string[],
+  limit: number,
+): Promise<Array<{ pipeline: string; status: RatedStatus; runs: number }>> {
+  const { rows } = await db.query<{ pipeline: string; status: RatedStatus; runs: number }>(
+    `SELECT p.pipeline, r.status, count(*)::int AS runs
+       FROM unnest($1::text[]) AS p(pipeline)
+       CROSS JOIN LATERAL (
+         SELECT status FROM sluice.runs
+          WHERE pipeline = p.pipeline AND status = ANY($2::text[])
+          ORDER BY queued_at DESC LIMIT $3
+       ) r
+      GROUP BY p.pipeline, r.status`,
+    [pipelines, RATED_STATUSES, limit],
+  );
+  return rows.map((row) => ({ pipeline: row.pipeline, status: row.status, runs: Number(row.runs) }));
 }
 
 /** The status port on one database, with the dataset tables in `schema`. */

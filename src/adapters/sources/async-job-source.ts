@@ -6,15 +6,16 @@ import type {
   PollStatus,
 } from '../../domain/async-job-definition.ts';
 import { ErrorCode, isSluiceError, SourceError } from '../../domain/errors.ts';
+import { renderJsonTemplate } from '../../domain/json-template.ts';
 import type { HttpSourceDefinition } from '../../domain/source-definition.ts';
 import type { SourceChunk } from '../../domain/source-item.ts';
-import { parseTemplate, renderTemplate } from '../../domain/template.ts';
 import { type SourceContext, systemClock } from '../../engine/ports.ts';
 import { prepareRequest } from './http-request.ts';
 import { isRetryableStatus, readHttpSource } from './http-source.ts';
 import { sleep } from './process-limits.ts';
 import type { ProviderStore } from './provider-store.ts';
 import { waitForRateLimit } from './rate-limit-grant.ts';
+import { USER_AGENT } from './user-agent.ts';
 
 export interface AsyncJobDeps {
   /** Keeps the submission rate limit (shared between processes when it is the PostgreSQL store). */
@@ -25,15 +26,6 @@ export interface AsyncJobDeps {
 const MAX_CONTROL_BYTES = 1024 * 1024;
 /** Polls in a row that may fail transiently (5xx, network) before the run gives up. */
 const MAX_POLL_FAILURES = 5;
-
-function renderBody(body: JsonTemplate, params: Readonly<Record<string, string>>): JsonTemplate {
-  if (typeof body === 'string') return renderTemplate(parseTemplate(body), params);
-  if (Array.isArray(body)) return body.map((item) => renderBody(item, params));
-  if (typeof body === 'object' && body !== null) {
-    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, renderBody(value, params)]));
-  }
-  return body;
-}
 
 /** One control-plane call (submit or status) answered with JSON; failures say whether to try again. */
 async function requestJson(
@@ -51,10 +43,11 @@ async function requestJson(
       method: send?.method ?? 'GET',
       headers: {
         accept: 'application/json',
+        'user-agent': USER_AGENT,
         ...(send?.body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...prepared.headers,
       },
-      body: send?.body !== undefined ? JSON.stringify(renderBody(send.body, params)) : undefined,
+      body: send?.body !== undefined ? JSON.stringify(renderJsonTemplate(send.body, params)) : undefined,
       signal: AbortSignal.any([timeout, context.signal]),
     });
   } catch (error) {

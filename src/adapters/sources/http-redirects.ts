@@ -1,6 +1,7 @@
 // Follows an upstream's redirects by the source's policy, so declared headers and secrets never reach another origin.
 import type { Readable } from 'node:stream';
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
+import type { HttpMethod } from '../../domain/http-body.ts';
 import type { RedirectPolicy } from '../../domain/source-definition.ts';
 import type { PreparedRequest } from './http-request.ts';
 
@@ -13,8 +14,18 @@ export interface HopResponse {
   readonly body: Readable;
 }
 
-/** Sends one GET; the caller adds its own fixed headers (accept) and signals. */
-export type SendHop<R extends HopResponse> = (url: string, headers: Record<string, string>) => Promise<R>;
+/** One request of the chain; the caller adds its own fixed headers (accept) and signals. */
+export interface Hop {
+  readonly url: string;
+  readonly method: HttpMethod;
+  readonly headers: Record<string, string>;
+  readonly body: PreparedRequest['body'];
+}
+
+export type SendHop<R extends HopResponse> = (hop: Hop) => Promise<R>;
+
+/** 307 and 308 repeat the request as it was; the others continue with a GET and no body (RFC 9110 15.4). */
+const KEEPS_METHOD = new Set([307, 308]);
 
 function refused(message: string): SourceError {
   // The same request gets the same redirect: trying again cannot help.
@@ -38,22 +49,25 @@ function withoutSecretQuery(target: URL, secrets: readonly string[]): URL {
 export async function sendFollowingRedirects<R extends HopResponse>(
   prepared: PreparedRequest,
   policy: RedirectPolicy,
+  method: HttpMethod,
   send: SendHop<R>,
 ): Promise<R> {
   const { redact } = prepared;
   let url = new URL(prepared.url);
   let headers = prepared.headers;
+  let verb = method;
+  let body = prepared.body;
   let crossed = false;
   const visited = new Set([url.href]);
   for (let hop = 0; ; hop++) {
-    const response = await send(url.href, headers);
+    const response = await send({ url: url.href, method: verb, headers, body });
     const location = response.headers.location;
     const locationText = Array.isArray(location) ? location[0] : location;
     if (!REDIRECT_STATUSES.has(response.statusCode) || !locationText) return response;
     // The redirect's own body is never read; destroying it reports an abort nobody needs.
     response.body.on('error', () => {});
     response.body.destroy();
-    const from = `GET ${hop === 0 ? prepared.shownUrl : redact(url.href)}`;
+    const from = `${verb} ${hop === 0 ? prepared.shownUrl : redact(url.href)}`;
     let target: URL;
     try {
       target = new URL(locationText, url);
@@ -85,6 +99,16 @@ export async function sendFollowingRedirects<R extends HopResponse>(
         );
       }
       crossed = true;
+    }
+    if (!KEEPS_METHOD.has(response.statusCode)) {
+      verb = 'GET';
+      body = undefined;
+    }
+    if (crossed && body !== undefined) {
+      // A form body may hold secrets, and a JSON body the caller's data: neither goes to another origin.
+      throw refused(
+        `${from} redirected with ${response.statusCode} to ${to}, another origin, which would be sent the request body; sluice does not resend a body to another origin`,
+      );
     }
     if (crossed) {
       headers = {};

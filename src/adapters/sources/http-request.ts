@@ -1,5 +1,7 @@
 // Turns an http source definition and run parameters into a concrete request, with secrets kept apart.
 import { ErrorCode, SourceError } from '../../domain/errors.ts';
+import type { HttpBody } from '../../domain/http-body.ts';
+import { renderJsonTemplate } from '../../domain/json-template.ts';
 import type { HttpSourceDefinition, ParsedValue } from '../../domain/source-definition.ts';
 import { renderTemplate } from '../../domain/template.ts';
 import { readSecret } from '../config/settings.ts';
@@ -15,7 +17,9 @@ export interface PreparedRequest {
   readonly shownUrl: string;
   /** Every declared header (lower-case names): none of them is sent to another origin. */
   readonly headers: Record<string, string>;
-  /** The values of secret() query parameters and headers, kept off other origins. */
+  /** A POST's body, rendered; it may hold secrets (form values), so it goes to the first origin only. */
+  readonly body: { readonly contentType: string; readonly text: string } | undefined;
+  /** The values of secret() query parameters, headers and form values, kept off other origins. */
   readonly secrets: readonly string[];
   /** Replaces secret values, in every encoding, in any text built from upstream or undici messages. */
   readonly redact: (text: string) => string;
@@ -74,14 +78,30 @@ export function prepareRequest(
   }
   const headers: Record<string, string> = {};
   for (const [name, entry] of source.headers) headers[name.toLowerCase()] = resolve(entry).value;
+  const body = renderBody(source.body, params, (value) => resolve(value).value);
   const matcher = createSecretMatcher(secrets);
   return {
     url: url.toString(),
     // URLSearchParams writes `[redacted]` as `%5Bredacted%5D`; the readable form is friendlier.
     shownUrl: shownUrl.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED),
     headers,
+    body,
     secrets,
     redact: matcher.redact,
     redactAndCut: matcher.redactAndCut,
   };
+}
+
+function renderBody(
+  body: HttpBody | undefined,
+  params: Readonly<Record<string, string>>,
+  resolved: (value: ParsedValue) => string,
+): PreparedRequest['body'] {
+  if (body === undefined) return undefined;
+  if (body.kind === 'json') {
+    return { contentType: 'application/json', text: JSON.stringify(renderJsonTemplate(body.json, params)) };
+  }
+  const form = new URLSearchParams();
+  for (const [name, value] of body.fields) form.append(name, resolved(value));
+  return { contentType: 'application/x-www-form-urlencoded', text: form.toString() };
 }

@@ -15,6 +15,7 @@ import { type PreparedRequest, prepareRequest } from './http-request.ts';
 import { jsonRecords } from './json-records.ts';
 import { checkBody, checkRecords, errorBodyFailure } from './response-check.ts';
 import { asUtf8, charsetOf } from './text-encoding.ts';
+import { USER_AGENT } from './user-agent.ts';
 import { xmlRecords } from './xml-records.ts';
 
 type BodyFormat = 'json' | 'csv' | 'xml';
@@ -182,10 +183,16 @@ export async function* readHttpSource(
   let response: Awaited<ReturnType<typeof request>>;
   try {
     const signal = AbortSignal.any([timeout, context.signal]);
-    response = await sendFollowingRedirects(prepared, source.redirects, (url, headers) =>
-      request(url, {
-        method: 'GET',
-        headers: { accept: 'application/json, text/csv, application/xml;q=0.9, */*;q=0.5', ...headers },
+    response = await sendFollowingRedirects(prepared, source.redirects, source.method, (hop) =>
+      request(hop.url, {
+        method: hop.method,
+        headers: {
+          accept: 'application/json, text/csv, application/xml;q=0.9, */*;q=0.5',
+          'user-agent': USER_AGENT,
+          ...(hop.body ? { 'content-type': hop.body.contentType } : {}),
+          ...hop.headers,
+        },
+        body: hop.body?.text,
         signal,
         headersTimeout: source.timeoutMs,
         bodyTimeout: source.timeoutMs,

@@ -34,7 +34,7 @@ async function problemOf(response: Response): Promise<Problem> {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   /** Sign-in and the session check handle a 401 themselves instead of ending the session. */
   sessionRequest?: boolean;

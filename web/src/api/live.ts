@@ -1,8 +1,10 @@
 // The live stream: /api/events with the session cookie; run and backfill events invalidate the queries they change.
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { datasetKeys } from './dataset-queries.ts';
 import { keys } from './queries.ts';
 import { recheckSession } from './session.ts';
+import { BREAKER_EVENTS, sourceKeys } from './sources-queries.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -13,18 +15,27 @@ const BACKFILL_EVENTS = ['active', 'paused', 'completed', 'failed', 'cancelled',
   (status) => `backfill:${status}`,
 );
 const FRESHNESS_EVENTS = ['freshness:stale', 'freshness:fresh'];
+const WROTE_EVENTS = new Set(['run:succeeded', 'run:partial', 'run:failed']);
 const RETRY_MS = 3000;
 
 function invalidateFor(client: QueryClient, type: string): void {
   if (type.startsWith('run:')) {
-    // A run changes its lists, its detail, the totals it wrote and the freshness of what it fed.
-    for (const key of [keys.runs, keys.run, keys.stats, keys.freshness, keys.pipelines]) {
+    // A run changes its lists, its detail, the totals it wrote, the freshness of what it fed, and
+    // the call stats (latency, last success, rate-limit use) of the providers it called.
+    for (const key of [keys.runs, keys.run, keys.stats, keys.freshness, keys.pipelines, sourceKeys.sources]) {
+      void client.invalidateQueries({ queryKey: key });
+    }
+    // Only a run that ended wrote or quarantined records (the datasets and quarantine pages).
+    if (!WROTE_EVENTS.has(type)) return;
+    for (const key of [datasetKeys.datasets, datasetKeys.quarantine]) {
       void client.invalidateQueries({ queryKey: key });
     }
   } else if (type.startsWith('backfill:')) {
     void client.invalidateQueries({ queryKey: keys.backfills });
   } else if (type.startsWith('freshness:')) {
     void client.invalidateQueries({ queryKey: keys.freshness });
+  } else if (type.startsWith('breaker:')) {
+    void client.invalidateQueries({ queryKey: sourceKeys.sources });
   }
 }
 
@@ -52,7 +63,7 @@ export function useLiveEvents(): LiveState {
     const connect = () => {
       const query = lastEventId ? `?${new URLSearchParams({ lastEventId })}` : '';
       source = new EventSource(`/api/events${query}`, { withCredentials: true });
-      for (const type of [...RUN_EVENTS, ...BACKFILL_EVENTS, ...FRESHNESS_EVENTS]) {
+      for (const type of [...RUN_EVENTS, ...BACKFILL_EVENTS, ...FRESHNESS_EVENTS, ...BREAKER_EVENTS]) {
         source.addEventListener(type, handle);
       }
       source.addEventListener('replay:truncated', () => void client.invalidateQueries());

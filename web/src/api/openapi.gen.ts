@@ -92,7 +92,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pipelines with their last run (viewer) */
+        /** Pipelines with their schedule, last run and recent success rate (viewer) */
         get: operations["listPipelines"];
         put?: never;
         post?: never;
@@ -177,7 +177,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Quarantined records with their issues, newest first: one per distinct record, with its occurrences, first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer) */
+        /** Quarantined records with their issues, newest first: one per distinct record, with its occurrences, first (createdAt) and last (lastSeenAt, lastRunId) sighting; filtered by dataset, run, stage and reason (issue code) (viewer) */
         get: operations["listQuarantine"];
         put?: never;
         post?: never;
@@ -399,7 +399,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Records filtered by key columns (?<key>=value) and time range, sorted and paged; CSV with format=csv (viewer) */
+        /** Records filtered by key columns (?<key>=value) and time range, sorted and keyset-paged; CSV with format=csv (viewer) */
         get: operations["listDatasetRecords"];
         put?: never;
         post?: never;
@@ -1262,6 +1262,50 @@ export interface operations {
                             } | null;
                             /** @description the last run’s status, or never_run */
                             status: string;
+                            /** @description null when the pipeline has no schedule */
+                            schedule: {
+                                readonly cron: string[];
+                                /** @description the zone the cron is read in */
+                                timezone: string;
+                                misfire: string;
+                                /** @description definition, or env when SLUICE_SCHEDULE_* overrides it */
+                                origin: string;
+                                /** @description the next 3 run times */
+                                nextRuns: string[];
+                                lastTick: {
+                                    /** @description ISO 8601 instant */
+                                    scheduledAt: string;
+                                    /** @description triggered, skipped, missed … */
+                                    outcome: string;
+                                    reason: string | null;
+                                    runId: string | null;
+                                } | null;
+                            } | null;
+                            /** @description null for a pipeline without partitions; a trigger must name one otherwise */
+                            partitioning: {
+                                /** @description how a partition key looks, e.g. weekly|site=<key> */
+                                shape: string;
+                                /** @description the time dimension: a run can be named by a local date (the trigger’s date) */
+                                time: {
+                                    every: string;
+                                    timezone: string;
+                                } | null;
+                                keys: {
+                                    name: string;
+                                    /** @description the keys declared in the config; null when they live in a stored key set */
+                                    values: string[] | null;
+                                }[];
+                            } | null;
+                            /** @description the last 20 runs that succeeded, were partial or failed (skipped and cancelled ones did no work) */
+                            recent: {
+                                /** @description rated runs counted, at most 20 */
+                                runs: number;
+                                succeeded: number;
+                                partial: number;
+                                failed: number;
+                                /** @description succeeded / runs; null without a run */
+                                successRate: number | null;
+                            };
                         }[];
                     };
                 };
@@ -1664,6 +1708,9 @@ export interface operations {
                 dataset?: string;
                 /** @description run id, or a unique prefix of at least 8 hex characters */
                 run?: string;
+                stage?: "read" | "transform" | "validate" | "rule";
+                /** @description an issue code: only records with such an issue */
+                reason?: string;
                 pending?: "true" | "false";
                 limit?: number;
                 /** @description nextCursor of the previous page */
@@ -2840,6 +2887,7 @@ export interface operations {
                 sort?: string;
                 order?: "asc" | "desc";
                 limit?: number;
+                /** @description nextCursor of the previous page, with the same sort and order */
                 cursor?: string;
                 format?: "json" | "csv";
             };
@@ -2950,9 +2998,11 @@ export interface operations {
                                 at: string;
                                 message: string;
                             } | null;
+                            /** @description nearest-rank percentiles over the latest attempts (up to 200), in ms */
                             latencyMs: {
                                 p50: number | null;
                                 p90: number | null;
+                                p95: number | null;
                                 p99: number | null;
                                 samples: number;
                             };
@@ -2960,6 +3010,7 @@ export interface operations {
                             requests: {
                                 [key: string]: number;
                             };
+                            /** @description the declared limit and the grants within its last interval, all processes counted */
                             rateLimit: {
                                 requests: number;
                                 intervalMs: number;

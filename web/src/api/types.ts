@@ -63,3 +63,49 @@ export const RUN_STATUSES = [
 type Missing = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
 const everyStatus: [Missing] extends [never] ? true : Missing = true;
 void everyStatus;
+
+export type PipelineEntry = PipelinesResponse['pipelines'][number];
+export type PipelineSchedule = NonNullable<PipelineEntry['schedule']>;
+export type PipelinePartitioning = NonNullable<PipelineEntry['partitioning']>;
+export type RunQueued = Ok<'triggerRun', 202>;
+export type RefreshStaleBody = BodyOf<'refreshStale'>;
+export type RefreshStaleResult = Ok<'refreshStale'>;
+export type DatasetsResponse = Ok<'listDatasets'>;
+export type DatasetSummary = DatasetsResponse['datasets'][number];
+export type DatasetColumn = DatasetSummary['columns'][number];
+export type ColumnType = DatasetColumn['type'];
+export type DatasetStats = StatsResponse['datasets'][number];
+export type DatasetPreviewResponse = Ok<'previewDataset'>;
+export type DatasetRecordsResponse = Ok<'listDatasetRecords'>;
+/** One row of a dataset: its columns are whatever the dataset declares, so values are read by column type. */
+export type DatasetRecord = DatasetRecordsResponse['records'][number];
+
+export type QuarantineResponse = Ok<'listQuarantine'>;
+export type QuarantinedRecord = QuarantineResponse['records'][number];
+export type RejectionStage = QuarantinedRecord['stage'];
+export type ReplayResult = Ok<'replayQuarantine'>;
+
+/** Every rejection stage, in pipeline order; the type fails if the API adds or drops one. */
+export const REJECTION_STAGES = [
+  'read',
+  'transform',
+  'validate',
+  'rule',
+] as const satisfies readonly RejectionStage[];
+type MissingStage = Exclude<RejectionStage, (typeof REJECTION_STAGES)[number]>;
+const everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
+void everyStage;
+export type SourcesResponse = Ok<'listSources'>;
+export type SourceStatus = SourcesResponse['sources'][number];
+export type BreakerState = NonNullable<SourceStatus['breaker']>['state'];
+export type SourceResetResponse = Ok<'resetSource'>;
+
+export type KeySetsResponse = Ok<'listKeySets'>;
+export type KeySetSummary = KeySetsResponse['keySets'][number];
+export type KeySetKeysResponse = Ok<'getKeySet'>;
+export type StoredKey = KeySetKeysResponse['keys'][number];
+/** The body of replaceKeySet and upsertKeys: `{ keys: [{ key, attributes }] }`. */
+export type KeysBody = BodyOf<'upsertKeys'>;
+export type KeyInput = KeysBody['keys'][number];
+export type KeySetChange = Ok<'upsertKeys'>;
+export type KeyRemovedResponse = Ok<'removeKey'>;

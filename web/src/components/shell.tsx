@@ -35,6 +35,12 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
         <nav aria-label={t('app.nav.label')}>
           <NavLink href="/">{t('app.nav.overview')}</NavLink>
           <NavLink href="/runs">{t('app.nav.runs')}</NavLink>
+          <NavLink href="/pipelines">{t('app.nav.pipelines')}</NavLink>
+          <NavLink href="/freshness">{t('app.nav.freshness')}</NavLink>
+          <NavLink href="/datasets">{t('app.nav.datasets')}</NavLink>
+          <NavLink href="/quarantine">{t('app.nav.quarantine')}</NavLink>
+          <NavLink href="/sources">{t('app.nav.sources')}</NavLink>
+          <NavLink href="/key-sets">{t('app.nav.keySets')}</NavLink>
         </nav>
         <div className="topbar-end">
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">

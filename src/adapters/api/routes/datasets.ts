@@ -5,10 +5,21 @@ import { z } from 'zod';
 import { systemColumns } from '../../../domain/dataset-definition.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import { toCsv } from '../csv-export.ts';
+import { HttpProblem } from '../problem.ts';
 import { datasetListSchema, datasetPreviewSchema, datasetRecordsResponse } from '../schemas/datasets.ts';
 import { problems, viewerProblems } from '../schemas/problem.ts';
 
 const RESERVED = new Set(['from', 'to', 'sort', 'order', 'limit', 'cursor', 'format']);
+const cursorSchema = z.array(z.string().nullable()).min(1);
+
+/** A position the listing answered as nextCursor: the sort value then the key values, as text. */
+function decodeCursor(cursor: string): Array<string | null> {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString()));
+  } catch {
+    throw new HttpProblem(400, 'invalid_parameter', 'querystring.cursor: not a cursor returned by this API');
+  }
+}
 
 export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
   const api = server.withTypeProvider<ZodTypeProvider>();
@@ -53,7 +64,7 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
         tags: ['datasets'],
         operationId: 'listDatasetRecords',
         summary:
-          'Records filtered by key columns (?<key>=value) and time range, sorted and paged; CSV with format=csv (viewer)',
+          'Records filtered by key columns (?<key>=value) and time range, sorted and keyset-paged; CSV with format=csv (viewer)',
         params: z.object({ name: z.string() }),
         querystring: z
           .object({
@@ -62,7 +73,10 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
             sort: z.string().optional().describe('a column name; default the time column'),
             order: z.enum(['asc', 'desc']).default('desc'),
             limit: z.coerce.number().int().min(1).max(10_000).default(100),
-            cursor: z.string().regex(/^\d+$/, 'a cursor returned by this API').optional(),
+            cursor: z
+              .string()
+              .optional()
+              .describe('nextCursor of the previous page, with the same sort and order'),
             format: z.enum(['json', 'csv']).default('json'),
           })
           .catchall(z.string()),
@@ -74,11 +88,10 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
       const keys = Object.fromEntries(
         Object.entries(rest).filter(([name]) => !RESERVED.has(name)) as Array<[string, string]>,
       );
-      const offset = cursor ? Number(cursor) : 0;
       const {
         dataset,
         records: page,
-        nextOffset,
+        next,
       } = await app.datasets.records(request.params.name, {
         keys,
         from,
@@ -86,9 +99,9 @@ export function datasetRoutes(server: FastifyInstance, app: SluiceApp): void {
         sort,
         order,
         limit,
-        offset,
+        after: cursor === undefined ? undefined : decodeCursor(cursor),
       });
-      const nextCursor = nextOffset === null ? null : String(nextOffset);
+      const nextCursor = next === null ? null : Buffer.from(JSON.stringify(next)).toString('base64url');
       if (format === 'csv') {
         const columns = [...dataset.columns, ...systemColumns].map((column) => column.name);
         if (nextCursor) reply.header('x-next-cursor', nextCursor);

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { partitionFromOptions } from '../../../domain/partition-run.ts';
+import { partitionChoices, partitionFromOptions } from '../../../domain/partition-run.ts';
 import type { SluiceApp } from '../../../engine/app.ts';
 import type { RunDispatcher } from '../../../engine/run-dispatch.ts';
 import { HttpProblem } from '../problem.ts';
@@ -22,14 +22,16 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
       schema: {
         tags: ['pipelines'],
         operationId: 'listPipelines',
-        summary: 'Pipelines with their last run (viewer)',
+        summary: 'Pipelines with their schedule, last run and recent success rate (viewer)',
         response: { 200: pipelineListSchema, ...viewerProblems },
       },
     },
     async () => {
-      const summaries = await app.pipelines.list();
+      const [summaries, jobs] = await Promise.all([app.pipelines.list(), app.schedule.jobs({ count: 3 })]);
+      const schedules = new Map(jobs.map((job) => [job.pipeline, job]));
       return {
-        pipelines: summaries.map(({ pipeline, lastRun }) => {
+        pipelines: summaries.map(({ pipeline, lastRun, recent }) => {
+          const job = schedules.get(pipeline.name);
           return {
             name: pipeline.name,
             description: pipeline.description ?? null,
@@ -38,6 +40,18 @@ export function pipelineRoutes(server: FastifyInstance, app: SluiceApp, dispatch
             params: pipeline.params,
             lastRun,
             status: lastRun?.status ?? 'never_run',
+            schedule: job
+              ? {
+                  cron: job.cron,
+                  timezone: job.timezone,
+                  misfire: job.misfire,
+                  origin: job.origin,
+                  nextRuns: job.nextRuns,
+                  lastTick: job.lastTick,
+                }
+              : null,
+            partitioning: pipeline.partitioning ? partitionChoices(pipeline.partitioning) : null,
+            recent,
           };
         }),
       };

@@ -6,6 +6,7 @@ import type { SluiceApp } from '../../../engine/app.ts';
 import { HttpProblem } from '../problem.ts';
 import { privilegedProblems, problems, viewerProblems } from '../schemas/problem.ts';
 import { quarantineListSchema, replayResultSchema } from '../schemas/quarantine.ts';
+import { rejectionStageSchema } from '../schemas/run-report.ts';
 
 export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void {
   const api = server.withTypeProvider<ZodTypeProvider>();
@@ -18,10 +19,13 @@ export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void 
         operationId: 'listQuarantine',
         summary:
           'Quarantined records with their issues, newest first: one per distinct record, with its occurrences, ' +
-          'first (createdAt) and last (lastSeenAt, lastRunId) sighting (viewer)',
+          'first (createdAt) and last (lastSeenAt, lastRunId) sighting; filtered by dataset, run, stage and ' +
+          'reason (issue code) (viewer)',
         querystring: z.object({
           dataset: z.string().optional(),
           run: z.string().optional().describe('run id, or a unique prefix of at least 8 hex characters'),
+          stage: rejectionStageSchema.optional(),
+          reason: z.string().min(1).optional().describe('an issue code: only records with such an issue'),
           pending: z
             .enum(['true', 'false'])
             .default('false')
@@ -33,11 +37,19 @@ export function quarantineRoutes(server: FastifyInstance, app: SluiceApp): void 
       },
     },
     async (request) => {
-      const { dataset, run, pending, limit, cursor } = request.query;
+      const { dataset, run, stage, reason, pending, limit, cursor } = request.query;
       if (dataset !== undefined && !app.project.config.datasets.has(dataset)) {
         throw new HttpProblem(404, 'not_found', `dataset "${dataset}" is not defined`);
       }
-      const page = await app.quarantine.list({ dataset, run, pending, beforeId: cursor, limit });
+      const page = await app.quarantine.list({
+        dataset,
+        run,
+        stage,
+        reason,
+        pending,
+        beforeId: cursor,
+        limit,
+      });
       return { records: page.records, nextCursor: page.next };
     },
   );

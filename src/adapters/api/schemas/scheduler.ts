@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { instant } from './problem.ts';
 
-const lastTickSchema = z
+export const lastTickSchema = z
   .object({
     scheduledAt: instant,
     outcome: z.string().describe('triggered, skipped, missed …'),

@@ -29,16 +29,20 @@ export const sourceListSchema = z.object({
       blockedUntil: instant.nullable().describe('the upstream’s Retry-After deadline'),
       lastSuccess: z.object({ at: instant }).nullable(),
       lastFailure: z.object({ at: instant, message: z.string() }).nullable(),
-      latencyMs: z.object({
-        p50: z.number().nullable(),
-        p90: z.number().nullable(),
-        p99: z.number().nullable(),
-        samples: z.number().int(),
-      }),
+      latencyMs: z
+        .object({
+          p50: z.number().nullable(),
+          p90: z.number().nullable(),
+          p95: z.number().nullable(),
+          p99: z.number().nullable(),
+          samples: z.number().int(),
+        })
+        .describe('nearest-rank percentiles over the latest attempts (up to 200), in ms'),
       requests: z.record(z.string(), z.number()).describe('calls by outcome since the database was created'),
       rateLimit: z
         .object({ requests: z.number().int(), intervalMs: z.number(), used: z.number().int() })
-        .nullable(),
+        .nullable()
+        .describe('the declared limit and the grants within its last interval, all processes counted'),
       concurrency: z.number().int().nullable(),
     }),
   ),

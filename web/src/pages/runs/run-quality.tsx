@@ -1,5 +1,6 @@
 // Run detail part: the quality report (rejections and warnings per rule and field) and rejected samples.
 import { useTranslation } from 'react-i18next';
+import { Link } from 'wouter';
 import type { RuleCount, RunDetailResponse } from '../../api/types.ts';
 import { Empty } from '../../components/query-states.tsx';
 import { useFormat } from '../../i18n/format.ts';
@@ -87,6 +88,13 @@ export function RunQualitySection({ detail }: { detail: RunDetailResponse }) {
       </section>
       <section className="card" aria-labelledby="rejected-title">
         <h2 id="rejected-title">{t('run.rejected.title')}</h2>
+        {rejectedSamples.length > 0 && (
+          <p>
+            <Link href={`/quarantine?${new URLSearchParams({ run: detail.run.id })}`}>
+              {t('quarantine.fromRun')}
+            </Link>
+          </p>
+        )}
         {rejectedSamples.length === 0 ? (
           <Empty>{t('run.rejected.empty')}</Empty>
         ) : (
