@@ -51,6 +51,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the data lives, each dataset and the last run of each pipeline, as sluice status (admin) */
+        get: operations["getStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1052,6 +1069,91 @@ export interface operations {
             };
             /** @description unauthorized: no bearer token, or an unknown or revoked one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error: a bug in sluice; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: {
+                            /** @description postgres or pglite */
+                            kind: string;
+                            /** @description the data directory, or the server and database name */
+                            location: string;
+                            schema: string;
+                            pendingMigrations: string[];
+                        };
+                        /** @description path of the loaded sluice.config.ts */
+                        config: string;
+                        datasets: components["schemas"]["DatasetStats"][];
+                        pipelines: {
+                            name: string;
+                            dataset: string;
+                            source: string;
+                            lastRun: {
+                                pipeline: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description a run status */
+                                status: string;
+                                finishedAt: string | null;
+                                inserted: number;
+                                updated: number;
+                                unchanged: number;
+                                rejected: number;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid_parameter (a path, query or body value; the detail names it), bad_request or usage_error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the token’s role is too low for this route */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
