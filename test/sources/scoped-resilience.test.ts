@@ -17,6 +17,7 @@ import type { ProviderAttempt } from '../../src/domain/source-item.ts';
 import type { SourceReader } from '../../src/engine/ports.ts';
 import type { SourceStatus } from '../../src/engine/sources.ts';
 import { openApiProject } from '../support/api-project.ts';
+import { runCliInProcess } from '../support/cli.ts';
 import { testBackends } from '../support/databases.ts';
 import { eventually } from '../support/eventually.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
@@ -186,7 +187,7 @@ for (const backend of await testBackends()) {
         ),
       );
       await eventually('the third call for x waits for its rate limit', () =>
-        logger.lines.some((line) => /rate limit of "hourly\|x": waiting/.test(line.message ?? '')),
+        logger.lines.some((line) => /rate limit of "hourly\[x\]": waiting/.test(line.message ?? '')),
       );
       controller.abort();
       const { error } = await waiting;
@@ -289,6 +290,19 @@ export default defineConfig({
       const after = new Map((await list()).map((source) => [source.name, source]));
       assert.equal(after.get('beacon[annecy]')?.breaker?.state, 'closed');
       assert.equal(after.get('beacon[chamonix]')?.breaker?.state, 'closed');
+
+      // The CLI on the same project: the scoped rows, and a reset by scoped name or stored key.
+      const cli = (args: string[]) =>
+        runCliInProcess(args, { cwd: project.dir }, async () => ({ ...sluice, close: async () => {} }));
+      const shown = await cli(['sources']);
+      assert.equal(shown.code, 0);
+      assert.match(shown.stdout, /beacon\[annecy\] +http +closed/);
+      assert.match(shown.stdout, /beacon\[chamonix\] +http +closed/);
+      const resetByName = await cli(['sources', 'reset', 'beacon[chamonix]']);
+      assert.equal(resetByName.code, 0, resetByName.stderr);
+      assert.equal(resetByName.stdout, 'circuit breaker of "beacon[chamonix]" closed (it was closed)\n');
+      const resetByKey = await cli(['sources', 'reset', 'beacon|chamonix', '--json']);
+      assert.equal(JSON.parse(resetByKey.stdout).provider, 'beacon[chamonix]');
 
       // Closed again, annecy's next run goes to its beacon, now back up.
       annecyDown = false;

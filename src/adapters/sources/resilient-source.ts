@@ -199,7 +199,12 @@ async function holdLimits(call: Call, limits: ProcessLimits): Promise<SlotReleas
   try {
     // Last before the request leaves: see waitForRateLimit for why the grant must be fresh.
     if (policy.rateLimit)
-      await waitForRateLimit(store, key, policy.rateLimit, { signal, log: call.log, what: 'a request' });
+      await waitForRateLimit(store, key, policy.rateLimit, {
+        signal,
+        log: call.log,
+        what: 'a request',
+        shown: call.provider,
+      });
   } catch (error) {
     await release();
     throw error;
