@@ -2971,7 +2971,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         sources: {
+                            /** @description the provider, or `provider[scope]` for one scope of a scoped provider; what reset takes */
                             name: string;
+                            provider: string;
+                            /** @description the rendered scope, null for the provider’s unscoped state */
+                            scope: string | null;
                             /** @description files, http, static, asyncJob; unknown for state of a provider no longer declared */
                             kind: string;
                             pipelines: string[];
