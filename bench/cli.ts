@@ -2,6 +2,7 @@
 // read-only commands, on the embedded PGlite and on PostgreSQL, min/median/max over several runs.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +138,24 @@ try {
   for (const command of ['runs', 'status']) {
     rows.push(await measure(command, 'PGlite', work, embedded));
     rows.push(await measure(command, 'PostgreSQL', work, server));
+  }
+  // Beside a serve holding the embedded database, read-only commands go through its API.
+  const serve = spawn(process.execPath, [entry, 'serve', '--port', '0', '--json'], {
+    cwd: work,
+    env: embedded,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const exited = once(serve, 'exit');
+  try {
+    await Promise.race([
+      once(serve.stdout, 'data'),
+      exited.then(() => Promise.reject(new Error('serve exited'))),
+    ]);
+    for (const command of ['runs', 'status'])
+      rows.push(await measure(command, 'PGlite, beside serve', work, embedded));
+  } finally {
+    serve.kill('SIGTERM');
+    await exited;
   }
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

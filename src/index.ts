@@ -94,3 +94,16 @@ export type {
 } from './domain/source-definition.ts';
 export { fallback, files, http, secret, staticValue } from './domain/source-definition.ts';
 export type { RecordOrigin } from './domain/source-item.ts';
+export type {
+  CreatedToken,
+  EmbeddedSluice,
+  SluiceOptions,
+  SluicePluginOptions,
+  StartOptions,
+  TriggerOptions,
+} from './embed.ts';
+export { createSluice } from './embed.ts';
+export type { SluiceApp } from './engine/app.ts';
+export type { RunReport } from './engine/ports.ts';
+export type { RunOptions } from './engine/run-pipeline.ts';
+export type { RunDetail } from './engine/run-record.ts';

@@ -208,6 +208,12 @@ export interface HttpSourceOptions extends ResilienceOptions {
   encoding?: TextEncodingName;
   /** Provider name recorded on runs and rows, and the key of its shared breaker. @defaultValue the URL's host */
   name?: string;
+  /**
+   * Splits the provider's shared state (breaker, Retry-After deadline, rate limit, concurrency, stats)
+   * per value of a template: `'{{site}}'` gives each site its own breaker and limit, across every
+   * worker. Placeholders come from the pipeline's parameters and partition keys. @defaultValue one state per provider
+   */
+  scope?: string;
 }
 
 export type ParsedValue = { template: TemplatePart[] } | SecretRef;
@@ -234,6 +240,8 @@ export interface HttpSourceDefinition {
   readonly encoding: TextEncodingName | undefined;
   /** As declared; the environment's overrides apply when the source runs. */
   readonly resilience: ResilienceOptions;
+  /** Rendered per call into the state key (see provider-scope.ts); undefined: one state for the provider. */
+  readonly scope: TemplatePart[] | undefined;
 }
 
 /** The longest line (NDJSON) or record (CSV) a reader holds before giving up on the file. */
@@ -263,6 +271,7 @@ const HTTP_KEYS = optionKeys<HttpSourceOptions>({
   redirects: true,
   encoding: true,
   name: true,
+  scope: true,
   retry: true,
   rateLimit: true,
   concurrency: true,
@@ -318,6 +327,7 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
       `http() "${name}": both \`auth\` and an Authorization header; keep one (auth sends "Authorization: Bearer <token>")`,
     );
   }
+  const scope = parseScope(`http() "${name}"`, options.scope);
   return {
     kind: 'http',
     name,
@@ -338,7 +348,22 @@ export function http(options: HttpSourceOptions): HttpSourceDefinition {
     redirects,
     encoding: encodingOption(label, options.encoding),
     resilience,
+    scope,
   };
+}
+
+function parseScope(where: string, scope: string | undefined): TemplatePart[] | undefined {
+  if (scope === undefined) return undefined;
+  if (typeof scope !== 'string' || scope === '')
+    throw new ConfigError(`${where}: scope must be a template such as '{{site}}'`);
+  const parts = parseTemplate(scope);
+  // Without a placeholder every call renders the same scope: that is a second name, not a scope.
+  if (!parts.some((part) => 'variable' in part)) {
+    throw new ConfigError(
+      `${where}: scope "${scope}" has no {{parameter}}; to keep state apart from another provider, give this one its own \`name\``,
+    );
+  }
+  return parts;
 }
 
 function positive(name: string, value: number): number {
@@ -495,5 +520,6 @@ export function sourceTemplates(source: SourceDefinition): Array<{ where: string
     }
   }
   templates.push(...httpBodyTemplates(source.body));
+  if (source.scope) templates.push({ where: 'scope', parts: source.scope });
   return templates;
 }

@@ -3,6 +3,7 @@
 import { type BreakerRecord, BreakerState, closedBreaker, nextProbeAt } from '../domain/circuit-breaker.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { ResolvedPipeline } from '../domain/pipeline-definition.ts';
+import { parseStateName, providerStateKey, providerStateName } from '../domain/provider-scope.ts';
 import { type ResiliencePolicy, resolvePolicy } from '../domain/resilience-policy.ts';
 import { type ProviderDefinition, sourceProviders } from '../domain/source-definition.ts';
 import { percentile } from '../domain/upstream-outcome.ts';
@@ -32,7 +33,12 @@ export interface SourceStats {
 }
 
 export interface SourceStatus {
+  /** What operators see and reset: the provider's name, or `name[scope]` for one scope's state. */
   name: string;
+  /** The declared provider this state belongs to. */
+  provider: string;
+  /** The rendered scope (see http()'s `scope`), or null for the provider's unscoped state. */
+  scope: string | null;
   /** `unknown` for a provider with stored state that the current config no longer declares. */
   kind: ProviderDefinition['kind'] | 'unknown';
   pipelines: string[];
@@ -75,7 +81,7 @@ export interface SourceStateStore {
   listBreakers(): Promise<StoredBreaker[]>;
   /** Every provider with stored stats, by name. */
   listStats(): Promise<SourceStats[]>;
-  /** Grants within the last interval (ms) of each provider given. */
+  /** Grants within the last interval (ms) of each provider given and of each of its scopes, by state key. */
   rateLimitUsage(intervals: ReadonlyMap<string, number>): Promise<Map<string, number>>;
   /**
    * Closes the breaker and clears its Retry-After deadline, publishing the change; the state it
@@ -123,6 +129,8 @@ function declaredProviders(pipelines: Iterable<ResolvedPipeline>, env: Env): Map
   return declared;
 }
 
+const isScoped = (provider: ProviderDefinition) => provider.kind === 'http' && provider.scope !== undefined;
+
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
 export function createSources(ports: SourcesPorts): Sources {
@@ -137,11 +145,20 @@ export function createSources(ports: SourcesPorts): Sources {
       if (entry.policy?.rateLimit) intervals.set(name, entry.policy.rateLimit.intervalMs);
     }
     const usage = await store.rateLimitUsage(intervals);
-    const names = [...new Set([...declared.keys(), ...breakers.keys(), ...stats.keys()])].sort();
-    return names.map((name) => {
-      const entry = declared.get(name);
-      const stored = breakers.get(name);
-      const stat = stats.get(name);
+    const keys = new Set([...breakers.keys(), ...stats.keys(), ...usage.keys()]);
+    const states = [...keys].map((key) => ({ key, ...parseStateName(key, declared.keys()) }));
+    // A scoped provider is listed by its scopes; by its bare name only until one of them has state.
+    for (const [name, entry] of declared) {
+      const hasScopes = states.some((state) => state.provider === name && state.scope !== undefined);
+      if (!keys.has(name) && !(isScoped(entry.provider) && hasScopes))
+        states.push({ key: name, provider: name, scope: undefined });
+    }
+    states.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return states.map(({ key, provider, scope }) => {
+      const entry = declared.get(provider);
+      const stored = breakers.get(key);
+      const stat = stats.get(key);
+      const name = providerStateName(provider, scope);
       const policy = entry?.policy;
       const hasBreaker = entry === undefined ? stored !== undefined : entry.provider.kind === 'http';
       const record = stored?.breaker ?? closedBreaker(now);
@@ -149,6 +166,8 @@ export function createSources(ports: SourcesPorts): Sources {
       const blocked = stored?.blockedUntil && stored.blockedUntil > now ? stored.blockedUntil : null;
       return {
         name,
+        provider,
+        scope: scope ?? null,
         kind: entry?.provider.kind ?? 'unknown',
         pipelines: entry?.pipelines ?? [],
         breaker: hasBreaker
@@ -176,7 +195,7 @@ export function createSources(ports: SourcesPorts): Sources {
           samples: stat?.latenciesMs.length ?? 0,
         },
         requests: stat?.requests ?? {},
-        rateLimit: policy?.rateLimit ? { ...policy.rateLimit, used: usage.get(name) ?? 0 } : null,
+        rateLimit: policy?.rateLimit ? { ...policy.rateLimit, used: usage.get(key) ?? 0 } : null,
         concurrency: policy?.concurrency ?? null,
       };
     });
@@ -184,9 +203,12 @@ export function createSources(ports: SourcesPorts): Sources {
 
   const reset = async (name: string, now: Date, actor: string): Promise<ResetResult> => {
     const declared = declaredProviders(ports.pipelines(), {});
-    const previous = await store.resetBreaker(name, now, actor);
+    // `pioupiou[annecy]` as listed, or the stored key `pioupiou|annecy`.
+    const state = parseStateName(name, declared.keys());
+    const shown = providerStateName(state.provider, state.scope);
+    const previous = await store.resetBreaker(providerStateKey(state.provider, state.scope), now, actor);
     if (previous === undefined) {
-      const provider = declared.get(name)?.provider;
+      const provider = declared.get(state.provider)?.provider;
       if (provider?.kind !== 'http') {
         const known = [...declared.values()]
           .filter((entry) => entry.provider.kind === 'http')
@@ -196,7 +218,7 @@ export function createSources(ports: SourcesPorts): Sources {
         );
       }
     }
-    return { provider: name, previousState: previous ?? BreakerState.closed, state: BreakerState.closed };
+    return { provider: shown, previousState: previous ?? BreakerState.closed, state: BreakerState.closed };
   };
 
   return { list, reset };

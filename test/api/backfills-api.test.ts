@@ -1,5 +1,5 @@
-// Backfills over the REST API with real workers: start one as admin, follow its progress over SSE,
-// read the time × key grid, retry one partition, pause/resume/cancel, and the 4xx answers.
+// Backfills over the REST API with real workers: start one (analyst and up), follow its progress over
+// SSE, read the time × key grid, retry one partition, pause/resume/cancel, and the 4xx answers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildApiServer } from '../../src/adapters/api/api-server.ts';
@@ -77,9 +77,9 @@ for (const backend of await testBackends()) {
       }
     };
 
-    it('starts a backfill (admin only), streams its progress and draws the time × key grid', async () => {
+    it('starts a backfill (analyst and up), streams its progress and draws the time × key grid', async () => {
       const request = { pipeline: 'weekly_obs', from: '2025-01-06', to: '2025-02-02', concurrency: 2 };
-      assert.equal((await call('POST', '/api/backfills', 'analyst', request)).status, 403);
+      assert.equal((await call('POST', '/api/backfills', 'viewer', request)).status, 403);
       const stream = await openStream(`${base}/api/events?types=backfill:`, {
         authorization: `Bearer ${tokens.viewer}`,
       });
@@ -120,10 +120,10 @@ for (const backend of await testBackends()) {
       failing.clear();
       const key = encodeURIComponent('2025-W04|site=annecy');
       assert.equal(
-        (await call('POST', `/api/backfills/${listed.id}/partitions/${key}/retry`, 'analyst')).status,
+        (await call('POST', `/api/backfills/${listed.id}/partitions/${key}/retry`, 'viewer')).status,
         403,
       );
-      const retried = await call('POST', `/api/backfills/${listed.id}/partitions/${key}/retry`, 'admin');
+      const retried = await call('POST', `/api/backfills/${listed.id}/partitions/${key}/retry`, 'analyst');
       assert.equal(retried.status, 200);
       const done = await until(listed.id, ['completed']);
       assert.equal(done.partitions[failedCell.index].attempts, 2);
@@ -140,7 +140,7 @@ for (const backend of await testBackends()) {
         }),
       );
       const id = created.backfill.id;
-      const paused = await call('POST', `/api/backfills/${id}/pause`, 'admin');
+      const paused = await call('POST', `/api/backfills/${id}/pause`, 'analyst');
       assert.equal((await readJson(paused)).backfill.status, 'paused');
       assert.equal((await call('POST', `/api/backfills/${id}/pause`, 'admin')).status, 409);
       const metrics = await (await call('GET', '/metrics', 'viewer')).text();
@@ -178,6 +178,15 @@ for (const backend of await testBackends()) {
       const wrong = await trigger(`partition=${encodeURIComponent('2025-W10|site=lyon')}`);
       assert.equal(wrong.status, 400);
       assert.match((await readJson(wrong)).detail, /"lyon" is not a key of dimension "site"/);
+    });
+
+    it('lists how each pipeline is partitioned, for the backfill form', async () => {
+      const { pipelines } = await readJson(await call('GET', '/api/pipelines', 'viewer'));
+      assert.deepEqual(pipelines[0].partitioning, {
+        shape: 'weekly|site=<key>',
+        time: { every: 'weekly', timezone: 'UTC' },
+        keys: [{ name: 'site', values: ['annecy', 'chambery'] }],
+      });
     });
 
     it('refresh of stale data skips a partitioned pipeline, saying why', async () => {

@@ -2,7 +2,7 @@
 // CLI commands around it run in this process: to the server holding the data directory they are
 // another process all the same.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { runCliInProcess, SLUICE_BIN } from '../support/cli.ts';
@@ -12,6 +12,7 @@ import { withInitProject } from '../support/project.ts';
 describe('sluice serve', () => {
   it('serves the API with CLI-made tokens, never logs them, and stops cleanly on SIGTERM', async () => {
     const project = await withInitProject();
+    let running: ChildProcess | undefined;
     try {
       const created = await runCliInProcess(
         ['tokens', 'create', '--name', 'ops', '--role', 'analyst', '--json'],
@@ -31,6 +32,7 @@ describe('sluice serve', () => {
         env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', DATABASE_URL: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      running = child;
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
@@ -65,10 +67,11 @@ describe('sluice serve', () => {
       const pickupMs = Date.parse(finished.run.startedAt) - Date.parse(finished.run.queuedAt);
       assert.ok(pickupMs < 1000, `picked up ${pickupMs} ms after it was queued`);
 
-      // The embedded database belongs to the server now: the CLI says so instead of corrupting it.
-      const busy = await runCliInProcess(['runs'], { cwd: project.dir });
+      // The embedded database belongs to the server now: a command needing it says so instead of
+      // corrupting it (read-only ones go through the server: test/cli/beside-serve.test.ts).
+      const busy = await runCliInProcess(['migrate'], { cwd: project.dir });
       assert.equal(busy.code, 1);
-      assert.match(busy.stderr, /in use by process \d+ .*"sluice serve/);
+      assert.match(busy.stderr, /sluice serve \(pid \d+, http:\/\/[^)]+\) holds the embedded database/);
 
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number];
@@ -80,6 +83,8 @@ describe('sluice serve', () => {
       assert.equal(after.code, 0, 'the lock was released on exit');
       assert.equal(JSON.parse(after.stdout).runs[0].status, 'succeeded');
     } finally {
+      // A failed assertion must not leave the server running: the test process would never end.
+      if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
       await project.remove();
     }
   });

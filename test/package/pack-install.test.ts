@@ -153,9 +153,22 @@ describe('the packed package, installed into a fresh project', { timeout: 180_00
       noEmit: true,
       skipLibCheck: true,
     };
+    // A host embedding sluice, typed through the package's .d.ts (fastify's types included).
+    await writeFile(
+      join(project, 'host.ts'),
+      `import Fastify from 'fastify';
+import { createSluice, type EmbeddedSluice, type RunReport } from 'sluice';
+const sluice: EmbeddedSluice = await createSluice({ config: 'sluice.config.ts' });
+const report: RunReport = await sluice.run('readings_csv');
+const host = Fastify();
+await host.register(sluice.plugin, { prefix: '/sluice', start: { scheduler: false } });
+const runs = await sluice.app.runs.list({ limit: 1 });
+console.log(report.status, runs, sluice.started);
+`,
+    );
     await writeFile(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions, files: ['sluice.config.ts', 'misspelt.config.ts'] }),
+      JSON.stringify({ compilerOptions, files: ['sluice.config.ts', 'misspelt.config.ts', 'host.ts'] }),
     );
 
     const tsc = await sh(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project, node24);
@@ -174,10 +187,11 @@ describe('the packed package, installed into a fresh project', { timeout: 180_00
     assert.match(load.stderr, /frehsness|shedule/);
   });
 
-  it('a .mjs file imports the public API: its definitions build a config, a misspelt option throws ConfigError', async () => {
+  it('a .mjs file imports the public API: definitions build a config, a misspelt option throws ConfigError, createSluice runs and mounts', async () => {
     await writeFile(
       join(project, 'embed.mjs'),
-      `import { ConfigError, dataset, defineConfig, files, pipeline, z } from 'sluice';
+      `import Fastify from 'fastify';
+import { ConfigError, createSluice, dataset, defineConfig, files, pipeline, z } from 'sluice';
 const readings = dataset('readings', {
   schema: z.object({ station: z.string(), observed_at: z.coerce.date() }),
   key: ['station', 'observed_at'],
@@ -186,17 +200,34 @@ const readings = dataset('readings', {
 const config = defineConfig({ pipelines: [pipeline('readings_csv', { source: files({ dir: 'data', glob: '*.csv' }), into: readings })] });
 let refused;
 try { dataset('typo', { schema: z.object({ id: z.number() }), key: ['id'], wirte: 'merge' }); } catch (error) { refused = error; }
+// The project init scaffolded, embedded: a run, then its API in a host under /sluice.
+const sluice = await createSluice();
+const report = await sluice.run('readings_csv');
+const { token } = await sluice.createToken('embed', 'viewer');
+const host = Fastify();
+await host.register(sluice.plugin, { prefix: '/sluice', start: { scheduler: false } });
+const runs = await host.inject({ url: '/sluice/api/runs', headers: { authorization: 'Bearer ' + token } });
+await host.close();
 console.log(JSON.stringify({
   datasets: [...config.datasets.keys()],
   pipelines: [...config.pipelines.keys()],
   refused: refused instanceof ConfigError ? refused.message : String(refused),
+  embedded: { run: report.status, api: runs.statusCode, runs: runs.json().runs.length },
 }));
 `,
     );
+    // Exiting by itself is part of the check: close() must leave no handle open.
     const result = ok(await sh(PINNED_NODE, ['embed.mjs'], project, node24), 'node embed.mjs');
-    const printed = JSON.parse(result.stdout) as { datasets: string[]; pipelines: string[]; refused: string };
+    const printed = JSON.parse(result.stdout) as {
+      datasets: string[];
+      pipelines: string[];
+      refused: string;
+      embedded: { run: string; api: number; runs: number };
+    };
     assert.deepEqual([printed.datasets, printed.pipelines], [['readings'], ['readings_csv']]);
     assert.match(printed.refused, /wirte/);
+    // The run of the first check, and this one.
+    assert.deepEqual(printed.embedded, { run: 'succeeded', api: 200, runs: 2 });
   });
 
   it('on the machine’s Node: runs there when it is supported, else a refusal naming the version needed', async (t) => {

@@ -8,6 +8,8 @@ import { checkSession, useSession } from './api/session.ts';
 import type { SessionResponse } from './api/types.ts';
 import { Loading } from './components/query-states.tsx';
 import { Shell } from './components/shell.tsx';
+import { BackfillDetailPage } from './pages/backfills/backfill-detail-page.tsx';
+import { BackfillsPage } from './pages/backfills/backfills-page.tsx';
 import { DatasetDetailPage } from './pages/datasets/dataset-detail-page.tsx';
 import { DatasetsPage } from './pages/datasets/datasets-page.tsx';
 import { FreshnessPage } from './pages/freshness/freshness-page.tsx';
@@ -65,6 +67,10 @@ function SignedIn({ session }: { session: SessionResponse }) {
         <Route path="/key-sets/:name">
           {(params) => <KeySetPage name={decodeURIComponent(params.name)} />}
         </Route>
+        <Route path="/backfills">
+          <BackfillsPage />
+        </Route>
+        <Route path="/backfills/:id">{(params) => <BackfillDetailPage id={params.id} />}</Route>
         <Route>
           <NotFound />
         </Route>

@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../../engine/ports.ts';
 import type { RunDispatcher } from '../../engine/run-dispatch.ts';
 import type { Sluice } from '../../main.ts';
 import { createSessionStore } from '../postgres/session-store.ts';
-import { installAuth, type RouteEntry } from './auth.ts';
+import { installAuth, type LocalCredential, type RouteEntry } from './auth.ts';
 import { handleError, sendProblem } from './problem.ts';
 import {
   clientErrorHandler,
@@ -142,8 +142,11 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** How triggered runs start. @defaultValue in this process */
   dispatcher?: RunDispatcher;
-  /** Whether this process fires schedules, for /api/scheduler/status. @defaultValue false */
-  schedulerEnabled?: boolean;
+  /**
+   * Whether this process fires schedules, for /api/scheduler/status; a function when that can
+   * change while the server runs (an embedding host starts and stops it). @defaultValue false
+   */
+  schedulerEnabled?: boolean | (() => boolean);
   clock?: Clock;
   /** PostgreSQL URL for the event listener's own LISTEN connection; without it events are polled. */
   databaseUrl?: string;
@@ -151,13 +154,32 @@ export interface ApiOptions {
   tokenRecheckMs?: number;
   /** Wakes the backfill pump of this process after a backfill changes. @defaultValue none: workers notice within their interval */
   wakeBackfills?: BackfillWake;
+  /** How long close() lets in-flight requests finish before it ends every connection. @defaultValue 3000 ms */
+  closeGraceMs?: number;
   /** The built dashboard served at `/`. @defaultValue web/dist/ of this package */
   dashboardDir?: string;
+  /** A process-local token besides the stored ones: what `sluice serve` publishes for the CLI beside it. */
+  localCredential?: LocalCredential;
+}
+
+const CLOSE_GRACE_MS = 3000;
+
+/**
+ * Keeps close() bounded. Node closes idle keep-alive connections at once, but a socket it does not
+ * count as idle (one left behind by an event stream whose client went away was seen) held
+ * `sluice serve`'s shutdown for the keep-alive timeout, 72 s. In-flight requests get a grace
+ * period; then every connection left is ended.
+ */
+function boundShutdown(app: FastifyInstance, graceMs: number): void {
+  app.addHook('preClose', (done) => {
+    setTimeout(() => app.server.closeAllConnections(), graceMs).unref();
+    done();
+  });
 }
 
 export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): Promise<ApiServer> {
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Our own logger, and no request headers in it: they carry tokens. Tickets in URLs are masked
     // for every route, not only /api/events: a client may send one anywhere.
     loggerInstance: (sluice.logger as unknown as FastifyBaseLogger).child(
@@ -168,6 +190,28 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     frameworkErrors: frameworkErrors(sluice.db),
     clientErrorHandler,
+  });
+  const routes = await installApi(app, sluice, options);
+  await app.ready();
+  return { app, routes };
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Everything of the API that lives in a Fastify context rather than in the server: routes, auth,
+ * errors, OpenAPI and the dashboard. `sluice serve` installs it on its own server; an embedding
+ * host gets it as a plugin in a context of its own, under a prefix (see api-plugin.ts).
+ */
+export async function installApi(
+  app: FastifyInstance,
+  sluice: Sluice,
+  options: ApiOptions & { dashboard?: boolean } = {},
+): Promise<RouteEntry[]> {
+  // A host's server has its own body limit; the API keeps its own on each of its routes.
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= bodyLimit;
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -184,8 +228,12 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   const sessions = createDashboardSessions(createSessionStore(sluice.db), {
     clock: options.clock ?? systemClock,
   });
-  const routes = installAuth(app, sluice.db, sessions);
-  await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
+  const dashboard = options.dashboard !== false;
+  const routes = installAuth(app, sluice.db, sessions, {
+    dashboard,
+    localCredential: options.localCredential,
+  });
+  if (dashboard) await installDashboard(app, options.dashboardDir ?? defaultDashboardDir);
   // After auth, so only a caller with a valid token learns which methods a path has.
   const allowed = allowedMethods(routes);
   app.setNotFoundHandler((request, reply) => {
@@ -203,12 +251,16 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
     );
   });
   installParameterGuard(app);
+  boundShutdown(app, options.closeGraceMs ?? CLOSE_GRACE_MS);
   healthRoutes(app, sluice.app);
   pipelineRoutes(app, sluice.app, options.dispatcher ?? sluice.app.pipelines.dispatcher());
   runRoutes(app, sluice.app);
   quarantineRoutes(app, sluice.app);
   schedulerRoutes(app, sluice.app, {
-    enabled: options.schedulerEnabled ?? false,
+    enabled:
+      typeof options.schedulerEnabled === 'function'
+        ? options.schedulerEnabled
+        : () => options.schedulerEnabled === true,
     clock: options.clock ?? systemClock,
   });
   backfillRoutes(app, sluice.app, options.wakeBackfills);
@@ -226,6 +278,5 @@ export async function buildApiServer(sluice: Sluice, options: ApiOptions = {}): 
   });
   sessionRoutes(app, sessions, { clock: options.clock ?? systemClock });
   docsRoutes(app);
-  await app.ready();
-  return { app, routes };
+  return routes;
 }

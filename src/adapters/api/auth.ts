@@ -1,5 +1,6 @@
 // Authentication (bearer token, SSE ticket, dashboard session cookie with its CSRF check) and the
 // role check every route declares in its config.
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { type Role, type RoutePolicy, roleAllows } from '../../domain/roles.ts';
 import { csrfMatches, type DashboardSessions, type SessionState } from '../../engine/dashboard-sessions.ts';
@@ -72,11 +73,33 @@ export async function hasValidToken(request: FastifyRequest, db: Queryable): Pro
  * Registers the auth hook and records every route with its policy. A route without a policy
  * refuses to register, so a new route cannot ship unprotected by accident.
  */
-export function installAuth(app: FastifyInstance, db: Queryable, sessions: DashboardSessions): RouteEntry[] {
+/**
+ * A token that lives only in the serving process and the file it publishes for the local CLI
+ * (served-project.ts): never stored, so it dies with the process and no `sluice tokens` lists it.
+ */
+export interface LocalCredential {
+  token: string;
+  principal: Principal;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function installAuth(
+  app: FastifyInstance,
+  db: Queryable,
+  sessions: DashboardSessions,
+  options: { dashboard: boolean; localCredential?: LocalCredential | undefined },
+): RouteEntry[] {
   const routes: RouteEntry[] = [];
+  // Under a host's prefix (an embedded API) every path below is seen relative to it.
+  const mount = app.prefix;
   app.addHook('onRoute', (route: RouteOptions) => {
     const policy = route.config?.policy;
-    if (route.url.startsWith('/api/docs/static') || route.method === 'HEAD') return;
+    if (route.url.startsWith(`${mount}/api/docs/static`) || route.method === 'HEAD') return;
     if (!policy)
       throw new Error(`route ${String(route.method)} ${route.url} declares no policy (config.policy)`);
     for (const method of [route.method].flat())
@@ -88,7 +111,7 @@ export function installAuth(app: FastifyInstance, db: Queryable, sessions: Dashb
     if (policy === undefined) {
       // The dashboard's pages are public; every other unknown URL answers 404 only to
       // authenticated callers, 401 to everyone else.
-      if (isDashboardRequest(request)) return;
+      if (options.dashboard && isDashboardRequest(request, mount)) return;
       if (!(await isAuthenticated(request, db, sessions))) {
         return sendProblem(reply, request, 401, 'unauthorized', 'a bearer token is required');
       }
@@ -102,7 +125,9 @@ export function installAuth(app: FastifyInstance, db: Queryable, sessions: Dashb
       return sendTokenRequired(request, reply);
     }
     let principal: Principal | undefined;
-    if (token) principal = await verifyToken(db, token);
+    const local = options.localCredential;
+    if (token && local && sameSecret(token, local.token)) principal = local.principal;
+    else if (token) principal = await verifyToken(db, token);
     else if (ticket !== undefined) principal = await ticketVerifiers.get(app)?.(ticket);
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="sluice", error="invalid_token"');

@@ -24,14 +24,16 @@ export const dashboardSecurityHeaders = {
   'x-frame-options': 'DENY',
 } as const;
 
-function pathOf(request: FastifyRequest): string {
-  return request.url.split('?')[0] ?? '/';
+/** The path below `mount`, the prefix the API is registered under ('' for `sluice serve`). */
+function pathOf(request: FastifyRequest, mount: string): string {
+  const path = request.url.split('?')[0] ?? '/';
+  return path.startsWith(mount) ? path.slice(mount.length) || '/' : path;
 }
 
 /** A GET or HEAD outside the API's paths: public, since the page itself shows the sign-in. */
-export function isDashboardRequest(request: FastifyRequest): boolean {
+export function isDashboardRequest(request: FastifyRequest, mount: string): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  const path = pathOf(request);
+  const path = pathOf(request, mount);
   return !API_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
@@ -61,13 +63,14 @@ async function fileUnder(dir: string, path: string): Promise<string | undefined>
 export async function installDashboard(app: FastifyInstance, dir: string): Promise<void> {
   await app.register(fastifyStatic, { serve: false, decorateReply: true });
   const root = resolve(dir);
+  const mount = app.prefix;
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== undefined || !isDashboardRequest(request)) return;
-    return serveDashboard(root, request, reply);
+    if (request.routeOptions.url !== undefined || !isDashboardRequest(request, mount)) return;
+    return serveDashboard(root, mount, request, reply);
   });
 }
 
-async function serveDashboard(root: string, request: FastifyRequest, reply: FastifyReply) {
+async function serveDashboard(root: string, mount: string, request: FastifyRequest, reply: FastifyReply) {
   reply.headers(dashboardSecurityHeaders);
   if (!(await fileUnder(root, '/index.html'))) {
     return sendProblem(
@@ -78,7 +81,7 @@ async function serveDashboard(root: string, request: FastifyRequest, reply: Fast
       `the dashboard is not built: no index.html in ${root}; run npm run build in the sluice directory (it builds web/dist/), then reload`,
     );
   }
-  const path = pathOf(request);
+  const path = pathOf(request, mount);
   const file = path === '/' ? undefined : await fileUnder(root, path);
   if (file !== undefined) {
     reply.header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');

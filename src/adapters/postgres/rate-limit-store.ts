@@ -1,5 +1,6 @@
 // Shared rate limits in PostgreSQL: a sliding window of grant times per provider, taken under its row lock,
 // timed by the database's clock so every process and machine counts the same window.
+import { SCOPE_SEPARATOR } from '../../domain/provider-scope.ts';
 import { grantWindowMs, type ResolvedRateLimit } from '../../domain/resilience-policy.ts';
 import type { RateLimitTake } from '../sources/provider-store.ts';
 import type { Queryable } from './database.ts';
@@ -57,7 +58,7 @@ export async function returnRequest(db: Queryable, provider: string, grantedAt: 
   );
 }
 
-/** Grants within the last `intervalMs`, per provider, for the sources overview. */
+/** Grants within the last `intervalMs`, per provider and per scope of it (by state key), for the sources overview. */
 export async function rateLimitUsage(
   db: Queryable,
   intervals: ReadonlyMap<string, number>,
@@ -68,8 +69,9 @@ export async function rateLimitUsage(
     `SELECT r.provider, (SELECT count(*) FROM unnest(r.grants) AS g
                           WHERE g > clock_timestamp() - i.ms * interval '1 millisecond')::int AS used
        FROM sluice.source_rate_limits r
-       JOIN unnest($1::text[], $2::float8[]) AS i(provider, ms) ON i.provider = r.provider`,
-    [[...intervals.keys()], [...intervals.values()]],
+       JOIN unnest($1::text[], $2::float8[]) AS i(provider, ms)
+         ON r.provider = i.provider OR starts_with(r.provider, i.provider || $3)`,
+    [[...intervals.keys()], [...intervals.values()], SCOPE_SEPARATOR],
   );
   for (const row of rows) usage.set(row.provider, row.used);
   return usage;

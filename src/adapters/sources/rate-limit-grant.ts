@@ -23,13 +23,20 @@ export async function waitForRateLimit(
   store: ProviderStore,
   provider: string,
   limit: ResolvedRateLimit,
-  context: { signal: AbortSignal; log: Logger; what: string },
+  context: {
+    signal: AbortSignal;
+    log: Logger;
+    what: string;
+    /** The name in messages, `name[scope]` for a scope. @defaultValue provider */
+    shown?: string;
+  },
 ): Promise<void> {
   const freshMs = rateLimitMarginMs(limit) / 2;
+  const shown = context.shown ?? provider;
   for (let stale = 0; ; ) {
     const take = await store.takeRequest(provider, limit);
     if (!take.granted) {
-      context.log.debug({ provider, waitMs: take.waitMs }, `rate limit of "${provider}": waiting`);
+      context.log.debug({ provider, waitMs: take.waitMs }, `rate limit of "${shown}": waiting`);
       await sleep(take.waitMs, context.signal);
       continue;
     }
@@ -39,7 +46,7 @@ export async function waitForRateLimit(
     steadyAgeMs.set(provider, Math.min(steadyAgeMs.get(provider) ?? ageMs, ageMs));
     if (ageMs <= steady + freshMs) return;
     stale++;
-    const message = `rate limit of "${provider}": the grant for ${context.what} came back after ${Math.round(ageMs)} ms, too late to send on; taking another`;
+    const message = `rate limit of "${shown}": the grant for ${context.what} came back after ${Math.round(ageMs)} ms, too late to send on; taking another`;
     if (stale >= STALE_WARN_AFTER) context.log.warn({ provider, ageMs, stale }, message);
     else context.log.debug({ provider, ageMs }, message);
     await store.returnRequest(provider, take.at);

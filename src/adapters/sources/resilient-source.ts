@@ -11,6 +11,7 @@ import {
   recordSuccess,
 } from '../../domain/circuit-breaker.ts';
 import { ErrorCode, errorCode, errorMessage, SourceError } from '../../domain/errors.ts';
+import { providerStateKey, providerStateName, renderScope } from '../../domain/provider-scope.ts';
 import {
   envNumber,
   providerEnvPrefix,
@@ -58,7 +59,10 @@ export function withEnvLimits(
 }
 
 interface Call {
+  /** As operators see it (`pioupiou[annecy]` when scoped): in messages and logs. */
   readonly provider: string;
+  /** The store's key for this call's state: `pioupiou` or `pioupiou|annecy`. */
+  readonly key: string;
   readonly policy: ResiliencePolicy;
   readonly store: ProviderStore;
   readonly clock: Clock;
@@ -93,10 +97,10 @@ async function changeBreaker(
 ): Promise<BreakerRecord | undefined> {
   for (let round = 0; round < CAS_ROUNDS; round++) {
     const now = call.clock.now();
-    const { breaker } = await call.store.read(call.provider, now);
+    const { breaker } = await call.store.read(call.key, now);
     const { next, reason } = change(breaker, now);
     if (next === breaker) return breaker;
-    if (await call.store.replaceBreaker(call.provider, breaker, next, reason)) {
+    if (await call.store.replaceBreaker(call.key, breaker, next, reason)) {
       logTransition(call, breaker, next, reason);
       return next;
     }
@@ -127,13 +131,13 @@ function breakerRejected(call: Call, message: string): SourceError {
  * this call holds the half-open probe; throws when the breaker or the deadline says no.
  */
 async function admitCall(call: Call, probeTimeoutMs: number): Promise<boolean> {
-  const { provider, store, clock, policy } = call;
-  const first = await store.read(provider, clock.now());
+  const { provider, key, store, clock, policy } = call;
+  const first = await store.read(key, clock.now());
   const blockedUntil = first.blockedUntil;
   const waitMs = blockedUntil ? blockedUntil.getTime() - clock.now().getTime() : 0;
   if (waitMs > policy.retry.maxRetryAfterMs && blockedUntil) {
     await quietly(call, 'a short-circuit', () =>
-      store.recordAttempt(provider, { outcome: UpstreamOutcome.shortCircuited, at: clock.now() }),
+      store.recordAttempt(key, { outcome: UpstreamOutcome.shortCircuited, at: clock.now() }),
     );
     throw rejected(
       call,
@@ -147,19 +151,19 @@ async function admitCall(call: Call, probeTimeoutMs: number): Promise<boolean> {
   }
   for (let round = 0; round < CAS_ROUNDS; round++) {
     const now = clock.now();
-    const { breaker } = round === 0 && waitMs <= 0 ? first : await store.read(provider, now);
+    const { breaker } = round === 0 && waitMs <= 0 ? first : await store.read(key, now);
     const admission = admit(breaker, policy.breaker, now, probeTimeoutMs);
     if (admission.kind === 'allow') return false;
     if (admission.kind === 'probe') {
       const reason = `cooldown of ${policy.breaker.cooldownMs / 1000} s over: one probe goes through`;
-      if (await store.replaceBreaker(provider, breaker, admission.next, reason)) {
+      if (await store.replaceBreaker(key, breaker, admission.next, reason)) {
         logTransition(call, breaker, admission.next, reason);
         return true;
       }
       continue;
     }
     await quietly(call, 'a short-circuit', () =>
-      store.recordAttempt(provider, { outcome: UpstreamOutcome.shortCircuited, at: now }),
+      store.recordAttempt(key, { outcome: UpstreamOutcome.shortCircuited, at: now }),
     );
     const probeAt = nextProbeAt(breaker, policy.breaker);
     throw breakerRejected(
@@ -172,15 +176,15 @@ async function admitCall(call: Call, probeTimeoutMs: number): Promise<boolean> {
 
 /** A concurrency slot (this process's queue first, then the shared one), then a rate-limit token. */
 async function holdLimits(call: Call, limits: ProcessLimits): Promise<SlotRelease> {
-  const { provider, policy, store, signal } = call;
+  const { key, policy, store, signal } = call;
   let release: SlotRelease = async () => {};
   if (policy.concurrency !== undefined) {
-    const local = await limits.semaphore(provider, policy.concurrency).acquire(signal);
+    const local = await limits.semaphore(key, policy.concurrency).acquire(signal);
     try {
-      let shared = await store.tryHoldSlot(provider, policy.concurrency);
+      let shared = await store.tryHoldSlot(key, policy.concurrency);
       for (let pause = 25; !shared; pause = Math.min(pause * 2, SLOT_POLL_MAX_MS)) {
         await sleep(pause, signal);
-        shared = await store.tryHoldSlot(provider, policy.concurrency);
+        shared = await store.tryHoldSlot(key, policy.concurrency);
       }
       const held = shared;
       release = async () => {
@@ -198,7 +202,12 @@ async function holdLimits(call: Call, limits: ProcessLimits): Promise<SlotReleas
   try {
     // Last before the request leaves: see waitForRateLimit for why the grant must be fresh.
     if (policy.rateLimit)
-      await waitForRateLimit(store, provider, policy.rateLimit, { signal, log: call.log, what: 'a request' });
+      await waitForRateLimit(store, key, policy.rateLimit, {
+        signal,
+        log: call.log,
+        what: 'a request',
+        shown: call.provider,
+      });
   } catch (error) {
     await release();
     throw error;
@@ -218,10 +227,14 @@ export async function* readResilientHttp(
   deps: ResilienceDeps,
 ): AsyncGenerator<SourceChunk> {
   const env = deps.env;
-  const provider = source.name;
+  // Policies and overrides belong to the provider; the state they act on may be one scope of it.
+  const scope = renderScope(source.name, source.scope, context.params);
+  const provider = providerStateName(source.name, scope);
+  const key = providerStateKey(source.name, scope);
   const call: Call = {
     provider,
-    policy: resolvePolicy(provider, source.resilience, env),
+    key,
+    policy: resolvePolicy(source.name, source.resilience, env),
     store: deps.store,
     clock: context.clock ?? systemClock,
     log: context.logger,
@@ -229,7 +242,7 @@ export async function* readResilientHttp(
   };
   const { policy, store, clock, log } = call;
   const definition = withEnvLimits(source, env);
-  const budget = deps.limits.budget(provider, policy.retry);
+  const budget = deps.limits.budget(key, policy.retry);
   const random = deps.random ?? Math.random;
 
   for (let attempt = 1; ; attempt++) {
@@ -268,7 +281,7 @@ export async function* readResilientHttp(
           at: clock.now(),
           latencyMs: latencyMs ?? Math.round(performance.now() - started),
         };
-        await quietly(call, 'a success', () => store.recordAttempt(provider, attemptRecord));
+        await quietly(call, 'a success', () => store.recordAttempt(key, attemptRecord));
         await quietly(call, 'the breaker', () =>
           changeBreaker(call, (record, now) => ({
             next: recordSuccess(record, policy.breaker, now),
@@ -286,7 +299,7 @@ export async function* readResilientHttp(
     });
     const message = secretRedactor.redact(failure.message);
     await quietly(call, 'a failure', () =>
-      store.recordAttempt(provider, {
+      store.recordAttempt(key, {
         outcome,
         at: clock.now(),
         latencyMs: latencyMs ?? Math.round(performance.now() - started),
@@ -316,7 +329,7 @@ export async function* readResilientHttp(
     if (retryAfterMs !== undefined) {
       // Shared: no process calls this upstream again before the deadline it gave.
       await quietly(call, 'the Retry-After deadline', () =>
-        store.blockUntil(provider, new Date(clock.now().getTime() + retryAfterMs)),
+        store.blockUntil(key, new Date(clock.now().getTime() + retryAfterMs)),
       );
     }
     const tooLong = retryAfterMs !== undefined && retryAfterMs > policy.retry.maxRetryAfterMs;

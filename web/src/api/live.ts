@@ -17,8 +17,14 @@ const BACKFILL_EVENTS = ['active', 'paused', 'completed', 'failed', 'cancelled',
 const FRESHNESS_EVENTS = ['freshness:stale', 'freshness:fresh'];
 const WROTE_EVENTS = new Set(['run:succeeded', 'run:partial', 'run:failed']);
 const RETRY_MS = 3000;
+/**
+ * Backfill events come in bursts (a progress event per batch of partitions, up to tens a second):
+ * their queries are refreshed at most this often, always after the last event. Refreshing on each
+ * one would cancel the previous refetch of a 1,000-partition grid before it landed.
+ */
+const BACKFILL_COALESCE_MS = 250;
 
-function invalidateFor(client: QueryClient, type: string): void {
+function invalidateFor(client: QueryClient, type: string, backfillsLater: () => void): void {
   if (type.startsWith('run:')) {
     // A run changes its lists, its detail, the totals it wrote, the freshness of what it fed, and
     // the call stats (latency, last success, rate-limit use) of the providers it called.
@@ -31,7 +37,7 @@ function invalidateFor(client: QueryClient, type: string): void {
       void client.invalidateQueries({ queryKey: key });
     }
   } else if (type.startsWith('backfill:')) {
-    void client.invalidateQueries({ queryKey: keys.backfills });
+    backfillsLater();
   } else if (type.startsWith('freshness:')) {
     void client.invalidateQueries({ queryKey: keys.freshness });
   } else if (type.startsWith('breaker:')) {
@@ -54,10 +60,17 @@ export function useLiveEvents(): LiveState {
     let retry: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     let wasOffline = false;
+    let backfillTimer: ReturnType<typeof setTimeout> | undefined;
+    const backfillsLater = () => {
+      backfillTimer ??= setTimeout(() => {
+        backfillTimer = undefined;
+        void client.invalidateQueries({ queryKey: keys.backfills });
+      }, BACKFILL_COALESCE_MS);
+    };
 
     const handle = (event: MessageEvent) => {
       if (event.lastEventId) lastEventId = event.lastEventId;
-      invalidateFor(client, event.type);
+      invalidateFor(client, event.type, backfillsLater);
     };
 
     const connect = () => {
@@ -93,6 +106,7 @@ export function useLiveEvents(): LiveState {
     return () => {
       stopped = true;
       clearTimeout(retry);
+      clearTimeout(backfillTimer);
       source?.close();
       window.removeEventListener('offline', goOffline);
     };

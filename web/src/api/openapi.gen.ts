@@ -51,6 +51,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the data lives, each dataset and the last run of each pipeline, as sluice status (admin) */
+        get: operations["getStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -231,7 +248,7 @@ export interface paths {
         /** Backfills, newest first, with partition counts (viewer) */
         get: operations["listBackfills"];
         put?: never;
-        /** Start a backfill over every partition of a range (admin) */
+        /** Start a backfill over every partition of a range (analyst) */
         post: operations["createBackfill"];
         delete?: never;
         options?: never;
@@ -265,7 +282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause: running partitions finish, nothing new starts (admin) */
+        /** Pause: running partitions finish, nothing new starts (analyst) */
         post: operations["pauseBackfill"];
         delete?: never;
         options?: never;
@@ -282,7 +299,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a paused backfill (admin) */
+        /** Resume a paused backfill (analyst) */
         post: operations["resumeBackfill"];
         delete?: never;
         options?: never;
@@ -299,7 +316,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel: pending partitions are cancelled, running ones finish (admin) */
+        /** Cancel: pending partitions are cancelled, running ones finish (analyst) */
         post: operations["cancelBackfill"];
         delete?: never;
         options?: never;
@@ -316,7 +333,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry the failed partitions only; reopens a finished backfill (admin) */
+        /** Retry the failed partitions only; reopens a finished backfill (analyst) */
         post: operations["retryFailedPartitions"];
         delete?: never;
         options?: never;
@@ -333,7 +350,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin) */
+        /** Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (analyst) */
         post: operations["retryBackfillPartition"];
         delete?: never;
         options?: never;
@@ -1052,6 +1069,91 @@ export interface operations {
             };
             /** @description unauthorized: no bearer token, or an unknown or revoked one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error: a bug in sluice; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: {
+                            /** @description postgres or pglite */
+                            kind: string;
+                            /** @description the data directory, or the server and database name */
+                            location: string;
+                            schema: string;
+                            pendingMigrations: string[];
+                        };
+                        /** @description path of the loaded sluice.config.ts */
+                        config: string;
+                        datasets: components["schemas"]["DatasetStats"][];
+                        pipelines: {
+                            name: string;
+                            dataset: string;
+                            source: string;
+                            lastRun: {
+                                pipeline: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description a run status */
+                                status: string;
+                                finishedAt: string | null;
+                                inserted: number;
+                                updated: number;
+                                unchanged: number;
+                                rejected: number;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid_parameter (a path, query or body value; the detail names it), bad_request or usage_error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the token’s role is too low for this route */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2869,7 +2971,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         sources: {
+                            /** @description the provider, or `provider[scope]` for one scope of a scoped provider; what reset takes */
                             name: string;
+                            provider: string;
+                            /** @description the rendered scope, null for the provider’s unscoped state */
+                            scope: string | null;
                             /** @description files, http, static, asyncJob; unknown for state of a provider no longer declared */
                             kind: string;
                             pipelines: string[];

@@ -64,6 +64,24 @@ type Missing = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
 const everyStatus: [Missing] extends [never] ? true : Missing = true;
 void everyStatus;
 
+export type BackfillDetailResponse = Ok<'getBackfill'>;
+export type BackfillPartition = BackfillDetailResponse['partitions'][number];
+export type BackfillGrid = BackfillDetailResponse['grid'];
+export type BackfillBody = Ok<'createBackfill', 201>;
+export type CreateBackfillBody = BodyOf<'createBackfill'>;
+
+/** Every partition state, in the order the grid's legend lists them. */
+export const PARTITION_STATES = [
+  'succeeded',
+  'failed',
+  'running',
+  'pending',
+  'skipped',
+  'cancelled',
+] as const satisfies readonly PartitionState[];
+type MissingState = Exclude<PartitionState, (typeof PARTITION_STATES)[number]>;
+const everyState: [MissingState] extends [never] ? true : MissingState = true;
+void everyState;
 export type PipelineEntry = PipelinesResponse['pipelines'][number];
 export type PipelineSchedule = NonNullable<PipelineEntry['schedule']>;
 export type PipelinePartitioning = NonNullable<PipelineEntry['partitioning']>;

@@ -41,6 +41,7 @@ export function Shell(props: { session: SessionResponse; live: LiveState; childr
           <NavLink href="/quarantine">{t('app.nav.quarantine')}</NavLink>
           <NavLink href="/sources">{t('app.nav.sources')}</NavLink>
           <NavLink href="/key-sets">{t('app.nav.keySets')}</NavLink>
+          <NavLink href="/backfills">{t('app.nav.backfills')}</NavLink>
         </nav>
         <div className="topbar-end">
           <span className={`live live-${props.live}`} role="status" data-testid="live-state">

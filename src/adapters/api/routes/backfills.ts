@@ -1,5 +1,6 @@
-// Backfills over HTTP: start one (admin), list them, one with its time × key grid, and the actions
-// (admin): pause, resume, cancel, retry the failed partitions or one partition.
+// Backfills over HTTP: start one, list them, one with its time × key grid, and the actions: pause,
+// resume, cancel, retry the failed partitions or one partition. Acting is for analysts, like a trigger:
+// a backfill is runs of the pipeline, nothing an analyst could not start one by one.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -40,11 +41,11 @@ export function backfillRoutes(
   api.post(
     '/api/backfills',
     {
-      config: { policy: 'admin' },
+      config: { policy: 'analyst' },
       schema: {
         tags: ['backfills'],
         operationId: 'createBackfill',
-        summary: 'Start a backfill over every partition of a range (admin)',
+        summary: 'Start a backfill over every partition of a range (analyst)',
         body: z.object({
           pipeline: z.string().min(1),
           from: z.string().optional().describe('first day YYYY-MM-DD (or local time / instant)'),
@@ -137,16 +138,16 @@ export function backfillRoutes(
   );
 
   const actions = [
-    [BackfillAction.pause, 'Pause: running partitions finish, nothing new starts (admin)'],
-    [BackfillAction.resume, 'Resume a paused backfill (admin)'],
-    [BackfillAction.cancel, 'Cancel: pending partitions are cancelled, running ones finish (admin)'],
-    [BackfillAction.retryFailed, 'Retry the failed partitions only; reopens a finished backfill (admin)'],
+    [BackfillAction.pause, 'Pause: running partitions finish, nothing new starts (analyst)'],
+    [BackfillAction.resume, 'Resume a paused backfill (analyst)'],
+    [BackfillAction.cancel, 'Cancel: pending partitions are cancelled, running ones finish (analyst)'],
+    [BackfillAction.retryFailed, 'Retry the failed partitions only; reopens a finished backfill (analyst)'],
   ] as const;
   for (const [action, summary] of actions) {
     api.post(
       `/api/backfills/:id/${action}`,
       {
-        config: { policy: 'admin' },
+        config: { policy: 'analyst' },
         schema: {
           tags: ['backfills'],
           operationId: ACTION_OPERATION[action],
@@ -162,11 +163,11 @@ export function backfillRoutes(
   api.post(
     '/api/backfills/:id/partitions/:partition/retry',
     {
-      config: { policy: 'admin' },
+      config: { policy: 'analyst' },
       schema: {
         tags: ['backfills'],
         operationId: 'retryBackfillPartition',
-        summary: 'Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (admin)',
+        summary: 'Run one partition again (URL-encode its key, e.g. 2025-W03%7Csite%3Dannecy) (analyst)',
         params: z.object({ id: BACKFILL_ID, partition: z.string().min(1) }),
         response: { 200: backfillBodySchema, ...privilegedProblems, ...problems(404, 409) },
       },

@@ -6,7 +6,13 @@ import type { SluiceApp } from '../../../engine/app.ts';
 import { renderMetrics } from '../metrics.ts';
 import { OPENMETRICS_TEXT, PROMETHEUS_TEXT, toOpenMetrics, wantsOpenMetrics } from '../openmetrics.ts';
 import { sendProblem } from '../problem.ts';
-import { livenessSchema, metricsResponse, readinessSchema, statsSchema } from '../schemas/health.ts';
+import {
+  livenessSchema,
+  metricsResponse,
+  readinessSchema,
+  statsSchema,
+  statusSchema,
+} from '../schemas/health.ts';
 import { problems, viewerProblems } from '../schemas/problem.ts';
 
 export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
@@ -59,6 +65,21 @@ export function healthRoutes(server: FastifyInstance, app: SluiceApp): void {
       },
     },
     async (request) => app.status.stats(request.query.days),
+  );
+
+  api.get(
+    '/api/status',
+    {
+      config: { policy: 'admin' },
+      schema: {
+        tags: ['stats'],
+        operationId: 'getStatus',
+        summary:
+          'Where the data lives, each dataset and the last run of each pipeline, as sluice status (admin)',
+        response: { 200: statusSchema, ...viewerProblems, ...problems(403) },
+      },
+    },
+    async () => app.status.summary(),
   );
 
   api.get(

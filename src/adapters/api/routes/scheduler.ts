@@ -10,7 +10,7 @@ import { scheduledJobsSchema, schedulerStatusSchema } from '../schemas/scheduler
 export function schedulerRoutes(
   server: FastifyInstance,
   app: SluiceApp,
-  state: { enabled: boolean; clock: Clock },
+  state: { enabled: () => boolean; clock: Clock },
 ): void {
   const api = server.withTypeProvider<ZodTypeProvider>();
   api.get(
@@ -27,7 +27,7 @@ export function schedulerRoutes(
     async () => {
       const jobs = await app.schedule.jobs({ now: state.clock.now(), count: 1 });
       return {
-        enabled: state.enabled,
+        enabled: state.enabled(),
         now: state.clock.now().toISOString(),
         jobs: jobs.map((job) => ({
           pipeline: job.pipeline,

@@ -5,7 +5,7 @@ import { runStatusSchema } from './run-report.ts';
 import { runDetailSchema } from './runs.ts';
 import { lastTickSchema } from './scheduler.ts';
 
-const lastRunSchema = z.object({
+export const lastRunSchema = z.object({
   pipeline: z.string(),
   id: z.guid(),
   status: z.string().describe('a run status'),

@@ -8,7 +8,11 @@ const breakerStateSchema = z.enum(Object.values(BreakerState) as [BreakerState, 
 export const sourceListSchema = z.object({
   sources: z.array(
     z.object({
-      name: z.string(),
+      name: z
+        .string()
+        .describe('the provider, or `provider[scope]` for one scope of a scoped provider; what reset takes'),
+      provider: z.string(),
+      scope: z.string().nullable().describe('the rendered scope, null for the provider’s unscoped state'),
       kind: z
         .string()
         .describe('files, http, static, asyncJob; unknown for state of a provider no longer declared'),

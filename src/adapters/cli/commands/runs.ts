@@ -5,7 +5,7 @@ import { UsageError } from '../../../domain/errors.ts';
 import { isRunStatus, RunStatus } from '../../../domain/run-status.ts';
 import { type Command, intOption, stringOption } from '../command.ts';
 import { duration, json, table } from '../format.ts';
-import { withSluice } from '../open.ts';
+import { withReadOnlyApp, withSluice } from '../open.ts';
 import { describeRunDetail } from '../run-detail-view.ts';
 
 export const runsCommand: Command = {
@@ -39,7 +39,7 @@ export const runsCommand: Command = {
     const id = args.positionals[0];
     if (id !== undefined) {
       if (args.positionals.length > 1) throw new UsageError('name one run: sluice runs <run id>');
-      const run = await withSluice(args, io, (sluice) => sluice.app.runs.get(id));
+      const run = await withReadOnlyApp(args, io, (app) => app.runs.get(id));
       io.stdout(args.json ? json({ run }) : `${describeRunDetail(run)}\n`);
       return 0;
     }
@@ -49,8 +49,8 @@ export const runsCommand: Command = {
     }
     const limit = intOption(args, 'limit', 20, 1000);
     const pipeline = stringOption(args, 'pipeline');
-    const { runs } = await withSluice(args, io, async ({ app }) => {
-      if (pipeline !== undefined) app.project.pipeline(pipeline);
+    const { runs } = await withReadOnlyApp(args, io, async (app) => {
+      if (pipeline !== undefined) app.assertPipeline(pipeline);
       return app.runs.list({ pipeline, status, limit });
     });
     if (args.json) {

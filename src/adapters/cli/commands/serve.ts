@@ -5,6 +5,14 @@ import type { Clock } from '../../../engine/ports.ts';
 import type { Database } from '../../postgres/database.ts';
 import { type Command, type CommandIo, type ParsedArgs, stringOption } from '../command.ts';
 import { settingsOf } from '../open.ts';
+import { newLocalToken, publishServedProject } from '../served-project.ts';
+
+/**
+ * Who the published token acts as. Admin, so that `sluice runs <id>` shows what it shows on the
+ * database itself (stack traces included): the file is readable only by the user who could open
+ * the data directory anyway.
+ */
+const LOCAL_CLI = { name: 'cli:local', role: 'admin' } as const;
 
 function untilSignal(): Promise<string> {
   return Promise.race([
@@ -43,6 +51,8 @@ export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boole
   const logger = createLogger({ level: env.logLevel, json: env.logJson });
   const sluice = await openSluice({ configPath: args.config, cwd: io.cwd, logger, settings: env });
   const runtime = await startRuntime(sluice, settings, env.databaseUrl);
+  // PGlite allows this process only: commands beside it come through the API with this token.
+  const localToken = withApi && sluice.db.kind === 'pglite' ? newLocalToken() : undefined;
   const api = withApi
     ? await buildApiServer(sluice, {
         dispatcher: runtime.dispatcher,
@@ -50,9 +60,14 @@ export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boole
         schedulerEnabled: settings.scheduler,
         clock: env.clock,
         databaseUrl: env.databaseUrl,
+        ...(localToken ? { localCredential: { token: localToken, principal: LOCAL_CLI } } : {}),
       })
     : undefined;
   const address = api ? await api.app.listen({ port, host }) : undefined;
+  const published =
+    address && localToken
+      ? await publishServedProject(sluice.db.location, { address, token: localToken })
+      : undefined;
   logger.info(
     {
       address,
@@ -76,6 +91,7 @@ export async function runProcess(args: ParsedArgs, io: CommandIo, withApi: boole
     { reason, graceSeconds: settings.graceSeconds },
     'shutting down: no new work, waiting for running runs',
   );
+  await published?.remove();
   await api?.app.close();
   await runtime.stop();
   await sluice.close();

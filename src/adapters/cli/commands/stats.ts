@@ -1,7 +1,7 @@
 // `sluice stats`: rows per dataset, all time and over the last N days, and runs by status.
 import { type Command, intOption } from '../command.ts';
 import { json, table } from '../format.ts';
-import { withSluice } from '../open.ts';
+import { withReadOnlyApp } from '../open.ts';
 
 export const statsCommand: Command = {
   name: 'stats',
@@ -10,7 +10,7 @@ export const statsCommand: Command = {
   options: { days: { type: 'string', description: 'size of the recent window in days (default 7)' } },
   async run(args, io) {
     const days = intOption(args, 'days', 7, 36_500);
-    const result = await withSluice(args, io, (sluice) => sluice.app.status.stats(days));
+    const result = await withReadOnlyApp(args, io, (app) => app.status.stats(days));
     if (args.json) {
       io.stdout(json(result));
       return 0;

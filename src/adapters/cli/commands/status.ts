@@ -3,10 +3,10 @@ import type { SluiceApp } from '../../../engine/app.ts';
 import type { StatusSummary } from '../../../engine/status.ts';
 import type { Command } from '../command.ts';
 import { json, table } from '../format.ts';
-import { withSluice } from '../open.ts';
+import { withReadOnlyApp } from '../open.ts';
 
 /** The status section's summary; `sluice start` prints it after its runs too. */
-export function statusSummary(sluice: { app: SluiceApp }): Promise<StatusSummary> {
+export function statusSummary(sluice: { app: Pick<SluiceApp, 'status'> }): Promise<StatusSummary> {
   return sluice.app.status.summary();
 }
 
@@ -41,7 +41,7 @@ export const statusCommand: Command = {
   usage: 'status',
   options: {},
   async run(args, io) {
-    const summary = await withSluice(args, io, statusSummary);
+    const summary = await withReadOnlyApp(args, io, (app) => app.status.summary());
     io.stdout(args.json ? json(summary) : describeStatus(summary));
     return 0;
   },
