@@ -203,7 +203,13 @@ const WATCH_FRAMES = `(() => {
   requestAnimationFrame(tick);
   for (const type of ['long-animation-frame', 'longtask']) {
     try {
-      new PerformanceObserver((list) => { for (const entry of list.getEntries()) watch.long.push({ type, ms: entry.duration }); })
+      new PerformanceObserver((list) => { for (const entry of list.getEntries()) watch.long.push({
+          type,
+          ms: entry.duration,
+          // Where a long animation frame went: its scripts, and style + layout after them.
+          layoutMs: entry.styleAndLayoutStart ? entry.startTime + entry.duration - entry.styleAndLayoutStart : undefined,
+          scripts: (entry.scripts ?? []).map((script) => ({ invoker: script.invoker, ms: Math.round(script.duration) })),
+        }); })
         .observe({ type, buffered: false });
     } catch {}
   }
@@ -362,8 +368,23 @@ try {
   await waitInPage(page, `${GRID_SUCCEEDED} >= ${changed}`, 30_000);
   const watched = (await page.evaluate(STOP_FRAMES)) as {
     frames: number[];
-    long: Array<{ type: string; ms: number }>;
+    long: Array<{
+      type: string;
+      ms: number;
+      layoutMs?: number;
+      scripts?: Array<{ invoker: string; ms: number }>;
+    }>;
   };
+  // The three longest animation frames, with what ran in them.
+  const longestFrames = watched.long
+    .filter((entry) => entry.type === 'long-animation-frame')
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((entry) => ({
+      ms: round(entry.ms),
+      layoutMs: round(entry.layoutMs ?? 0),
+      scripts: entry.scripts ?? [],
+    }));
   const frames = [...watched.frames].sort((a, b) => a - b);
   const longFrames = watched.long
     .filter((entry) => entry.type === 'long-animation-frame')
@@ -400,6 +421,12 @@ try {
     `3. 52 × 20 grid (${backfill.total} partitions), ${changed} changed in ${driveSeconds.toFixed(1)} s (${(changed / driveSeconds).toFixed(1)}/s):`,
     `     ${frames.length} frames, median ${round(median(frames))} ms, longest ${round(longest)} ms, ${over50} over 50 ms;`,
     `     long-animation-frame entries: ${longFrames.length} (longest ${round(Math.max(0, ...longFrames))} ms), longtask entries: ${longTasks.length} (longest ${round(Math.max(0, ...longTasks))} ms) — target no dropped frames: ${verdict(over50 === 0)}`,
+    `     longest animation frames: ${longestFrames
+      .map(
+        (frame) =>
+          `${frame.ms} ms (scripts ${frame.scripts.reduce((sum, script) => sum + script.ms, 0)} ms, style + layout ${frame.layoutMs} ms)`,
+      )
+      .join('; ')}`,
     `4. API while the backfill changes, ${requestsPerRoute} GETs per route, one at a time, bearer token:`,
     ...apiRows.map(
       (row) =>
@@ -423,6 +450,7 @@ try {
         framesOver50Ms: over50,
         longAnimationFrames: longFrames.map(round),
         longTasks: longTasks.map(round),
+        longestFrames,
       },
       api: apiRows,
       loadAverage: { start: loadBefore, afterGrid: loadDuring },
