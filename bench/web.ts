@@ -149,13 +149,12 @@ async function seed(db: pg.Client): Promise<void> {
       WHERE table_name = 'readings' AND table_schema NOT IN ('sluice', 'information_schema') LIMIT 1`,
   );
   const readings = table.rows[0];
-  if (readings) {
-    await db.query(
-      `INSERT INTO "${readings.schema}"."${readings.name}" (station, observed_at, temperature_c)
+  if (!readings) throw new Error('serve created no readings table: nothing to seed the series into');
+  await db.query(
+    `INSERT INTO "${readings.schema}"."${readings.name}" (station, observed_at, temperature_c)
        SELECT 's' || lpad(i::text, 5, '0'), now() - (i % 240) * interval '1 minute', (i % 30) - 5
          FROM generate_series(1, ${SERIES}) i`,
-    );
-  }
+  );
   await db.query(
     `INSERT INTO sluice.freshness_series (dataset, series, last_time, provider, status, status_changed_at)
      SELECT 'readings', jsonb_build_object('station', 's' || lpad(i::text, 5, '0')), t, 'many',
