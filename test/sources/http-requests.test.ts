@@ -54,6 +54,7 @@ describe('http() requests', () => {
     a = await startFixtureServer({
       '/echo': echo,
       '/fail': record((_request, response) => response.writeHead(500).end('upstream broke')),
+      '/empty': record((_request, response) => response.writeHead(204).end()),
       '/see-other': record((_request, response) => response.writeHead(303, { location: '/echo' }).end()),
       '/temporary': record((_request, response) => response.writeHead(307, { location: '/echo' }).end()),
       '/elsewhere': record((_request, response) =>
@@ -145,6 +146,23 @@ describe('http() requests', () => {
       /POST .*\/elsewhere redirected with 307 to .*another origin.*does not resend a body/,
     );
     assert.equal(b.requests.length, before, 'the other origin saw nothing');
+  });
+
+  it('reads a 204 No Content as no records, with a no_records warning, not a JSON error', async () => {
+    const warnings: Array<{ code: string; message: string }> = [];
+    const { items, error } = await collectUntilError(
+      readSource(
+        http({ url: `${a.url}/empty` }),
+        testContext({ onWarning: (warning) => warnings.push(warning) }),
+      ),
+    );
+    assert.equal(error, undefined);
+    assert.deepEqual(items, []);
+    assert.deepEqual(
+      warnings.map((warning) => warning.code),
+      ['no_records'],
+    );
+    assert.match(warnings[0]?.message ?? '', /\/empty answered 204 No Content: no records/);
   });
 
   it('refuses a body it cannot send, when the config loads', () => {

@@ -267,6 +267,12 @@ async function* readResponse(
         { retryable: isRetryableStatus(statusCode), status: statusCode, retryAfterMs },
       );
     }
+    if (statusCode === 204) {
+      // No Content is an answer, not a malformed document (Weather Underground sends it for a
+      // station that is offline): no records, and the run says why instead of failing on JSON.
+      context.onWarning?.({ code: 'no_records', message: `${shown} answered 204 No Content: no records` });
+      return;
+    }
     const declared = Number(headerText(headers['content-length']));
     if (Number.isFinite(declared) && declared > source.maxBytes) {
       throw formatError(
