@@ -81,8 +81,22 @@ export async function lastRunPerPipeline(db: Queryable): Promise<PipelineLastRun
     unchanged: number;
     rejected: number;
   }>(
-    `SELECT DISTINCT ON (pipeline) pipeline, id, status, finished_at, inserted, updated, unchanged, rejected
-       FROM sluice.runs ORDER BY pipeline, queued_at DESC`,
+    // A skip scan over runs_pipeline_idx: one index probe per pipeline name, then its newest run.
+    // DISTINCT ON read every run (~30 ms at 100,000 runs, on each /api/stats and /api/pipelines).
+    `WITH RECURSIVE names(pipeline) AS (
+       (SELECT pipeline FROM sluice.runs ORDER BY pipeline LIMIT 1)
+       UNION ALL
+       SELECT (SELECT r.pipeline FROM sluice.runs r WHERE r.pipeline > n.pipeline ORDER BY r.pipeline LIMIT 1)
+         FROM names n WHERE n.pipeline IS NOT NULL
+     )
+     SELECT last.pipeline, last.id, last.status, last.finished_at, last.inserted, last.updated,
+            last.unchanged, last.rejected
+       FROM names n
+       CROSS JOIN LATERAL (
+         SELECT pipeline, id, status, finished_at, inserted, updated, unchanged, rejected
+           FROM sluice.runs WHERE pipeline = n.pipeline ORDER BY queued_at DESC LIMIT 1
+       ) last
+      ORDER BY last.pipeline`,
   );
   return rows.map((row) => ({
     pipeline: row.pipeline,
