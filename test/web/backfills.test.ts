@@ -14,7 +14,7 @@ import { type FixtureServer, startFixtureServer } from '../support/fixture-serve
 import { type AnyJson, readJson } from '../support/http.ts';
 import { withInitProject } from '../support/project.ts';
 import { observations } from '../support/weekly-obs.ts';
-import { browserSkip, openBrowser, seriousAxeViolations } from './browser.ts';
+import { assertAccessible, browserSkip, openBrowser } from './browser.ts';
 import { ensureDashboardBuilt, SCREENSHOTS, type Server, signInByCode, startServer } from './serve.ts';
 
 /** Twenty sites for the 52 × 20 grid. */
@@ -181,8 +181,6 @@ for (const backend of backends) {
       const shoot = async (name: string) => {
         if (shots) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
       };
-      const accessible = async (where: string) =>
-        assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
       try {
         await signInByCode(page, server);
         await page.getByRole('link', { name: 'Backfills' }).click();
@@ -206,7 +204,7 @@ for (const backend of backends) {
           .getByRole('alert')
           .getByText(/refused: --to 2025-01-06 is before --from 2025-03-30/)
           .waitFor();
-        await accessible('the backfills page with its form');
+        await assertAccessible(page, 'the backfills page with its form');
 
         // Twelve weeks × two sites; weeks from 2025-02-03 wait upstream, so the run of W06 hangs.
         await form.getByLabel('From').fill('2025-01-06');
@@ -228,7 +226,7 @@ for (const backend of backends) {
         await page.getByTestId('grid-legend').getByText('failed 1').waitFor();
         await page.getByTestId('progress-text').getByText('8 of 24 partitions done (33.3%)').waitFor();
         await shoot('backfill-grid');
-        await accessible('the backfill detail');
+        await assertAccessible(page, 'the backfill detail');
 
         // Pause: the running partition finishes, nothing new starts.
         await page.getByRole('button', { name: 'Pause' }).click();
@@ -257,7 +255,7 @@ for (const backend of backends) {
           `/runs/${failed.runId}`,
         );
         await dialog.getByText(/answered HTTP 404/).waitFor();
-        await accessible('the partition dialog');
+        await assertAccessible(page, 'the partition dialog');
         await page.keyboard.press('Escape');
         await dialog.waitFor({ state: 'hidden' });
         await page.getByRole('gridcell', { name: /^2025-W03\|site=annecy: failed/ }).focus();
@@ -344,7 +342,7 @@ for (const backend of backends) {
         t.diagnostic(
           `52 × 20 grid (not asserted): on screen ${Math.round(rendered)} ms after navigating (the API answered in ${fetched} ms), longest frame ${firstFrame} ms; relabelling every cell twice, longest frame ${relabelFrame} ms (frame probe ${probe})`,
         );
-        await accessible('the 52 × 20 grid');
+        await assertAccessible(page, 'the 52 × 20 grid');
 
         // The list: both backfills with progress; then in French.
         await page.getByRole('link', { name: 'All backfills' }).click();
@@ -357,7 +355,7 @@ for (const backend of backends) {
           .getByText('paused')
           .waitFor();
         await shoot('backfills');
-        await accessible('the backfills list');
+        await assertAccessible(page, 'the backfills list');
         await page.getByLabel('Language').selectOption('fr');
         await page.getByRole('heading', { name: 'Rattrapages', level: 1 }).waitFor();
         await done.getByText('terminé').waitFor();

@@ -1,4 +1,5 @@
 // Debian's chromium driven by playwright-core for the dashboard suite: launch, console watch, axe-core check.
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -86,4 +87,9 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
       (violation) =>
         `${violation.id} (${violation.impact}): ${violation.help} at ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
     );
+}
+
+/** Fails naming `where` when the page as it is now has a serious or critical axe-core violation. */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
 }

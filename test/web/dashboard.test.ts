@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase, testBackends } from '../support/databases.ts';
 import { withInitProject } from '../support/project.ts';
-import { browserSkip, openBrowser, seriousAxeViolations } from './browser.ts';
+import { assertAccessible, browserSkip, openBrowser } from './browser.ts';
 import { ensureDashboardBuilt, SCREENSHOTS, type Server, startServer } from './serve.ts';
 
 /** Rows the extra CSV adds to the example's 4: enough for a thousands separator (1,204 / 1 204). */
@@ -79,8 +79,6 @@ for (const backend of backends) {
       const shoot = async (name: string) => {
         if (shots) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
       };
-      const accessible = async (where: string) =>
-        assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
       try {
         // The one-time link: signed in, and the code gone from the address bar.
         await page.goto(`${server.url}/?code=${server.code}`);
@@ -108,7 +106,7 @@ for (const backend of backends) {
           .getByText('partial')
           .waitFor();
         await shoot('overview');
-        await accessible('the overview');
+        await assertAccessible(page, 'the overview');
 
         // Runs list and the run's detail.
         await page.getByRole('link', { name: 'Runs' }).click();
@@ -116,7 +114,7 @@ for (const backend of backends) {
         const row = page.getByRole('row', { name: /readings_csv/ });
         await row.getByText('partial').waitFor();
         await shoot('runs');
-        await accessible('the runs list');
+        await assertAccessible(page, 'the runs list');
         // Live: a run triggered elsewhere appears through /api/events (cookie), without a reload.
         const firstRun = (await row.getByRole('link').getAttribute('href')) ?? '';
         const triggered = await fetch(`${server.url}/api/pipelines/readings_csv/runs`, {
@@ -135,7 +133,7 @@ for (const backend of backends) {
           .waitFor();
         await page.getByRole('region', { name: 'Rejected samples' }).getByText('999').waitFor();
         await shoot('run-detail');
-        await accessible('the run detail');
+        await assertAccessible(page, 'the run detail');
 
         // French, kept across a reload: translated text and French number format (narrow no-break space).
         await page.getByLabel('Language').selectOption('fr');
@@ -164,7 +162,7 @@ for (const backend of backends) {
         await page.getByLabel('Jeton d’API').fill('sluice_wrong');
         await page.getByRole('button', { name: 'Se connecter' }).click();
         await page.getByRole('alert').waitFor();
-        await accessible('the sign-in page');
+        await assertAccessible(page, 'the sign-in page');
         await page.evaluate(() => localStorage.setItem('sluice.locale', 'en'));
         await page.reload();
         await shoot('sign-in');

@@ -11,7 +11,7 @@ import { createPostgresDatabase, testBackends } from '../support/databases.ts';
 import { eventually } from '../support/eventually.ts';
 import { readJson } from '../support/http.ts';
 import { withInitProject } from '../support/project.ts';
-import { browserSkip, openBrowser, seriousAxeViolations } from './browser.ts';
+import { assertAccessible, browserSkip, openBrowser } from './browser.ts';
 import { ensureDashboardBuilt, SCREENSHOTS, type Server, startServer } from './serve.ts';
 
 /** Hourly rows of two stations up to an hour ago, beside the example's 4 rows from 2024. */
@@ -112,8 +112,6 @@ for (const backend of backends) {
       const shoot = async (name: string, fullPage = false) => {
         if (shots) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
       };
-      const accessible = async (where: string) =>
-        assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
       try {
         await signInWithToken(page, server, project.tokens.analyst ?? '');
 
@@ -131,7 +129,7 @@ for (const backend of backends) {
           '1',
         ]);
         await shoot('datasets');
-        await accessible('the datasets list');
+        await assertAccessible(page, 'the datasets list');
         // uPlot comes with the chart's own chunk, fetched only when a chart shows.
         const chartChunkLoaded = () =>
           page.evaluate(() =>
@@ -198,7 +196,7 @@ for (const backend of backends) {
             ['99999', '48', '-5', '24', '-4'],
           ],
         );
-        await accessible('the dataset detail');
+        await assertAccessible(page, 'the dataset detail');
 
         // Keyset paging through all 100 rows, 25 at a time.
         const records = page.getByTestId('records');
@@ -295,7 +293,7 @@ for (const backend of backends) {
           observed_at: '2024-10-05T00:00:00Z',
           temperature_c: '999',
         });
-        await accessible('the quarantine');
+        await assertAccessible(page, 'the quarantine');
 
         // Replay: 999 °C still fails today's schema, so it is rejected again and nothing is written.
         await page.getByRole('button', { name: 'Replay this run’s records' }).click();

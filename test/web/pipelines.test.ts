@@ -13,7 +13,7 @@ import { runCliInProcess } from '../support/cli.ts';
 import { createPostgresDatabase, testBackends } from '../support/databases.ts';
 import { CONFIG, READINGS, READINGS_LATER, SITES } from '../support/pipelines-project.ts';
 import { withInitProject } from '../support/project.ts';
-import { browserSkip, openBrowser, seriousAxeViolations } from './browser.ts';
+import { assertAccessible, browserSkip, openBrowser } from './browser.ts';
 import { ensureDashboardBuilt, SCREENSHOTS, type Server, signInByCode, startServer } from './serve.ts';
 
 const SKIPPED_REASON = 'pipeline "readings_csv" has an active run';
@@ -95,8 +95,6 @@ for (const backend of backends) {
     it('shows schedules in words, triggers runs followed live to their counts, refreshes stale series', async () => {
       const browser = await openBrowser();
       const { page } = browser;
-      const accessible = async (where: string) =>
-        assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
       try {
         await signInByCode(page, server);
         await page.getByRole('link', { name: 'Pipelines' }).click();
@@ -156,7 +154,7 @@ for (const backend of backends) {
           )
         ).json();
         assert.equal(partitionRun.run.partitionKey, '2025-W03|site=annecy');
-        await accessible('the pipelines page');
+        await assertAccessible(page, 'the pipelines page');
         await page.getByRole('heading', { name: 'Pipelines', level: 1 }).scrollIntoViewIfNeeded();
         if (shots) await page.screenshot({ path: join(SCREENSHOTS, 'pipelines.png') });
 
@@ -193,7 +191,7 @@ for (const backend of backends) {
         assert.equal(await readings.getByRole('row', { name: /station=/ }).count(), 2);
         await page.getByLabel('Stale only').uncheck();
         await fresh.waitFor();
-        await accessible('the freshness page');
+        await assertAccessible(page, 'the freshness page');
         if (shots) await page.screenshot({ path: join(SCREENSHOTS, 'freshness.png') });
 
         // French: the page's strings, and the cron in French words.

@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { createFormatters } from '../../web/src/i18n/format.ts';
 import { cliSession } from '../support/cli.ts';
 import { createPostgresDatabase, testBackends } from '../support/databases.ts';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.ts';
 import { readJson } from '../support/http.ts';
 import { withInitProject } from '../support/project.ts';
-import { browserSkip, openBrowser, seriousAxeViolations } from './browser.ts';
+import { assertAccessible, browserSkip, openBrowser } from './browser.ts';
 import { ensureDashboardBuilt, SCREENSHOTS, type Server, startServer } from './serve.ts';
 
 const MAINTENANCE = 'maintenance window until 06:00 UTC';
@@ -120,8 +119,6 @@ for (const backend of backends) {
       (await api('/api/key-sets/sites')).body.keys.map(
         (entry: { key: string; attributes: Record<string, string> }) => [entry.key, entry.attributes],
       );
-    const accessible = async (page: Page, where: string) =>
-      assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on ${where}`);
 
     before(async () => {
       upstream = await startFixtureServer({
@@ -177,7 +174,7 @@ for (const backend of backends) {
         assert.equal(await secondary.getByTestId('rate-limit').textContent(), '1 of 100 per 1 hr');
         assert.equal(await secondary.getByRole('button', { name: /Reset breaker/ }).count(), 0);
         if (shots) await page.screenshot({ path: join(SCREENSHOTS, 'sources.png') });
-        await accessible(page, 'the sources page');
+        await assertAccessible(page, 'the sources page');
 
         // The admin's reset: closed on the page and in the database.
         await primary.getByRole('button', { name: 'Reset breaker of primary' }).click();
@@ -219,7 +216,7 @@ for (const backend of backends) {
         const row = page.getByRole('row', { name: /sites/ });
         await row.getByRole('cell', { name: '3', exact: true }).waitFor();
         await row.getByText('seeds/sites.json').waitFor();
-        await accessible(page, 'the key sets list');
+        await assertAccessible(page, 'the key sets list');
         await row.getByRole('link', { name: 'sites' }).click();
         await page.getByRole('heading', { name: 'Key set sites', level: 1 }).waitFor();
         const keys = page.getByTestId('keys');
@@ -243,7 +240,7 @@ for (const backend of backends) {
         // The API's refusal, as it words it: the entry, the field and the rule.
         const refusal = adding.getByTestId('api-issues');
         await refusal.getByText('The API refused this (400 invalid_parameter):').waitFor();
-        await accessible(page, 'the key form with the API’s refusal');
+        await assertAccessible(page, 'the key form with the API’s refusal');
         assert.match(
           (await refusal.getByRole('listitem').textContent()) ?? '',
           /^body\.keys\[0\], field "key": must be a non-empty string without spaces.*got "saint etienne"$/,
@@ -299,7 +296,7 @@ for (const backend of backends) {
           await page.evaluate('window.scrollTo(0, 0)');
           await page.screenshot({ path: join(SCREENSHOTS, 'key-sets.png') });
         }
-        await accessible(page, 'a key set');
+        await assertAccessible(page, 'a key set');
         assert.deepEqual(
           browser.problems.filter((text) => !/400|Bad Request/.test(text)),
           [],
