@@ -258,7 +258,14 @@ for (const backend of backends) {
         await assertAccessible(page, 'the partition dialog');
         await page.keyboard.press('Escape');
         await dialog.waitFor({ state: 'hidden' });
-        await page.getByRole('gridcell', { name: /^2025-W03\|site=annecy: failed/ }).focus();
+        // The closing dialog hands focus back on its own schedule (a CI run pressed Enter while focus
+        // was still moving, and no dialog opened): focus the cell until it holds the focus, then Enter.
+        await page.waitForFunction(`(() => {
+          const cell = [...document.querySelectorAll('.bf-cell')].find((element) =>
+            (element.getAttribute('aria-label') ?? '').startsWith('2025-W03|site=annecy: failed'));
+          cell?.focus();
+          return cell !== undefined && document.activeElement === cell;
+        })()`);
         await page.keyboard.press('Enter');
         await dialog.waitFor();
         for (let press = 0; press < 5; press++) {
